@@ -1,0 +1,78 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ApiConfig } from "./config";
+import { SECRET_KEYS } from "./secrets";
+import { WebService } from "./web-service";
+import { httpProbe, Identity, scrapeAnnotations, secretEnv, startupProbe } from "./workload";
+
+export const API_PORT = 8000;
+
+export interface ApiServiceArgs {
+    identity: Identity;
+    config: ApiConfig;
+    configMapName: pulumi.Input<string>;
+    secretName: pulumi.Input<string>;
+    appDataClaimName: pulumi.Input<string>;
+    imagePullSecrets: string[];
+}
+
+/**
+ * The RAG API: reads its settings from the platform ConfigMap and its credentials from the platform Secret.
+ * DATABASE_URL and REDIS_URL are assembled by Kubernetes from $(VAR) references, so no password is ever a
+ * plain value in the spec. Optional GPU variant for in-cluster LLM inference.
+ */
+export class ApiService extends pulumi.ComponentResource {
+    readonly serviceName: pulumi.Output<string>;
+    readonly deploymentName: pulumi.Output<string>;
+    readonly port: number;
+
+    constructor(name: string, args: ApiServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rag-platform:index:ApiService", name, {}, opts);
+        const { config, secretName } = args;
+        const gpu = config.gpu.enabled;
+        const service = new WebService(
+            name,
+            {
+                identity: args.identity,
+                service: config,
+                runAs: { uid: 10001, gid: 10001 },
+                imagePullSecrets: args.imagePullSecrets,
+                terminationGracePeriodSeconds: 45,
+                podAnnotations: scrapeAnnotations(API_PORT),
+                volumes: [{ name: "app-data", persistentVolumeClaim: { claimName: args.appDataClaimName } }],
+                nodeSelector: gpu ? config.gpu.nodeSelector : undefined,
+                tolerations: gpu ? [{ key: config.gpu.resourceName, operator: "Exists", effect: "NoSchedule" }] : undefined,
+                container: {
+                    name: "api",
+                    image: config.image,
+                    resources: config.resources,
+                    extendedResources: gpu ? { [config.gpu.resourceName]: `${config.gpu.count}` } : undefined,
+                    ports: [{ name: "http", containerPort: API_PORT }],
+                    envFrom: [{ configMapRef: { name: args.configMapName } }],
+                    env: [
+                        secretEnv("POSTGRES_PASSWORD", secretName, SECRET_KEYS.postgresPassword),
+                        secretEnv("REDIS_PASSWORD", secretName, SECRET_KEYS.redisPassword),
+                        secretEnv("VECTOR_STORE_API_KEY", secretName, SECRET_KEYS.vectorStoreApiKey),
+                        secretEnv("API_SIGNING_KEY", secretName, SECRET_KEYS.apiSigningKey),
+                        secretEnv("LLM_API_KEY", secretName, SECRET_KEYS.llmApiKey, true),
+                        { name: "DATABASE_URL", value: "postgresql://$(DB_USER):$(POSTGRES_PASSWORD)@$(DB_HOST):$(DB_PORT)/$(DB_NAME)" },
+                        { name: "REDIS_URL", value: "redis://:$(REDIS_PASSWORD)@$(REDIS_HOST):$(REDIS_PORT)/0" },
+                        { name: "GPU_ENABLED", value: gpu ? "true" : "false" },
+                    ],
+                    probes: {
+                        liveness: httpProbe("/health", "http", { periodSeconds: 15, failureThreshold: 4 }),
+                        readiness: httpProbe("/ready", "http", { periodSeconds: 5 }),
+                        startup: startupProbe(httpProbe("/health", "http"), gpu ? 600 : 120),
+                    },
+                    preStopSleepSeconds: 10,
+                    writablePaths: ["/tmp"],
+                    volumeMounts: [{ name: "app-data", mountPath: "/app/data" }],
+                },
+            },
+            { parent: this },
+        );
+        this.serviceName = service.serviceName;
+        this.deploymentName = service.deploymentName;
+        this.port = service.port;
+        this.registerOutputs({ serviceName: this.serviceName, deploymentName: this.deploymentName });
+    }
+}

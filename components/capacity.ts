@@ -1,0 +1,86 @@
+// What a stack asks of the cluster, computed from its config alone (no cluster needed): CPU and memory
+// requests and limits at the configured replica counts and at every HPA's maximum, and storage requested.
+import type { PlatformConfig, ResourceSpec } from "./config";
+import { formatBytes, formatCpu, parseQuantity } from "./quantity";
+
+export interface CapacityRow {
+    component: string;
+    replicas: number;
+    maxReplicas: number;
+    resources: ResourceSpec;
+}
+
+export interface Totals {
+    requests: { cpu: string; memory: string };
+    limits: { cpu: string; memory: string };
+}
+
+export interface CapacityReport {
+    stack: string;
+    rows: CapacityRow[];
+    /** At the configured replica counts (the indexer Job included: it runs at deploy time). */
+    current: Totals;
+    /** With every HPA at its maximum. */
+    atMaximum: Totals;
+    storage: { volumes: Record<string, string>; total: string };
+}
+
+function total(rows: CapacityRow[], replicas: (r: CapacityRow) => number): Totals {
+    const sum = (pick: (r: CapacityRow) => string) => rows.reduce((acc, r) => acc + replicas(r) * (parseQuantity(pick(r)) ?? 0), 0);
+    return {
+        requests: { cpu: formatCpu(sum((r) => r.resources.requests.cpu)), memory: formatBytes(sum((r) => r.resources.requests.memory)) },
+        limits: { cpu: formatCpu(sum((r) => r.resources.limits.cpu)), memory: formatBytes(sum((r) => r.resources.limits.memory)) },
+    };
+}
+
+export function capacityReport(cfg: PlatformConfig): CapacityReport {
+    const scaled = (component: string, svc: PlatformConfig["api"] | PlatformConfig["frontend"]): CapacityRow => ({
+        component,
+        replicas: svc.replicas,
+        maxReplicas: svc.autoscaling.enabled ? svc.autoscaling.maxReplicas : svc.replicas,
+        resources: svc.resources,
+    });
+    const single = (component: string, resources: ResourceSpec): CapacityRow => ({ component, replicas: 1, maxReplicas: 1, resources });
+    const rows = [
+        scaled("api", cfg.api),
+        scaled("frontend", cfg.frontend),
+        single("postgres", cfg.postgres.resources),
+        single("redis", cfg.redis.resources),
+        single(`vector-store (${cfg.vectorStore.engine})`, cfg.vectorStore.resources),
+        single("indexer", cfg.indexer.resources),
+    ];
+    const volumes: Record<string, string> = {
+        postgres: cfg.postgres.storage,
+        redis: cfg.redis.storage,
+        "vector-store": cfg.vectorStore.storage,
+        "app-data": cfg.storage.appData.size,
+    };
+    const storageBytes = Object.values(volumes).reduce((acc, q) => acc + (parseQuantity(q) ?? 0), 0);
+    return {
+        stack: cfg.stack,
+        rows,
+        current: total(rows, (r) => r.replicas),
+        atMaximum: total(rows, (r) => r.maxReplicas),
+        storage: { volumes, total: formatBytes(storageBytes) },
+    };
+}
+
+/** The report as a plain-text table for the terminal. */
+export function formatCapacityReport(report: CapacityReport): string {
+    const header = ["component", "replicas", "max", "cpu req", "cpu lim", "mem req", "mem lim"];
+    const lines = report.rows.map((r) => [
+        r.component,
+        `${r.replicas}`,
+        `${r.maxReplicas}`,
+        r.resources.requests.cpu,
+        r.resources.limits.cpu,
+        r.resources.requests.memory,
+        r.resources.limits.memory,
+    ]);
+    const totals = (label: string, t: Totals) => [label, "", "", t.requests.cpu, t.limits.cpu, t.requests.memory, t.limits.memory];
+    const table = [header, ...lines, totals("total (current)", report.current), totals("total (HPA max)", report.atMaximum)];
+    const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+    const render = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+    const storage = Object.entries(report.storage.volumes).map(([k, v]) => `${k} ${v}`).join(", ");
+    return [`Capacity of stack "${report.stack}"`, ...table.map(render), `storage requested: ${report.storage.total} (${storage})`].join("\n");
+}

@@ -1,0 +1,53 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceConfig } from "./config";
+import { WebService } from "./web-service";
+import { httpProbe, Identity } from "./workload";
+
+export const FRONTEND_PORT = 8080;
+
+export interface WebFrontendArgs {
+    identity: Identity;
+    config: ServiceConfig;
+    imagePullSecrets: string[];
+    /** Path prefix under which the browser reaches the API through the same ingress host. */
+    apiBasePath: string;
+}
+
+/** The web UI: an unprivileged nginx-based image serving `/` on 8080 (UID 101), same shape as the API. */
+export class WebFrontend extends pulumi.ComponentResource {
+    readonly serviceName: pulumi.Output<string>;
+    readonly deploymentName: pulumi.Output<string>;
+    readonly port: number;
+
+    constructor(name: string, args: WebFrontendArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rag-platform:index:WebFrontend", name, {}, opts);
+        const service = new WebService(
+            name,
+            {
+                identity: args.identity,
+                service: args.config,
+                runAs: { uid: 101, gid: 101 },
+                imagePullSecrets: args.imagePullSecrets,
+                terminationGracePeriodSeconds: 30,
+                container: {
+                    name: "frontend",
+                    image: args.config.image,
+                    resources: args.config.resources,
+                    ports: [{ name: "http", containerPort: FRONTEND_PORT }],
+                    env: [{ name: "API_BASE_PATH", value: args.apiBasePath }],
+                    probes: {
+                        liveness: httpProbe("/healthz", "http", { periodSeconds: 15 }),
+                        readiness: httpProbe("/healthz", "http", { periodSeconds: 5 }),
+                    },
+                    preStopSleepSeconds: 5,
+                    writablePaths: ["/tmp", "/var/cache/nginx"],
+                },
+            },
+            { parent: this },
+        );
+        this.serviceName = service.serviceName;
+        this.deploymentName = service.deploymentName;
+        this.port = service.port;
+        this.registerOutputs({ serviceName: this.serviceName, deploymentName: this.deploymentName });
+    }
+}

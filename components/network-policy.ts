@@ -1,0 +1,96 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { NetworkPolicyConfig } from "./config";
+import { Identity, metadata } from "./workload";
+
+type Rule = k8s.types.input.networking.v1.NetworkPolicySpec;
+type Port = k8s.types.input.networking.v1.NetworkPolicyPort;
+
+/** A platform component as the policies see it: its name label and the TCP ports it serves. */
+export interface Endpoint {
+    component: string;
+    ports: number[];
+}
+
+export interface NetworkPoliciesArgs {
+    /** Identity of the platform (component "network-policy"). */
+    identity: Identity;
+    config: NetworkPolicyConfig;
+    api: Endpoint;
+    frontend: Endpoint;
+    indexer: { component: string };
+    datastores: Endpoint[];
+    /** Extra ingress sources, e.g. the monitoring namespace allowed to scrape metrics ports. */
+    extraIngress?: { name: string; fromNamespace: string; to: Endpoint[] }[];
+}
+
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"];
+
+/**
+ * Zero trust inside the namespace: deny all ingress and egress, then allow exactly the platform's traffic —
+ * DNS for everyone, the ingress controller to the API and frontend, the API and indexer to the datastores,
+ * and (optionally) the API and indexer out to HTTPS endpoints outside the cluster.
+ */
+export class NetworkPolicies extends pulumi.ComponentResource {
+    readonly policyNames: pulumi.Output<string>[] = [];
+
+    constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rag-platform:index:NetworkPolicies", name, {}, opts);
+        const { identity } = args;
+        const instance = identity.instance;
+        const pods = (...components: string[]) => ({
+            matchLabels: { "app.kubernetes.io/instance": instance },
+            matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: components }],
+        });
+        const tcp = (endpoints: Endpoint[]): Port[] => [...new Set(endpoints.flatMap((e) => e.ports))].map((port) => ({ protocol: "TCP", port }));
+        const namespace = (ns: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
+        const clients = [args.api.component, args.indexer.component];
+
+        const policies: Record<string, Rule> = {
+            "default-deny": { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+            "allow-dns": {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [{ to: [namespace("kube-system")], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] }],
+            },
+            "allow-ingress-controller": {
+                podSelector: pods(args.api.component, args.frontend.component),
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [namespace(args.config.ingressControllerNamespace)], ports: tcp([args.api, args.frontend]) }],
+            },
+            "allow-datastore-clients": {
+                podSelector: pods(...args.datastores.map((d) => d.component)),
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [{ podSelector: pods(...clients) }], ports: tcp(args.datastores) }],
+            },
+            "allow-clients-to-datastores": {
+                podSelector: pods(...clients),
+                policyTypes: ["Egress"],
+                egress: [{ to: [{ podSelector: pods(...args.datastores.map((d) => d.component)) }], ports: tcp(args.datastores) }],
+            },
+        };
+        if (args.config.allowExternalHttps) {
+            policies["allow-external-https"] = {
+                podSelector: pods(...clients),
+                policyTypes: ["Egress"],
+                egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }], ports: [{ protocol: "TCP", port: 443 }] }],
+            };
+        }
+        for (const extra of args.extraIngress ?? []) {
+            policies[extra.name] = {
+                podSelector: pods(...extra.to.map((e) => e.component)),
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [namespace(extra.fromNamespace)], ports: tcp(extra.to) }],
+            };
+        }
+        for (const [policy, spec] of Object.entries(policies)) {
+            const np = new k8s.networking.v1.NetworkPolicy(
+                `${name}-${policy}`,
+                { metadata: metadata(identity, `${instance}-${policy}`), spec },
+                { parent: this },
+            );
+            this.policyNames.push(np.metadata.name);
+        }
+        this.registerOutputs({ policyNames: this.policyNames });
+    }
+}

@@ -1,0 +1,100 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ContainerArgs, Identity, labels, metadata, pod, RunAs, selectorLabels, serviceAccount } from "./workload";
+
+export interface StatefulServiceArgs {
+    identity: Identity;
+    /** The datastore container; its ports are exposed by both Services. */
+    container: ContainerArgs;
+    initContainers?: ContainerArgs[];
+    runAs: RunAs;
+    /** Where the data volume is mounted in the container. */
+    dataPath: string;
+    storageSize: string;
+    /** The platform StorageClass; the cluster default when undefined. */
+    storageClassName?: pulumi.Input<string>;
+    volumes?: k8s.types.input.core.v1.Volume[];
+    imagePullSecrets: string[];
+    podAnnotations?: Record<string, string>;
+    /** Protect the StatefulSet from deletion and retain its claims (prod). */
+    protect: boolean;
+    terminationGracePeriodSeconds?: number;
+}
+
+/**
+ * A single-replica datastore: ServiceAccount, StatefulSet with a volumeClaimTemplate for its data, a
+ * headless Service for stable pod DNS and a ClusterIP Service for clients.
+ */
+export class StatefulService extends pulumi.ComponentResource {
+    readonly serviceName: pulumi.Output<string>;
+    readonly statefulSetName: pulumi.Output<string>;
+
+    constructor(name: string, args: StatefulServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rag-platform:index:StatefulService", name, {}, opts);
+        const { identity } = args;
+        const k8sName = `${identity.instance}-${identity.component}`;
+        const ports = (args.container.ports ?? []).map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.name, protocol: "TCP" }));
+        const sa = serviceAccount(identity, k8sName, { parent: this });
+
+        const headless = new k8s.core.v1.Service(
+            `${name}-headless`,
+            {
+                metadata: metadata(identity, `${k8sName}-headless`),
+                spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: selectorLabels(identity), ports },
+            },
+            { parent: this },
+        );
+        const client = new k8s.core.v1.Service(
+            `${name}-service`,
+            { metadata: metadata(identity, k8sName), spec: { type: "ClusterIP", selector: selectorLabels(identity), ports } },
+            { parent: this },
+        );
+        this.serviceName = client.metadata.name;
+
+        const container: ContainerArgs = {
+            ...args.container,
+            volumeMounts: [{ name: "data", mountPath: args.dataPath }, ...(args.container.volumeMounts ?? [])],
+        };
+        const retention = args.protect ? "Retain" : "Delete";
+        const statefulSet = new k8s.apps.v1.StatefulSet(
+            `${name}-statefulset`,
+            {
+                metadata: metadata(identity, k8sName),
+                spec: {
+                    serviceName: headless.metadata.name,
+                    replicas: 1,
+                    podManagementPolicy: "OrderedReady",
+                    updateStrategy: { type: "RollingUpdate" },
+                    revisionHistoryLimit: 5,
+                    selector: { matchLabels: selectorLabels(identity) },
+                    persistentVolumeClaimRetentionPolicy: { whenDeleted: retention, whenScaled: retention },
+                    template: {
+                        metadata: { labels: labels(identity), ...(args.podAnnotations ? { annotations: args.podAnnotations } : {}) },
+                        spec: pod({
+                            serviceAccountName: sa.metadata.name,
+                            runAs: args.runAs,
+                            containers: [container],
+                            initContainers: args.initContainers,
+                            volumes: args.volumes,
+                            imagePullSecrets: args.imagePullSecrets,
+                            terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? 60,
+                        }),
+                    },
+                    volumeClaimTemplates: [
+                        {
+                            metadata: { name: "data", labels: labels(identity) },
+                            spec: {
+                                accessModes: ["ReadWriteOnce"],
+                                ...(args.storageClassName ? { storageClassName: args.storageClassName } : {}),
+                                resources: { requests: { storage: args.storageSize } },
+                            },
+                        },
+                    ],
+                },
+            },
+            { parent: this, protect: args.protect },
+        );
+        this.statefulSetName = statefulSet.metadata.name;
+        this.registerOutputs({ serviceName: this.serviceName, statefulSetName: this.statefulSetName });
+    }
+}

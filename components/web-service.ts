@@ -1,0 +1,90 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Autoscaling } from "./autoscaling";
+import type { ServiceConfig } from "./config";
+import { ContainerArgs, Identity, labels, metadata, pod, PodArgs, RunAs, selectorLabels, serviceAccount } from "./workload";
+
+export interface WebServiceArgs {
+    identity: Identity;
+    service: ServiceConfig;
+    /** The serving container; its first port is exposed by the Service on port 80. */
+    container: ContainerArgs;
+    runAs: RunAs;
+    podAnnotations?: Record<string, string>;
+    volumes?: k8s.types.input.core.v1.Volume[];
+    imagePullSecrets: string[];
+    nodeSelector?: Record<string, string>;
+    tolerations?: k8s.types.input.core.v1.Toleration[];
+    terminationGracePeriodSeconds: number;
+}
+
+/**
+ * The shape shared by the API and the frontend: ServiceAccount, a Deployment that rolls without losing
+ * capacity, a ClusterIP Service, and a PodDisruptionBudget plus optional HPA (see Autoscaling).
+ */
+export class WebService extends pulumi.ComponentResource {
+    readonly serviceName: pulumi.Output<string>;
+    readonly deploymentName: pulumi.Output<string>;
+    readonly port = 80;
+
+    constructor(name: string, args: WebServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rag-platform:index:WebService", name, {}, opts);
+        const { identity, service } = args;
+        const k8sName = `${identity.instance}-${identity.component}`;
+        const sa = serviceAccount(identity, k8sName, { parent: this });
+        const podArgs: PodArgs = {
+            serviceAccountName: sa.metadata.name,
+            runAs: args.runAs,
+            containers: [args.container],
+            volumes: args.volumes,
+            imagePullSecrets: args.imagePullSecrets,
+            terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
+            spreadBy: selectorLabels(identity),
+            nodeSelector: args.nodeSelector,
+            tolerations: args.tolerations,
+        };
+
+        const deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: metadata(identity, k8sName),
+                spec: {
+                    replicas: service.replicas,
+                    revisionHistoryLimit: 5,
+                    minReadySeconds: 5,
+                    progressDeadlineSeconds: 600,
+                    selector: { matchLabels: selectorLabels(identity) },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                    template: {
+                        metadata: { labels: labels(identity), ...(args.podAnnotations ? { annotations: args.podAnnotations } : {}) },
+                        spec: pod(podArgs),
+                    },
+                },
+            },
+            // With an HPA the replica count belongs to the autoscaler after creation.
+            { parent: this, ignoreChanges: service.autoscaling.enabled ? ["spec.replicas"] : [] },
+        );
+        this.deploymentName = deployment.metadata.name;
+
+        const port = args.container.ports?.[0];
+        if (!port) {
+            throw new Error(`WebService ${name}: the container must declare a port`);
+        }
+        const svc = new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: metadata(identity, k8sName),
+                spec: {
+                    type: "ClusterIP",
+                    selector: selectorLabels(identity),
+                    ports: [{ name: "http", port: this.port, targetPort: port.name, protocol: "TCP" }],
+                },
+            },
+            { parent: this },
+        );
+        this.serviceName = svc.metadata.name;
+
+        new Autoscaling(name, { identity, deploymentName: this.deploymentName, autoscaling: service.autoscaling }, { parent: this });
+        this.registerOutputs({ serviceName: this.serviceName, deploymentName: this.deploymentName });
+    }
+}

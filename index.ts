@@ -1,0 +1,20 @@
+// rag-platform: read and validate the stack's config, deploy the platform, export what operators need.
+import * as k8s from "@pulumi/kubernetes";
+import { loadConfig } from "./components/config";
+import { RagPlatform } from "./components/platform";
+
+const { config, llmApiKey } = loadConfig();
+
+// Render mode writes manifests for GitOps tools instead of touching a cluster.
+const provider = config.renderYamlToDirectory
+    ? new k8s.Provider("render-yaml", { renderYamlToDirectory: config.renderYamlToDirectory })
+    : undefined;
+
+const platform = new RagPlatform("rag", { config, llmApiKey }, provider ? { providers: { kubernetes: provider } } : {});
+
+export const environment = config.environment;
+export const namespace = platform.namespace;
+export const url = platform.url;
+export const services = platform.services;
+export const secretName = platform.secretName;
+export const capacity = platform.capacity;

@@ -1,0 +1,207 @@
+// Runs index.ts under Pulumi's mocks with a stack's real config (Pulumi.yaml defaults + Pulumi.<stack>.yaml,
+// plus per-test overrides) and returns every registered resource with its inputs and options.
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+
+export const ROOT = path.resolve(__dirname, "..");
+const PROJECT = "rag-platform";
+
+export interface RenderedResource {
+    /** Pulumi type token, e.g. "kubernetes:apps/v1:Deployment". */
+    type: string;
+    /** Pulumi logical name. */
+    name: string;
+    urn: string;
+    /** Inputs as the provider would receive them, outputs resolved, secrets unwrapped. */
+    inputs: Record<string, any>;
+    parent?: string;
+    protect: boolean;
+    retainOnDelete: boolean;
+    /** Names of the inputs that were Pulumi secrets when registered. */
+    secretInputs: string[];
+    dependencies: string[];
+}
+
+export interface RenderResult {
+    resources: RenderedResource[];
+    /** The program's stack outputs, resolved. */
+    outputs: Record<string, unknown>;
+    /** The names of stack outputs that are Pulumi secrets. */
+    secretOutputs: string[];
+}
+
+/** A config override: a value (objects and arrays as structured config) or undefined to remove the key. */
+export type Overrides = Record<string, unknown>;
+
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function readStackConfig(stack: string): Record<string, string> {
+    const config: Record<string, string> = {};
+    const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config?: Record<string, { default?: unknown }> };
+    for (const [key, decl] of Object.entries(project.config ?? {})) {
+        if (decl.default !== undefined) {
+            config[key] = encode(decl.default);
+        }
+    }
+    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+    if (fs.existsSync(file)) {
+        const stackFile = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+        for (const [key, value] of Object.entries(stackFile.config ?? {})) {
+            config[key] = encode(value);
+        }
+    }
+    return config;
+}
+
+function encode(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function hasSecret(value: unknown): boolean {
+    if (Array.isArray(value)) {
+        return value.some(hasSecret);
+    }
+    if (value && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        return obj[pulumi.runtime.specialSigKey] === SECRET_SIG || Object.values(obj).some(hasSecret);
+    }
+    return false;
+}
+
+/** What a provider returns for a new resource: its inputs, plus the few outputs the program reads. */
+function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
+    const state: Record<string, any> = { ...args.inputs };
+    if (args.type === "random:index/randomPassword:RandomPassword") {
+        state.result = `mock-${args.name}-value`;
+    }
+    if (args.type.startsWith("kubernetes:")) {
+        const meta = { ...(args.inputs.metadata ?? {}) };
+        meta.name = meta.name ?? `${args.name}-0a1b2c3d`;
+        state.metadata = meta;
+    }
+    return state;
+}
+
+async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: boolean }> {
+    const out = pulumi.output(value);
+    const secret = await (out as any).isSecret;
+    const resolved = await new Promise<unknown>((resolve) => out.apply((v) => resolve(v)));
+    return { value: resolved, secret };
+}
+
+let running: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs the program for `stack` under mocks. Overrides are applied on top of the stack file, keyed without
+ * the project prefix (e.g. `{ vectorStore: { engine: "milvus" } }`); `llmApiKey` is set as a secret.
+ * Rejects with the program's error (e.g. a ConfigError) when the program throws.
+ */
+export function renderStack(stack: string, overrides: Overrides = {}): Promise<RenderResult> {
+    // The Pulumi runtime is process-global: run one program at a time.
+    const run = running.then(() => renderOnce(stack, overrides));
+    running = run.catch(() => undefined);
+    return run;
+}
+
+async function renderOnce(stack: string, overrides: Overrides): Promise<RenderResult> {
+    const config = readStackConfig(stack);
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries(overrides)) {
+        const full = `${PROJECT}:${key}`;
+        if (value === undefined) {
+            delete config[full];
+        } else {
+            config[full] = encode(value);
+        }
+        if (key === "llmApiKey") {
+            secretKeys.push(full);
+        }
+    }
+    pulumi.runtime.setAllConfig(config, secretKeys);
+
+    const resources = new Map<string, RenderedResource>();
+    const options = new Map<string, Pick<RenderedResource, "parent" | "protect" | "retainOnDelete" | "secretInputs" | "dependencies">>();
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                const state = mockState(args);
+                return { id: `${args.name}-id`, state };
+            },
+            call: (args) => args.inputs,
+        },
+        PROJECT,
+        stack,
+        false,
+    );
+    // Capture the registration options the mocks API does not pass on (protect, parent, secrets).
+    const monitor = (pulumi.runtime as any).getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: any, res: any) => void) => {
+        const key = `${req.getType()}::${req.getName()}`;
+        const raw = req.getObject()?.toJavaScript() ?? {};
+        options.set(key, {
+            parent: req.getParent() || undefined,
+            protect: req.getProtect() === true,
+            retainOnDelete: req.getRetainondelete() === true,
+            secretInputs: Object.keys(raw).filter((k) => hasSecret(raw[k])),
+            dependencies: req.getDependenciesList(),
+        });
+        return register(req, (err: any, res: any) => {
+            if (!err && res) {
+                const inputs = pulumi.runtime.deserializeProperties(req.getObject());
+                resources.set(key, { type: req.getType(), name: req.getName(), urn: res.getUrn(), inputs, ...options.get(key)! });
+            }
+            callback(err, res);
+        });
+    };
+
+    const program = require.resolve(path.join(ROOT, "index.ts"));
+    delete require.cache[program];
+    const programExports: Record<string, unknown> = require(program);
+    const outputs: Record<string, unknown> = {};
+    const secretOutputs: string[] = [];
+    for (const [name, value] of Object.entries(programExports)) {
+        const resolved = await resolveOutput(value);
+        outputs[name] = resolved.value;
+        if (resolved.secret) {
+            secretOutputs.push(name);
+        }
+    }
+    await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    return { resources: [...resources.values()], outputs, secretOutputs };
+}
+
+/** Helpers for querying a render. */
+export function ofType(result: RenderResult, type: string): RenderedResource[] {
+    return result.resources.filter((r) => r.type === type);
+}
+
+export function byName(result: RenderResult, type: string, metadataName: string): RenderedResource {
+    const found = ofType(result, type).find((r) => r.inputs.metadata?.name === metadataName);
+    if (!found) {
+        const names = ofType(result, type).map((r) => r.inputs.metadata?.name);
+        throw new Error(`no ${type} named ${metadataName}; have: ${names.join(", ")}`);
+    }
+    return found;
+}
+
+export const T = {
+    Namespace: "kubernetes:core/v1:Namespace",
+    ConfigMap: "kubernetes:core/v1:ConfigMap",
+    Secret: "kubernetes:core/v1:Secret",
+    Service: "kubernetes:core/v1:Service",
+    ServiceAccount: "kubernetes:core/v1:ServiceAccount",
+    PVC: "kubernetes:core/v1:PersistentVolumeClaim",
+    Deployment: "kubernetes:apps/v1:Deployment",
+    StatefulSet: "kubernetes:apps/v1:StatefulSet",
+    Job: "kubernetes:batch/v1:Job",
+    CronJob: "kubernetes:batch/v1:CronJob",
+    HPA: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    PDB: "kubernetes:policy/v1:PodDisruptionBudget",
+    Ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+    NetworkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    StorageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
+    RandomPassword: "random:index/randomPassword:RandomPassword",
+} as const;
