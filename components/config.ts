@@ -309,14 +309,17 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Deep-merges `over` onto `base`: objects merge key by key, everything else (arrays included) replaces. */
+/**
+ * Deep-merges `over` onto `base`: objects merge key by key, everything else (arrays included) replaces,
+ * and a key explicitly set to undefined removes the default (prod uses this to require a value).
+ */
 export function deepMerge<T>(base: T, over: unknown): T {
     if (!isPlainObject(base) || !isPlainObject(over)) {
-        return (over === undefined ? base : over) as T;
+        return over as T;
     }
     const out: Record<string, unknown> = { ...base };
     for (const [k, v] of Object.entries(over)) {
-        out[k] = k in out ? deepMerge(out[k], v) : v;
+        out[k] = deepMerge(out[k], v);
     }
     return out as T;
 }

@@ -59,6 +59,21 @@ function encode(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/** Replaces Pulumi's secret wrappers ({ sig, value }) by their values. */
+function unwrapSecrets(value: unknown): any {
+    if (Array.isArray(value)) {
+        return value.map(unwrapSecrets);
+    }
+    if (value && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (obj[pulumi.runtime.specialSigKey] === SECRET_SIG) {
+            return unwrapSecrets(obj.value);
+        }
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
+
 function hasSecret(value: unknown): boolean {
     if (Array.isArray(value)) {
         return value.some(hasSecret);
@@ -85,10 +100,15 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
 }
 
 async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: boolean }> {
-    const out = pulumi.output(value);
-    const secret = await (out as any).isSecret;
-    const resolved = await new Promise<unknown>((resolve) => out.apply((v) => resolve(v)));
+    const out: pulumi.Output<unknown> = pulumi.output(value as pulumi.Input<unknown>);
+    const secret: boolean = await (out as unknown as { isSecret: Promise<boolean> }).isSecret;
+    const resolved = await new Promise<unknown>((resolve) => out.apply((v: unknown) => resolve(v)));
     return { value: resolved, secret };
+}
+
+/** Waits until every outstanding resource registration has been answered (internal SDK helper). */
+function waitForRPCs(): Promise<void> {
+    return (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
 }
 
 let running: Promise<unknown> = Promise.resolve();
@@ -150,7 +170,7 @@ async function renderOnce(stack: string, overrides: Overrides): Promise<RenderRe
         });
         return register(req, (err: any, res: any) => {
             if (!err && res) {
-                const inputs = pulumi.runtime.deserializeProperties(req.getObject());
+                const inputs = unwrapSecrets(pulumi.runtime.deserializeProperties(req.getObject()));
                 resources.set(key, { type: req.getType(), name: req.getName(), urn: res.getUrn(), inputs, ...options.get(key)! });
             }
             callback(err, res);
@@ -159,7 +179,14 @@ async function renderOnce(stack: string, overrides: Overrides): Promise<RenderRe
 
     const program = require.resolve(path.join(ROOT, "index.ts"));
     delete require.cache[program];
-    const programExports: Record<string, unknown> = require(program);
+    let programExports: Record<string, unknown>;
+    try {
+        programExports = require(program);
+    } catch (err) {
+        await waitForRPCs();
+        // Let tests prove that a failing program registered nothing.
+        throw Object.assign(err as Error, { registered: [...resources.values()] });
+    }
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
     for (const [name, value] of Object.entries(programExports)) {
@@ -169,7 +196,7 @@ async function renderOnce(stack: string, overrides: Overrides): Promise<RenderRe
             secretOutputs.push(name);
         }
     }
-    await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await waitForRPCs();
     return { resources: [...resources.values()], outputs, secretOutputs };
 }
 

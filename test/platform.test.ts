@@ -1,0 +1,442 @@
+import { strict as assert } from "assert";
+import type { CapacityReport } from "../components/capacity";
+import { parseQuantity } from "../components/quantity";
+import { byName, ofType, RenderedResource, RenderResult, renderStack, T } from "./harness";
+
+type Pod = { containers: any[]; initContainers?: any[]; securityContext: any; volumes: any[]; [k: string]: any };
+
+function podSpecOf(r: RenderedResource): Pod {
+    return r.type === T.CronJob ? r.inputs.spec.jobTemplate.spec.template.spec : r.inputs.spec.template.spec;
+}
+
+const WORKLOADS = [T.Deployment, T.StatefulSet, T.Job, T.CronJob];
+const workloads = (r: RenderResult) => r.resources.filter((x) => (WORKLOADS as readonly string[]).includes(x.type));
+const containerOf = (r: RenderedResource, name: string) => podSpecOf(r).containers.find((c: any) => c.name === name);
+const envOf = (c: any, name: string) => c.env.find((e: any) => e.name === name);
+
+describe("platform (dev and prod stacks under mocks)", () => {
+    let dev: RenderResult;
+    let prod: RenderResult;
+    before(async () => {
+        dev = await renderStack("dev");
+        prod = await renderStack("prod");
+    });
+
+    describe("every workload", () => {
+        for (const stack of ["dev", "prod"]) {
+            it(`${stack}: gets the restricted security contexts, resources and pinned images from workload.ts`, () => {
+                const r = stack === "dev" ? dev : prod;
+                assert.ok(workloads(r).length >= 6);
+                for (const w of workloads(r)) {
+                    const spec = podSpecOf(w);
+                    assert.equal(spec.automountServiceAccountToken, false, w.name);
+                    assert.ok(spec.serviceAccountName, `${w.name} has a dedicated ServiceAccount`);
+                    assert.deepEqual(spec.securityContext.seccompProfile, { type: "RuntimeDefault" });
+                    assert.equal(spec.securityContext.runAsNonRoot, true);
+                    assert.ok(spec.securityContext.runAsUser > 0);
+                    for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+                        const sc = c.securityContext;
+                        assert.equal(sc.allowPrivilegeEscalation, false, `${w.name}/${c.name}`);
+                        assert.equal(sc.readOnlyRootFilesystem, true);
+                        assert.deepEqual(sc.capabilities, { drop: ["ALL"] });
+                        assert.equal(sc.runAsNonRoot, true);
+                        for (const k of ["requests", "limits"]) {
+                            assert.ok(c.resources[k].cpu && c.resources[k].memory, `${w.name}/${c.name} ${k}`);
+                        }
+                        assert.match(c.image, /:[\w][\w.-]*$|@sha256:/);
+                        assert.doesNotMatch(c.image, /:latest$/);
+                        // Every writable path is a volume: the root filesystem is read-only.
+                        for (const m of c.volumeMounts) {
+                            assert.ok(
+                                spec.volumes.some((v: any) => v.name === m.name) || w.inputs.spec.volumeClaimTemplates?.some((t: any) => t.metadata.name === m.name),
+                                `${w.name}/${c.name}: mount ${m.name} has no volume`,
+                            );
+                        }
+                    }
+                    const longRunning = w.type === T.Deployment || w.type === T.StatefulSet;
+                    for (const c of spec.containers) {
+                        assert.equal(Boolean(c.livenessProbe && c.readinessProbe), longRunning, `${w.name}/${c.name} probes`);
+                    }
+                }
+            });
+        }
+
+        it("has one ServiceAccount each, none of which mounts a token", () => {
+            const sas = ofType(dev, T.ServiceAccount);
+            assert.equal(sas.length, 6);
+            assert.ok(sas.every((s) => s.inputs.automountServiceAccountToken === false));
+        });
+    });
+
+    describe("RagPlatform", () => {
+        it("creates a namespace that enforces Pod Security restricted", () => {
+            const [ns] = ofType(dev, T.Namespace);
+            for (const mode of ["enforce", "audit", "warn"]) {
+                assert.equal(ns.inputs.metadata.labels[`pod-security.kubernetes.io/${mode}`], "restricted");
+            }
+            assert.equal(ns.inputs.metadata.name, "rag-dev");
+            assert.equal(ns.inputs.metadata.labels["rag-platform/environment"], "dev");
+        });
+
+        it("publishes settings in the ConfigMap and no credential", () => {
+            const cm = byName(dev, T.ConfigMap, "rag-config");
+            const expected = ["APP_ENV", "LOG_LEVEL", "MAX_TOKENS", "CHUNK_SIZE", "CHUNK_OVERLAP", "EMBEDDING_MODEL", "DB_HOST", "DB_PORT", "REDIS_HOST", "REDIS_PORT", "VECTOR_DB_HOST", "VECTOR_DB_PORT", "API_PORT", "WORKERS"];
+            for (const key of expected) {
+                assert.ok(cm.inputs.data[key], key);
+            }
+            assert.equal(cm.inputs.data.DB_HOST, "rag-postgres.rag-dev.svc.cluster.local");
+            assert.equal(cm.inputs.data.VECTOR_DB_PORT, "6333");
+            assert.equal(cm.inputs.data.APP_ENV, "dev");
+            assert.equal(byName(prod, T.ConfigMap, "rag-config").inputs.data.LOG_LEVEL, "warning");
+        });
+
+        it("exports endpoints and the capacity report", () => {
+            assert.equal(dev.outputs.namespace, "rag-dev");
+            assert.equal(prod.outputs.url, "https://rag.example.com");
+            assert.equal((dev.outputs.services as any).api, "rag-api.rag-dev.svc.cluster.local");
+            assert.ok((prod.outputs.capacity as any).atMaximum.requests.cpu);
+        });
+
+        it("every object lives in the platform namespace (or is cluster-scoped)", () => {
+            for (const r of dev.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
+                if (r.type === T.Namespace || r.type === T.StorageClass) {
+                    continue;
+                }
+                assert.equal(r.inputs.metadata.namespace, "rag-dev", `${r.type} ${r.name}`);
+            }
+        });
+
+        it("supports the skipAwait test switch on every Kubernetes object", async () => {
+            const r = await renderStack("dev", { skipAwait: true });
+            const objects = r.resources.filter((x) => x.type.startsWith("kubernetes:"));
+            assert.ok(objects.every((o) => o.inputs.metadata.annotations["pulumi.com/skipAwait"] === "true"));
+            assert.ok(ofType(dev, T.Deployment).every((d) => !d.inputs.metadata.annotations?.["pulumi.com/skipAwait"]));
+        });
+
+        it("renders through a renderYamlToDirectory provider when asked", async () => {
+            const r = await renderStack("dev", { renderYamlToDirectory: "rendered/dev" });
+            const [provider] = ofType(r, "pulumi:providers:kubernetes");
+            assert.equal(provider.inputs.renderYamlToDirectory, "rendered/dev");
+        });
+    });
+
+    describe("secrets", () => {
+        it("generates four passwords with the rotation keeper", async () => {
+            const pw = ofType(dev, T.RandomPassword);
+            assert.equal(pw.length, 4);
+            assert.ok(pw.every((p) => p.inputs.keepers.rotation === "initial" && p.inputs.length >= 32 && p.inputs.special === false));
+            const rotated = ofType(await renderStack("dev", { secretsRotation: "2026-11" }), T.RandomPassword);
+            assert.ok(rotated.every((p) => p.inputs.keepers.rotation === "2026-11"));
+        });
+
+        it("stores them in one Secret as Pulumi secrets", () => {
+            const [secret] = ofType(dev, T.Secret);
+            assert.deepEqual(Object.keys(secret.inputs.stringData).sort(), ["API_SIGNING_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "VECTOR_STORE_API_KEY"]);
+            assert.deepEqual(secret.secretInputs, ["stringData"]);
+        });
+
+        it("adds the user's LLM key as a secret when set", async () => {
+            const r = await renderStack("dev", { llmApiKey: "sk-test-123" });
+            const [secret] = ofType(r, T.Secret);
+            assert.equal(secret.inputs.stringData.LLM_API_KEY, "sk-test-123");
+            assert.ok(secret.secretInputs.includes("stringData"));
+            assert.ok(!JSON.stringify(r.outputs).includes("sk-test-123"));
+        });
+
+        for (const stack of ["dev", "prod"]) {
+            it(`${stack}: no secret value appears outside the Secret (ConfigMaps, env values, outputs)`, async () => {
+                const r = await renderStack(stack, { llmApiKey: "sk-test-123" });
+                const values = [...ofType(r, T.RandomPassword).map((p) => `mock-${p.name}-value`), "sk-test-123"];
+                for (const res of r.resources.filter((x) => x.type !== T.Secret && x.type !== T.RandomPassword)) {
+                    const text = JSON.stringify(res.inputs);
+                    for (const v of values) {
+                        assert.ok(!text.includes(v), `${res.type} ${res.name} contains a secret value`);
+                    }
+                }
+                const out = JSON.stringify(r.outputs);
+                assert.ok(values.every((v) => !out.includes(v)), "outputs contain a secret value");
+            });
+        }
+    });
+
+    describe("ApiService", () => {
+        it("defaults: rolling update without losing capacity, probes, preStop, scrape annotations, spread", () => {
+            const d = byName(dev, T.Deployment, "rag-api");
+            assert.deepEqual(d.inputs.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+            assert.equal(d.inputs.spec.replicas, 1);
+            const c = containerOf(d, "api");
+            assert.equal(c.livenessProbe.httpGet.path, "/health");
+            assert.equal(c.readinessProbe.httpGet.path, "/ready");
+            assert.equal(c.startupProbe.httpGet.path, "/health");
+            assert.deepEqual(c.lifecycle.preStop, { sleep: { seconds: 10 } });
+            const spec = podSpecOf(d);
+            assert.equal(spec.terminationGracePeriodSeconds, 45);
+            assert.equal(d.inputs.spec.template.metadata.annotations["prometheus.io/scrape"], "true");
+            assert.ok(spec.topologySpreadConstraints.some((t: any) => t.topologyKey === "kubernetes.io/hostname"));
+            assert.ok(spec.affinity.podAntiAffinity);
+            assert.equal(spec.imagePullSecrets, undefined);
+            assert.equal(spec.nodeSelector, undefined);
+            assert.ok(c.volumeMounts.some((m: any) => m.mountPath === "/app/data"));
+        });
+
+        it("reads settings from the ConfigMap and credentials from secretKeyRefs; DATABASE_URL holds no password", () => {
+            const c = containerOf(byName(dev, T.Deployment, "rag-api"), "api");
+            assert.deepEqual(c.envFrom, [{ configMapRef: { name: "rag-config" } }]);
+            for (const name of ["POSTGRES_PASSWORD", "REDIS_PASSWORD", "VECTOR_STORE_API_KEY", "API_SIGNING_KEY", "LLM_API_KEY"]) {
+                assert.equal(envOf(c, name).valueFrom.secretKeyRef.name, "rag-secrets", name);
+            }
+            assert.equal(envOf(c, "LLM_API_KEY").valueFrom.secretKeyRef.optional, true);
+            assert.equal(envOf(c, "DATABASE_URL").value, "postgresql://$(DB_USER):$(POSTGRES_PASSWORD)@$(DB_HOST):$(DB_PORT)/$(DB_NAME)");
+        });
+
+        it("Service, PDB and no HPA in dev; HPA 3-10 at 70% CPU / 80% memory with behaviour in prod", () => {
+            assert.equal(byName(dev, T.Service, "rag-api").inputs.spec.ports[0].targetPort, "http");
+            assert.deepEqual(byName(dev, T.PDB, "rag-api").inputs.spec.maxUnavailable, 1);
+            assert.equal(byName(dev, T.PDB, "rag-api").inputs.spec.unhealthyPodEvictionPolicy, "AlwaysAllow");
+            assert.equal(ofType(dev, T.HPA).length, 0);
+            const hpa = byName(prod, T.HPA, "rag-api").inputs.spec;
+            assert.equal(hpa.minReplicas, 3);
+            assert.equal(hpa.maxReplicas, 10);
+            assert.equal(hpa.scaleTargetRef.name, "rag-api");
+            const target = (n: string) => hpa.metrics.find((m: any) => m.resource?.name === n).resource.target.averageUtilization;
+            assert.equal(target("cpu"), 70);
+            assert.equal(target("memory"), 80);
+            assert.equal(hpa.behavior.scaleDown.stabilizationWindowSeconds, 300);
+            assert.ok(hpa.behavior.scaleUp.policies.length >= 1);
+            assert.equal(byName(prod, T.Deployment, "rag-api").inputs.spec.replicas, 3);
+        });
+
+        it("option: a Pods metric (queue length) on the HPA", async () => {
+            const r = await renderStack("prod", { api: { autoscaling: { podsMetric: { name: "rag_queue_length", targetAverageValue: "10" } } } });
+            const metrics = byName(r, T.HPA, "rag-api").inputs.spec.metrics;
+            assert.deepEqual(metrics[2], { type: "Pods", pods: { metric: { name: "rag_queue_length" }, target: { type: "AverageValue", averageValue: "10" } } });
+        });
+
+        it("option: GPU inference variant with tolerations and node selector; image pull secrets", async () => {
+            const r = await renderStack("dev", {
+                api: { gpu: { enabled: true, count: 2, nodeSelector: { "nvidia.com/gpu.present": "true" } } },
+                imagePullSecrets: ["registry-creds"],
+            });
+            const d = byName(r, T.Deployment, "rag-api");
+            const c = containerOf(d, "api");
+            assert.equal(c.resources.limits["nvidia.com/gpu"], "2");
+            assert.equal(c.resources.requests["nvidia.com/gpu"], "2");
+            const spec = podSpecOf(d);
+            assert.deepEqual(spec.tolerations, [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+            assert.deepEqual(spec.nodeSelector, { "nvidia.com/gpu.present": "true" });
+            assert.deepEqual(spec.imagePullSecrets, [{ name: "registry-creds" }]);
+            assert.deepEqual(podSpecOf(byName(r, T.StatefulSet, "rag-postgres")).imagePullSecrets, [{ name: "registry-creds" }]);
+        });
+    });
+
+    describe("WebFrontend", () => {
+        it("defaults: same shape as the API, smaller, on 8080 as UID 101", () => {
+            const d = byName(dev, T.Deployment, "rag-frontend");
+            const c = containerOf(d, "frontend");
+            assert.equal(c.ports[0].containerPort, 8080);
+            assert.equal(c.resources.requests.cpu, "50m");
+            assert.equal(podSpecOf(d).securityContext.runAsUser, 101);
+            assert.ok(c.volumeMounts.some((m: any) => m.mountPath === "/var/cache/nginx"));
+            assert.ok(byName(dev, T.PDB, "rag-frontend"));
+        });
+        it("option: autoscaling from the stack (prod 2-5)", () => {
+            const hpa = byName(prod, T.HPA, "rag-frontend").inputs.spec;
+            assert.deepEqual([hpa.minReplicas, hpa.maxReplicas], [2, 5]);
+        });
+    });
+
+    describe("PostgresDatabase", () => {
+        it("StatefulSet with PGDATA in a subdirectory of its claim, UID 70, pg_isready probes, init SQL", () => {
+            const s = byName(dev, T.StatefulSet, "rag-postgres");
+            const c = containerOf(s, "postgres");
+            assert.equal(envOf(c, "PGDATA").value, "/var/lib/postgresql/data/pgdata");
+            assert.equal(envOf(c, "POSTGRES_PASSWORD").valueFrom.secretKeyRef.key, "POSTGRES_PASSWORD");
+            assert.deepEqual(podSpecOf(s).securityContext.runAsUser, 70);
+            assert.equal(c.readinessProbe.exec.command[0], "pg_isready");
+            assert.ok(c.startupProbe);
+            assert.ok(c.volumeMounts.some((m: any) => m.mountPath === "/var/run/postgresql"));
+            assert.ok(c.volumeMounts.some((m: any) => m.mountPath === "/docker-entrypoint-initdb.d"));
+            assert.match(byName(dev, T.ConfigMap, "rag-postgres-init").inputs.data["01-schema.sql"], /CREATE TABLE IF NOT EXISTS documents/);
+            const claim = s.inputs.spec.volumeClaimTemplates[0].spec;
+            assert.equal(claim.resources.requests.storage, "2Gi");
+            assert.equal(claim.storageClassName, "rag-dev-data");
+            assert.equal(byName(prod, T.StatefulSet, "rag-postgres").inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "10Gi");
+        });
+        it("headless and client Services", () => {
+            assert.equal(byName(dev, T.Service, "rag-postgres-headless").inputs.spec.clusterIP, "None");
+            assert.equal(byName(dev, T.Service, "rag-postgres").inputs.spec.ports[0].port, 5432);
+            assert.equal(byName(dev, T.StatefulSet, "rag-postgres").inputs.spec.serviceName, "rag-postgres-headless");
+        });
+    });
+
+    describe("RedisCache", () => {
+        it("AOF persistence, password from the Secret, authenticated ping probes, maxmemory from the limit", () => {
+            const c = containerOf(byName(dev, T.StatefulSet, "rag-redis"), "redis");
+            const args = c.args.join(" ");
+            assert.match(args, /--appendonly yes/);
+            assert.match(args, /--requirepass \$\(REDIS_PASSWORD\)/);
+            assert.match(args, /--maxmemory 214748364 /); // 80% of 256Mi
+            assert.ok(envOf(c, "REDISCLI_AUTH").valueFrom.secretKeyRef);
+            assert.match(c.livenessProbe.exec.command.join(" "), /redis-cli .* ping/);
+            assert.doesNotMatch(c.livenessProbe.exec.command.join(" "), / -a /);
+            assert.equal(podSpecOf(byName(dev, T.StatefulSet, "rag-redis")).securityContext.runAsUser, 999);
+        });
+    });
+
+    describe("VectorStore", () => {
+        it("defaults to Qdrant (unprivileged image) with its API key, /livez and /readyz", () => {
+            const s = byName(dev, T.StatefulSet, "rag-vector-store");
+            const c = containerOf(s, "qdrant");
+            assert.match(c.image, /-unprivileged$/);
+            assert.equal(envOf(c, "QDRANT__SERVICE__API_KEY").valueFrom.secretKeyRef.key, "VECTOR_STORE_API_KEY");
+            assert.equal(c.livenessProbe.httpGet.path, "/livez");
+            assert.equal(c.readinessProbe.httpGet.path, "/readyz");
+            assert.deepEqual(c.ports.map((p: any) => p.containerPort), [6333, 6334]);
+            assert.equal(s.inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "5Gi");
+            assert.equal(byName(prod, T.StatefulSet, "rag-vector-store").inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "20Gi");
+        });
+        it("option: Chroma with the v2 heartbeat on 8000", async () => {
+            const r = await renderStack("dev", { vectorStore: { engine: "chroma" } });
+            const c = containerOf(byName(r, T.StatefulSet, "rag-vector-store"), "chroma");
+            assert.equal(c.readinessProbe.httpGet.path, "/api/v2/heartbeat");
+            assert.equal(byName(r, T.ConfigMap, "rag-config").inputs.data.VECTOR_DB_PORT, "8000");
+        });
+        it("option: Milvus standalone with embedded etcd, local storage, /healthz on 9091", async () => {
+            const r = await renderStack("dev", { vectorStore: { engine: "milvus" } });
+            const s = byName(r, T.StatefulSet, "rag-vector-store");
+            const c = containerOf(s, "milvus");
+            assert.deepEqual(c.command, ["milvus", "run", "standalone"]);
+            assert.equal(envOf(c, "ETCD_USE_EMBED").value, "true");
+            assert.equal(envOf(c, "COMMON_STORAGETYPE").value, "local");
+            assert.equal(c.livenessProbe.httpGet.port, 9091);
+            assert.match(byName(r, T.ConfigMap, "rag-vector-store-files").inputs.data["embedEtcd.yaml"], /listen-client-urls/);
+            assert.equal(byName(r, T.ConfigMap, "rag-config").inputs.data.VECTOR_DB_PORT, "19530");
+            const ingress = ofType(r, T.NetworkPolicy).find((n) => n.inputs.metadata.name === "rag-allow-datastore-clients")!;
+            assert.ok(ingress.inputs.spec.ingress[0].ports.some((p: any) => p.port === 19530));
+        });
+    });
+
+    describe("DocumentIndexer", () => {
+        it("a Job with backoffLimit and TTL, env from the ConfigMap and the Secret; no CronJob in dev", () => {
+            const [job] = ofType(dev, T.Job);
+            assert.equal(job.inputs.spec.backoffLimit, 3);
+            assert.equal(job.inputs.spec.ttlSecondsAfterFinished, 3600);
+            const c = containerOf(job, "indexer");
+            assert.deepEqual(c.envFrom, [{ configMapRef: { name: "rag-config" } }, { secretRef: { name: "rag-secrets" } }]);
+            assert.equal(podSpecOf(job).restartPolicy, "Never");
+            assert.equal(ofType(dev, T.CronJob).length, 0);
+        });
+        it("option: a scheduled re-index CronJob that never overlaps (prod)", () => {
+            const [cron] = ofType(prod, T.CronJob);
+            assert.equal(cron.inputs.spec.schedule, "0 2 * * *");
+            assert.equal(cron.inputs.spec.concurrencyPolicy, "Forbid");
+        });
+    });
+
+    describe("PlatformStorage", () => {
+        it("dev: local provisioner, Delete, WaitForFirstConsumer; app-data claim", () => {
+            const [sc] = ofType(dev, T.StorageClass);
+            assert.equal(sc.inputs.provisioner, "rancher.io/local-path");
+            assert.equal(sc.inputs.reclaimPolicy, "Delete");
+            assert.equal(sc.inputs.volumeBindingMode, "WaitForFirstConsumer");
+            assert.equal(byName(dev, T.PVC, "rag-app-data").inputs.spec.accessModes[0], "ReadWriteOnce");
+        });
+        it("prod: encrypted gp3 with expansion, Retain", () => {
+            const [sc] = ofType(prod, T.StorageClass);
+            assert.equal(sc.inputs.provisioner, "ebs.csi.aws.com");
+            assert.deepEqual(sc.inputs.parameters, { type: "gp3", iops: "3000", throughput: "125", encrypted: "true", fsType: "ext4" });
+            assert.equal(sc.inputs.reclaimPolicy, "Retain");
+            assert.equal(sc.inputs.allowVolumeExpansion, true);
+        });
+        it("option: no StorageClass, volumes use the cluster default", async () => {
+            const r = await renderStack("dev", { storage: { createClass: false } });
+            assert.equal(ofType(r, T.StorageClass).length, 0);
+            assert.equal(byName(r, T.StatefulSet, "rag-postgres").inputs.spec.volumeClaimTemplates[0].spec.storageClassName, undefined);
+        });
+    });
+
+    describe("PlatformIngress", () => {
+        it("routes /api to the API and / to the frontend", () => {
+            const [ing] = ofType(dev, T.Ingress);
+            const paths = ing.inputs.spec.rules[0].http.paths;
+            assert.deepEqual(paths.map((p: any) => [p.path, p.backend.service.name]), [["/api", "rag-api"], ["/", "rag-frontend"]]);
+            assert.equal(ing.inputs.spec.ingressClassName, "nginx");
+            assert.equal(ing.inputs.spec.tls, undefined);
+            assert.equal(ing.inputs.metadata.annotations["cert-manager.io/cluster-issuer"], undefined);
+        });
+        it("prod: TLS from the cert-manager issuer, ssl-redirect, rate limit, body size, timeouts, CORS", () => {
+            const [ing] = ofType(prod, T.Ingress);
+            const a = ing.inputs.metadata.annotations;
+            assert.deepEqual(ing.inputs.spec.tls, [{ hosts: ["rag.example.com"], secretName: "rag-platform-tls" }]);
+            assert.equal(a["cert-manager.io/cluster-issuer"], "letsencrypt-prod");
+            assert.equal(a["nginx.ingress.kubernetes.io/ssl-redirect"], "true");
+            assert.equal(a["nginx.ingress.kubernetes.io/limit-rps"], "50");
+            assert.equal(a["nginx.ingress.kubernetes.io/proxy-body-size"], "50m");
+            assert.equal(a["nginx.ingress.kubernetes.io/proxy-read-timeout"], "120");
+            assert.equal(a["nginx.ingress.kubernetes.io/cors-allow-origin"], "https://app.example.com");
+        });
+        it("option: disabled", async () => {
+            assert.equal(ofType(await renderStack("dev", { ingress: { enabled: false } }), T.Ingress).length, 0);
+        });
+    });
+
+    describe("NetworkPolicies", () => {
+        const policy = (r: RenderResult, name: string) => byName(r, T.NetworkPolicy, `rag-${name}`).inputs.spec;
+        it("deny by default, then DNS, ingress controller, datastore clients, external HTTPS", () => {
+            assert.deepEqual(policy(dev, "default-deny"), { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+            assert.deepEqual(policy(dev, "allow-dns").egress[0].ports.map((p: any) => p.port), [53, 53]);
+            const fromController = policy(dev, "allow-ingress-controller");
+            assert.deepEqual(fromController.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "ingress-nginx" });
+            assert.deepEqual(fromController.podSelector.matchExpressions[0].values, ["api", "frontend"]);
+            const clients = policy(dev, "allow-datastore-clients");
+            assert.deepEqual(clients.podSelector.matchExpressions[0].values, ["postgres", "redis", "vector-store"]);
+            assert.deepEqual(clients.ingress[0].from[0].podSelector.matchExpressions[0].values, ["api", "indexer"]);
+            assert.deepEqual(clients.ingress[0].ports.map((p: any) => p.port), [5432, 6379, 6333, 6334]);
+            assert.equal(policy(dev, "allow-external-https").egress[0].ports[0].port, 443);
+        });
+        it("option: no external egress", async () => {
+            const r = await renderStack("dev", { networkPolicy: { allowExternalHttps: false } });
+            assert.ok(!ofType(r, T.NetworkPolicy).some((n) => n.inputs.metadata.name === "rag-allow-external-https"));
+        });
+    });
+
+    describe("dev vs prod", () => {
+        it("prod protects stateful resources and retains claims; dev does neither", () => {
+            const stateful = (r: RenderResult) => [...ofType(r, T.StatefulSet), ...ofType(r, T.PVC), ...ofType(r, T.StorageClass), ...ofType(r, T.Namespace)];
+            assert.equal(stateful(prod).length, 6);
+            assert.ok(stateful(prod).every((x) => x.protect), "prod stateful resources are protected");
+            assert.ok(stateful(dev).every((x) => !x.protect), "dev resources are not protected");
+            for (const s of ofType(prod, T.StatefulSet)) {
+                assert.deepEqual(s.inputs.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Retain", whenScaled: "Retain" });
+            }
+            for (const s of ofType(dev, T.StatefulSet)) {
+                assert.deepEqual(s.inputs.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Delete", whenScaled: "Delete" });
+            }
+        });
+
+        it("dev fits a laptop cluster: total requests <= 2 CPU and 4 GiB", () => {
+            let cpu = 0;
+            let memory = 0;
+            const q = (v: string) => parseQuantity(v) as number;
+            for (const w of workloads(dev)) {
+                const replicas = w.inputs.spec.replicas ?? 1;
+                for (const c of podSpecOf(w).containers) {
+                    cpu += replicas * q(c.resources.requests.cpu);
+                    memory += replicas * q(c.resources.requests.memory);
+                }
+            }
+            assert.ok(cpu <= 2, `dev requests ${cpu} CPU`);
+            assert.ok(memory <= 4 * 2 ** 30, `dev requests ${memory / 2 ** 30} GiB`);
+            // The exported capacity report adds up to the same figures.
+            const report = dev.outputs.capacity as CapacityReport;
+            assert.equal(q(report.current.requests.cpu), cpu);
+            assert.equal(q(report.current.requests.memory), memory);
+        });
+
+        it("resource counts per stack", () => {
+            const count = (r: RenderResult) => r.resources.filter((x) => x.type.startsWith("kubernetes:")).length;
+            assert.equal(count(dev), 35);
+            assert.equal(count(prod), 38); // + 2 HPAs and the re-index CronJob
+        });
+    });
+});

@@ -1,0 +1,41 @@
+import { strict as assert } from "assert";
+import { RenderedResource, renderStack } from "./harness";
+
+/** Validates a Kubernetes object against the Kubernetes OpenAPI schema (kubernetes-models' JSON schemas). */
+function validate(resource: RenderedResource): void {
+    const { apiVersion, kind } = resource.inputs as { apiVersion: string; kind: string };
+    const models = require(`kubernetes-models/${apiVersion}`) as Record<string, new (data: unknown) => { validate(): void }>;
+    const Model = models[kind];
+    assert.ok(Model, `kubernetes-models has no ${apiVersion} ${kind}`);
+    new Model(resource.inputs).validate();
+}
+
+const isKubernetesObject = (r: RenderedResource) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers");
+
+describe("Kubernetes OpenAPI schema", () => {
+    const variants: [string, Record<string, unknown>][] = [
+        ["dev", {}],
+        ["prod", {}],
+        ["dev", { vectorStore: { engine: "chroma" } }],
+        ["dev", { vectorStore: { engine: "milvus" } }],
+        ["prod", { api: { gpu: { enabled: true, nodeSelector: { "nvidia.com/gpu.present": "true" } } }, imagePullSecrets: ["registry-creds"] }],
+    ];
+    for (const [stack, overrides] of variants) {
+        it(`every object of ${stack} ${JSON.stringify(overrides)} is valid`, async () => {
+            const objects = (await renderStack(stack, overrides)).resources.filter(isKubernetesObject);
+            assert.ok(objects.length > 30, `only ${objects.length} objects`);
+            for (const object of objects) {
+                assert.doesNotThrow(() => validate(object), (e: Error) => `${object.type} ${object.name}: ${e.message}`);
+            }
+        });
+    }
+
+    it("rejects an object that breaks the schema (the check can fail)", () => {
+        const broken = {
+            type: "kubernetes:apps/v1:Deployment",
+            name: "broken",
+            inputs: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { replicas: "three", template: {} } },
+        } as unknown as RenderedResource;
+        assert.throws(() => validate(broken));
+    });
+});
