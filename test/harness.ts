@@ -1,12 +1,11 @@
 // Runs index.ts under Pulumi's mocks with a stack's real config (Pulumi.yaml defaults + Pulumi.<stack>.yaml,
 // plus per-test overrides) and returns every registered resource with its inputs and options.
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "fs";
-import * as yaml from "js-yaml";
 import * as path from "path";
+import { PROJECT } from "../components/config";
+import { encodeConfigValue as encode, readStackConfig, ROOT } from "../scripts/stack-config";
 
-export const ROOT = path.resolve(__dirname, "..");
-const PROJECT = "rag-platform";
+export { ROOT };
 
 export interface RenderedResource {
     /** Pulumi type token, e.g. "kubernetes:apps/v1:Deployment". */
@@ -36,28 +35,6 @@ export interface RenderResult {
 export type Overrides = Record<string, unknown>;
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-function readStackConfig(stack: string): Record<string, string> {
-    const config: Record<string, string> = {};
-    const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config?: Record<string, { default?: unknown }> };
-    for (const [key, decl] of Object.entries(project.config ?? {})) {
-        if (decl.default !== undefined) {
-            config[key] = encode(decl.default);
-        }
-    }
-    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
-    if (fs.existsSync(file)) {
-        const stackFile = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
-        for (const [key, value] of Object.entries(stackFile.config ?? {})) {
-            config[key] = encode(value);
-        }
-    }
-    return config;
-}
-
-function encode(value: unknown): string {
-    return typeof value === "string" ? value : JSON.stringify(value);
-}
 
 /** Replaces Pulumi's secret wrappers ({ sig, value }) by their values. */
 function unwrapSecrets(value: unknown): any {
@@ -119,13 +96,18 @@ let running: Promise<unknown> = Promise.resolve();
  * Rejects with the program's error (e.g. a ConfigError) when the program throws.
  */
 export function renderStack(stack: string, overrides: Overrides = {}): Promise<RenderResult> {
+    return renderProgram(path.join(ROOT, "index.ts"), stack, overrides);
+}
+
+/** Runs any Pulumi program module (e.g. a multi-instance fixture) the same way as `renderStack`. */
+export function renderProgram(programPath: string, stack: string, overrides: Overrides = {}): Promise<RenderResult> {
     // The Pulumi runtime is process-global: run one program at a time.
-    const run = running.then(() => renderOnce(stack, overrides));
+    const run = running.then(() => renderOnce(programPath, stack, overrides));
     running = run.catch(() => undefined);
     return run;
 }
 
-async function renderOnce(stack: string, overrides: Overrides): Promise<RenderResult> {
+async function renderOnce(programPath: string, stack: string, overrides: Overrides): Promise<RenderResult> {
     const config = readStackConfig(stack);
     const secretKeys: string[] = [];
     for (const [key, value] of Object.entries(overrides)) {
@@ -177,7 +159,7 @@ async function renderOnce(stack: string, overrides: Overrides): Promise<RenderRe
         });
     };
 
-    const program = require.resolve(path.join(ROOT, "index.ts"));
+    const program = require.resolve(programPath);
     delete require.cache[program];
     let programExports: Record<string, unknown>;
     try {
