@@ -13,6 +13,8 @@ export interface ApiServiceArgs {
     secretName: pulumi.Input<string>;
     appDataClaimName: pulumi.Input<string>;
     imagePullSecrets: string[];
+    /** Expose on this node port too (dev only; see localAccess). */
+    nodePort?: number;
 }
 
 /**
@@ -36,6 +38,7 @@ export class ApiService extends pulumi.ComponentResource {
                 service: config,
                 runAs: { uid: 10001, gid: 10001 },
                 imagePullSecrets: args.imagePullSecrets,
+                nodePort: args.nodePort,
                 terminationGracePeriodSeconds: 45,
                 podAnnotations: scrapeAnnotations(API_PORT),
                 volumes: [{ name: "app-data", persistentVolumeClaim: { claimName: args.appDataClaimName } }],

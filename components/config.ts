@@ -113,6 +113,48 @@ export interface NetworkPolicyConfig {
     allowExternalHttps: boolean;
 }
 
+export interface AlertThresholds {
+    /** CPU usage as a fraction of the limit that raises RagHighCpuAgainstLimit. */
+    cpuLimitRatio: number;
+    /** Container restarts within 5 minutes that raise RagPodRestarting. */
+    restartsIn5m: number;
+    /** Minutes an HPA may sit at its maximum before RagHpaAtMaximum. */
+    hpaAtMaxMinutes: number;
+    /** p99 API latency, seconds. */
+    p99LatencySeconds: number;
+    /** Fraction of API responses that are 5xx. */
+    errorRatio: number;
+    /** Fraction of a volume in use. */
+    pvcUsageRatio: number;
+}
+
+export interface MonitoringConfig {
+    enabled: boolean;
+    /** Namespace Prometheus runs in: allowed through the NetworkPolicies to scrape metrics ports. */
+    prometheusNamespace: string;
+    /** Labels Prometheus' serviceMonitorSelector and ruleSelector match (kube-prometheus-stack: release=<release>). */
+    selectorLabels: Record<string, string>;
+    scrapeInterval: string;
+    /** Ship the Grafana dashboard ConfigMap (label grafana_dashboard: "1"). */
+    dashboard: boolean;
+    alerts: AlertThresholds;
+}
+
+export const VPA_UPDATE_MODES = ["Off", "Initial", "Recreate", "Auto"] as const;
+
+export interface VerticalAutoscalingConfig {
+    enabled: boolean;
+    /** "Off" only recommends; any other mode lets the VPA change requests. */
+    updateMode: (typeof VPA_UPDATE_MODES)[number];
+}
+
+export interface LocalAccessConfig {
+    /** NodePort Services for the API and frontend (kind/minikube without an ingress controller). Never in prod. */
+    enabled: boolean;
+    apiNodePort: number;
+    frontendNodePort: number;
+}
+
 export interface AppConfig {
     logLevel: (typeof LOG_LEVELS)[number];
     maxTokens: number;
@@ -135,6 +177,9 @@ export interface PlatformConfig {
     storage: StorageConfig;
     ingress: IngressConfig;
     networkPolicy: NetworkPolicyConfig;
+    monitoring: MonitoringConfig;
+    verticalAutoscaling: VerticalAutoscalingConfig;
+    localAccess: LocalAccessConfig;
     imagePullSecrets: string[];
     /** Changing this value rotates every generated secret. */
     secretsRotation: string;
@@ -240,6 +285,16 @@ function baseDefaults(stack: string): Omit<PlatformConfig, "stack" | "environmen
             corsOrigins: [],
         },
         networkPolicy: { ingressControllerNamespace: "ingress-nginx", allowExternalHttps: true },
+        monitoring: {
+            enabled: false,
+            prometheusNamespace: "monitoring",
+            selectorLabels: { release: "kube-prometheus-stack" },
+            scrapeInterval: "30s",
+            dashboard: true,
+            alerts: { cpuLimitRatio: 0.9, restartsIn5m: 3, hpaAtMaxMinutes: 10, p99LatencySeconds: 2, errorRatio: 0.05, pvcUsageRatio: 0.8 },
+        },
+        verticalAutoscaling: { enabled: false, updateMode: "Off" },
+        localAccess: { enabled: false, apiNodePort: 30080, frontendNodePort: 30081 },
         imagePullSecrets: [],
         secretsRotation: "initial",
         protectStateful: false,
@@ -279,6 +334,7 @@ const ENV_DEFAULTS: Record<Environment, Record<string, unknown>> = {
             tls: { enabled: true, clusterIssuer: "letsencrypt-prod" },
             rateLimitRps: 50,
         },
+        monitoring: { enabled: true },
         protectStateful: true,
     },
 };
@@ -297,6 +353,9 @@ const KEYS: Record<string, "object" | "array" | "scalar"> = {
     storage: "object",
     ingress: "object",
     networkPolicy: "object",
+    monitoring: "object",
+    verticalAutoscaling: "object",
+    localAccess: "object",
     imagePullSecrets: "array",
     secretsRotation: "scalar",
     protectStateful: "scalar",
@@ -345,6 +404,12 @@ class Checker {
         if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
             const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
             this.fail(key, value, `must be ${range}`);
+        }
+    }
+
+    number(key: string, value: unknown, min: number, max: number): void {
+        if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+            this.fail(key, value, `must be a number from ${min} to ${max}`);
         }
     }
 
@@ -643,10 +708,56 @@ function validate(check: Checker, cfg: PlatformConfig): void {
     check.unknownKeys("networkPolicy", cfg.networkPolicy, ["ingressControllerNamespace", "allowExternalHttps"]);
     check.string("networkPolicy.ingressControllerNamespace", cfg.networkPolicy.ingressControllerNamespace, DNS_LABEL, "must be a namespace name");
     check.bool("networkPolicy.allowExternalHttps", cfg.networkPolicy.allowExternalHttps);
+    validateObservability(check, cfg);
     check.stringList("imagePullSecrets", cfg.imagePullSecrets, DNS_SUBDOMAIN, "must be a Secret name");
     check.string("secretsRotation", cfg.secretsRotation, /^\S{1,64}$/, "must be a non-empty token of at most 64 characters; change it to rotate every generated secret");
     if (cfg.environment === "prod" && !cfg.protectStateful) {
         check.fail("protectStateful", cfg.protectStateful, "must be true in prod");
+    }
+}
+
+function validateObservability(check: Checker, cfg: PlatformConfig): void {
+    const m = cfg.monitoring;
+    check.unknownKeys("monitoring", m, ["enabled", "prometheusNamespace", "selectorLabels", "scrapeInterval", "dashboard", "alerts"]);
+    check.bool("monitoring.enabled", m.enabled);
+    check.string("monitoring.prometheusNamespace", m.prometheusNamespace, DNS_LABEL, "must be a namespace name");
+    check.stringMap("monitoring.selectorLabels", m.selectorLabels);
+    check.string("monitoring.scrapeInterval", m.scrapeInterval, /^[1-9]\d*(s|m)$/, `must be a Prometheus duration such as "30s" or "1m"`);
+    check.bool("monitoring.dashboard", m.dashboard);
+    const a = m.alerts;
+    check.unknownKeys("monitoring.alerts", a, ["cpuLimitRatio", "restartsIn5m", "hpaAtMaxMinutes", "p99LatencySeconds", "errorRatio", "pvcUsageRatio"]);
+    check.number("monitoring.alerts.cpuLimitRatio", a?.cpuLimitRatio, 0.01, 1);
+    check.int("monitoring.alerts.restartsIn5m", a?.restartsIn5m, 1, 1000);
+    check.int("monitoring.alerts.hpaAtMaxMinutes", a?.hpaAtMaxMinutes, 1, 1440);
+    check.number("monitoring.alerts.p99LatencySeconds", a?.p99LatencySeconds, 0.001, 600);
+    check.number("monitoring.alerts.errorRatio", a?.errorRatio, 0.0001, 1);
+    check.number("monitoring.alerts.pvcUsageRatio", a?.pvcUsageRatio, 0.01, 1);
+
+    const v = cfg.verticalAutoscaling;
+    check.unknownKeys("verticalAutoscaling", v, ["enabled", "updateMode"]);
+    check.bool("verticalAutoscaling.enabled", v.enabled);
+    check.oneOf("verticalAutoscaling.updateMode", v.updateMode, VPA_UPDATE_MODES);
+    // A VPA that changes CPU/memory requests fights an HPA that scales on CPU/memory utilisation of those requests.
+    for (const svc of ["api", "frontend"] as const) {
+        if (v.enabled === true && v.updateMode !== "Off" && cfg[svc].autoscaling.enabled === true) {
+            check.fail(
+                "verticalAutoscaling.updateMode",
+                v.updateMode,
+                `must be "Off" (recommendations only) while ${svc}.autoscaling is enabled: the HPA scales on CPU and memory, the metrics a VPA would change`,
+            );
+        }
+    }
+
+    const l = cfg.localAccess;
+    check.unknownKeys("localAccess", l, ["enabled", "apiNodePort", "frontendNodePort"]);
+    check.bool("localAccess.enabled", l.enabled);
+    check.int("localAccess.apiNodePort", l.apiNodePort, 30000, 32767);
+    check.int("localAccess.frontendNodePort", l.frontendNodePort, 30000, 32767);
+    if (l.apiNodePort === l.frontendNodePort) {
+        check.fail("localAccess.frontendNodePort", l.frontendNodePort, "must differ from localAccess.apiNodePort");
+    }
+    if (cfg.environment === "prod" && l.enabled === true) {
+        check.fail("localAccess.enabled", l.enabled, "must be false in prod: NodePorts bypass the ingress, its TLS and its rate limits");
     }
 }
 

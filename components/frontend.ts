@@ -9,6 +9,8 @@ export interface WebFrontendArgs {
     identity: Identity;
     config: ServiceConfig;
     imagePullSecrets: string[];
+    /** Expose on this node port too (dev only; see localAccess). */
+    nodePort?: number;
     /** Path prefix under which the browser reaches the API through the same ingress host. */
     apiBasePath: string;
 }
@@ -28,6 +30,7 @@ export class WebFrontend extends pulumi.ComponentResource {
                 service: args.config,
                 runAs: { uid: 101, gid: 101 },
                 imagePullSecrets: args.imagePullSecrets,
+                nodePort: args.nodePort,
                 terminationGracePeriodSeconds: 30,
                 container: {
                     name: "frontend",

@@ -20,8 +20,8 @@ export interface NetworkPoliciesArgs {
     frontend: Endpoint;
     indexer: { component: string };
     datastores: Endpoint[];
-    /** Extra ingress sources, e.g. the monitoring namespace allowed to scrape metrics ports. */
-    extraIngress?: { name: string; fromNamespace: string; to: Endpoint[] }[];
+    /** Extra ingress: e.g. the monitoring namespace to metrics ports; no `fromNamespace` means any source (NodePorts). */
+    extraIngress?: { name: string; fromNamespace?: string; to: Endpoint[] }[];
 }
 
 const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"];
@@ -80,7 +80,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
             policies[extra.name] = {
                 podSelector: pods(...extra.to.map((e) => e.component)),
                 policyTypes: ["Ingress"],
-                ingress: [{ from: [namespace(extra.fromNamespace)], ports: tcp(extra.to) }],
+                ingress: [{ ...(extra.fromNamespace ? { from: [namespace(extra.fromNamespace)] } : {}), ports: tcp(extra.to) }],
             };
         }
         for (const [policy, spec] of Object.entries(policies)) {

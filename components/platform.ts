@@ -12,6 +12,9 @@ import { REDIS_PORT, RedisCache } from "./redis";
 import { PlatformSecrets } from "./secrets";
 import { PlatformStorage } from "./storage";
 import { ENGINES, VectorStore } from "./vector-store";
+import { PlatformMonitoring, ScrapeTarget } from "./monitoring";
+import { Endpoint } from "./network-policy";
+import { VerticalAutoscaling } from "./vertical-autoscaling";
 import { Identity, labels, PART_OF } from "./workload";
 
 export interface RagPlatformArgs {
@@ -123,10 +126,21 @@ export class RagPlatform extends pulumi.ComponentResource {
             appDataClaimName: storage.appDataClaimName,
             imagePullSecrets: cfg.imagePullSecrets,
         };
-        const api = new ApiService(`${name}-api`, { identity: id("api"), config: cfg.api, ...wiring }, child);
+        const local = cfg.localAccess;
+        const api = new ApiService(
+            `${name}-api`,
+            { identity: id("api"), config: cfg.api, ...wiring, nodePort: local.enabled ? local.apiNodePort : undefined },
+            child,
+        );
         const frontend = new WebFrontend(
             `${name}-frontend`,
-            { identity: id("frontend"), config: cfg.frontend, imagePullSecrets: cfg.imagePullSecrets, apiBasePath: API_BASE_PATH },
+            {
+                identity: id("frontend"),
+                config: cfg.frontend,
+                imagePullSecrets: cfg.imagePullSecrets,
+                apiBasePath: API_BASE_PATH,
+                nodePort: local.enabled ? local.frontendNodePort : undefined,
+            },
             child,
         );
         // The indexer writes to the datastores: start it once they exist (and, outside tests, are ready).
@@ -140,19 +154,69 @@ export class RagPlatform extends pulumi.ComponentResource {
             );
             this.url = ingress.url;
         }
+        const engine = ENGINES[cfg.vectorStore.engine];
+        const endpoints: Record<string, Endpoint> = {
+            api: { component: "api", ports: [API_PORT] },
+            frontend: { component: "frontend", ports: [FRONTEND_PORT] },
+            vectorStore: { component: "vector-store", ports: engine.ports.map((p) => p.containerPort) },
+        };
+        const extraIngress: { name: string; fromNamespace?: string; to: Endpoint[] }[] = [];
+        if (local.enabled) {
+            extraIngress.push({ name: "allow-node-ports", to: [endpoints.api, endpoints.frontend] });
+        }
+        if (cfg.monitoring.enabled) {
+            const scrape: ScrapeTarget[] = [
+                { identity: id("api"), portName: "http", path: "/metrics" },
+                { identity: id("frontend"), portName: "http", path: "/metrics" },
+                ...(engine.metrics ? [{ identity: id("vector-store"), portName: engine.metrics.portName, path: engine.metrics.path }] : []),
+            ];
+            new PlatformMonitoring(
+                `${name}-monitoring`,
+                {
+                    identity: id("monitoring"),
+                    config: cfg.monitoring,
+                    targets: scrape,
+                    names: {
+                        namespace: cfg.namespace,
+                        apiService: `${name}-api`,
+                        hpas: (["api", "frontend"] as const).filter((s) => cfg[s].autoscaling.enabled).map((s) => `${name}-${s}`),
+                        datastores: { postgres: `${name}-postgres`, redis: `${name}-redis`, vectorStore: `${name}-vector-store` },
+                    },
+                },
+                child,
+            );
+            const metricsPorts: Endpoint[] = [
+                endpoints.api,
+                endpoints.frontend,
+                ...(engine.metrics ? [{ component: "vector-store", ports: [engine.metrics.port] }] : []),
+            ];
+            extraIngress.push({ name: "allow-monitoring", fromNamespace: cfg.monitoring.prometheusNamespace, to: metricsPorts });
+        }
+        if (cfg.verticalAutoscaling.enabled) {
+            new VerticalAutoscaling(
+                `${name}-vpa`,
+                {
+                    identity: id("vpa"),
+                    config: cfg.verticalAutoscaling,
+                    targets: [
+                        { identity: id("api"), kind: "Deployment", name: api.deploymentName },
+                        { identity: id("frontend"), kind: "Deployment", name: frontend.deploymentName },
+                        ...(["postgres", "redis", "vector-store"] as const).map((c) => ({ identity: id(c), kind: "StatefulSet" as const, name: `${name}-${c}` })),
+                    ],
+                },
+                child,
+            );
+        }
         new NetworkPolicies(
             `${name}-network`,
             {
                 identity: id("network-policy"),
                 config: cfg.networkPolicy,
-                api: { component: "api", ports: [API_PORT] },
-                frontend: { component: "frontend", ports: [FRONTEND_PORT] },
+                api: endpoints.api,
+                frontend: endpoints.frontend,
                 indexer: { component: "indexer" },
-                datastores: [
-                    { component: "postgres", ports: [POSTGRES_PORT] },
-                    { component: "redis", ports: [REDIS_PORT] },
-                    { component: "vector-store", ports: ENGINES[cfg.vectorStore.engine].ports.map((p) => p.containerPort) },
-                ],
+                datastores: [{ component: "postgres", ports: [POSTGRES_PORT] }, { component: "redis", ports: [REDIS_PORT] }, endpoints.vectorStore],
+                extraIngress,
             },
             child,
         );

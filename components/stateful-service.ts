@@ -2,6 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerArgs, Identity, labels, metadata, pod, RunAs, selectorLabels, serviceAccount } from "./workload";
 
+/** Label on headless Services. */
+export const HEADLESS_LABEL = "rag-platform/headless";
+
 export interface StatefulServiceArgs {
     identity: Identity;
     /** The datastore container; its ports are exposed by both Services. */
@@ -39,7 +42,8 @@ export class StatefulService extends pulumi.ComponentResource {
         const headless = new k8s.core.v1.Service(
             `${name}-headless`,
             {
-                metadata: metadata(identity, `${k8sName}-headless`),
+                // Marked so that ServiceMonitors select only the client Service (no double scraping).
+                metadata: { ...metadata(identity, `${k8sName}-headless`), labels: { ...labels(identity), [HEADLESS_LABEL]: "true" } },
                 spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: selectorLabels(identity), ports },
             },
             { parent: this },

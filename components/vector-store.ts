@@ -15,8 +15,8 @@ export interface EngineSpec {
     runAs: RunAs;
     /** Whether the engine enforces the generated API key. */
     apiKeySupported: boolean;
-    /** Port and path Prometheus scrapes. */
-    metrics: { port: number; path: string };
+    /** Where Prometheus scrapes the engine; undefined when it serves no Prometheus metrics. */
+    metrics?: { port: number; portName: string; path: string };
     probes: Probes;
     command?: string[];
     env: (secretName: pulumi.Input<string>) => k8s.types.input.core.v1.EnvVar[];
@@ -51,7 +51,7 @@ export const ENGINES: Record<VectorEngine, EngineSpec> = {
         writablePaths: ["/qdrant/snapshots", "/qdrant/init", "/tmp"],
         runAs: { uid: 1000, gid: 1000 },
         apiKeySupported: true,
-        metrics: { port: 6333, path: "/metrics" },
+        metrics: { port: 6333, portName: "http", path: "/metrics" },
         probes: probesFor({ live: "/livez", ready: "/readyz" }, 6333, 120),
         env: (secretName) => [
             secretEnv("QDRANT__SERVICE__API_KEY", secretName, SECRET_KEYS.vectorStoreApiKey),
@@ -59,7 +59,8 @@ export const ENGINES: Record<VectorEngine, EngineSpec> = {
             { name: "QDRANT__STORAGE__SNAPSHOTS_PATH", value: "/qdrant/snapshots" },
         ],
     },
-    // Chroma 1.x (Rust server) has no built-in auth: the NetworkPolicies are its only gate. v2 heartbeat (v1 is 410).
+    // Chroma 1.x (Rust server) has no built-in auth (the NetworkPolicies are its only gate) and exports
+    // telemetry over OpenTelemetry, not /metrics. Health: the v2 heartbeat (v1 answers 410).
     chroma: {
         clientPort: 8000,
         ports: [{ name: "http", containerPort: 8000 }],
@@ -67,7 +68,6 @@ export const ENGINES: Record<VectorEngine, EngineSpec> = {
         writablePaths: ["/tmp"],
         runAs: { uid: 1000, gid: 1000 },
         apiKeySupported: false,
-        metrics: { port: 8000, path: "/metrics" },
         probes: probesFor({ live: "/api/v2/heartbeat", ready: "/api/v2/heartbeat" }, 8000, 120),
         env: () => [
             { name: "IS_PERSISTENT", value: "TRUE" },
@@ -86,7 +86,7 @@ export const ENGINES: Record<VectorEngine, EngineSpec> = {
         writablePaths: ["/tmp", "/milvus/logs"],
         runAs: { uid: 1000, gid: 1000 },
         apiKeySupported: false,
-        metrics: { port: 9091, path: "/metrics" },
+        metrics: { port: 9091, portName: "metrics", path: "/metrics" },
         probes: probesFor({ live: "/healthz", ready: "/healthz" }, 9091, 300),
         command: ["milvus", "run", "standalone"],
         env: () => [
@@ -160,7 +160,7 @@ export class VectorStore extends pulumi.ComponentResource {
                 storageClassName: args.storageClassName,
                 volumes,
                 imagePullSecrets: args.imagePullSecrets,
-                podAnnotations: scrapeAnnotations(spec.metrics.port, spec.metrics.path),
+                podAnnotations: spec.metrics ? scrapeAnnotations(spec.metrics.port, spec.metrics.path) : undefined,
                 protect: args.protect,
             },
             { parent: this },

@@ -16,6 +16,8 @@ export interface WebServiceArgs {
     nodeSelector?: Record<string, string>;
     tolerations?: k8s.types.input.core.v1.Toleration[];
     terminationGracePeriodSeconds: number;
+    /** Also expose the service on this node port (local clusters without an ingress controller). */
+    nodePort?: number;
 }
 
 /**
@@ -83,6 +85,20 @@ export class WebService extends pulumi.ComponentResource {
             { parent: this },
         );
         this.serviceName = svc.metadata.name;
+        if (args.nodePort !== undefined) {
+            new k8s.core.v1.Service(
+                `${name}-nodeport`,
+                {
+                    metadata: metadata(identity, `${k8sName}-nodeport`),
+                    spec: {
+                        type: "NodePort",
+                        selector: selectorLabels(identity),
+                        ports: [{ name: "http", port: this.port, targetPort: port.name, nodePort: args.nodePort, protocol: "TCP" }],
+                    },
+                },
+                { parent: this },
+            );
+        }
 
         new Autoscaling(name, { identity, deploymentName: this.deploymentName, autoscaling: service.autoscaling }, { parent: this });
         this.registerOutputs({ serviceName: this.serviceName, deploymentName: this.deploymentName });

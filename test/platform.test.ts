@@ -436,7 +436,7 @@ describe("platform (dev and prod stacks under mocks)", () => {
         it("resource counts per stack", () => {
             const count = (r: RenderResult) => r.resources.filter((x) => x.type.startsWith("kubernetes:")).length;
             assert.equal(count(dev), 35);
-            assert.equal(count(prod), 38); // + 2 HPAs and the re-index CronJob
+            assert.equal(count(prod), 44); // + 2 HPAs, the re-index CronJob, 3 ServiceMonitors, rules, dashboard, scrape policy
         });
     });
 });

@@ -1,10 +1,21 @@
 import { strict as assert } from "assert";
 import { RenderedResource, renderStack } from "./harness";
 
-/** Validates a Kubernetes object against the Kubernetes OpenAPI schema (kubernetes-models' JSON schemas). */
+/** Packages holding the schemas of the custom resources the platform creates. */
+const CRD_MODELS: Record<string, string> = {
+    "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
+    "autoscaling.k8s.io": "@kubernetes-models/autoscaler",
+};
+
+/**
+ * Validates a Kubernetes object against its OpenAPI schema: the Kubernetes API's (kubernetes-models), or
+ * for custom resources the CRD's published schema (@kubernetes-models/*).
+ */
 function validate(resource: RenderedResource): void {
     const { apiVersion, kind } = resource.inputs as { apiVersion: string; kind: string };
-    const models = require(`kubernetes-models/${apiVersion}`) as Record<string, new (data: unknown) => { validate(): void }>;
+    const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
+    const pkg = CRD_MODELS[group] ?? "kubernetes-models";
+    const models = require(`${pkg}/${apiVersion}`) as Record<string, new (data: unknown) => { validate(): void }>;
     const Model = models[kind];
     assert.ok(Model, `kubernetes-models has no ${apiVersion} ${kind}`);
     new Model(resource.inputs).validate();
@@ -19,6 +30,8 @@ describe("Kubernetes OpenAPI schema", () => {
         ["dev", { vectorStore: { engine: "chroma" } }],
         ["dev", { vectorStore: { engine: "milvus" } }],
         ["prod", { api: { gpu: { enabled: true, nodeSelector: { "nvidia.com/gpu.present": "true" } } }, imagePullSecrets: ["registry-creds"] }],
+        ["prod", { vectorStore: { engine: "milvus" }, verticalAutoscaling: { enabled: true } }],
+        ["dev", { monitoring: { enabled: true }, localAccess: { enabled: true }, verticalAutoscaling: { enabled: true, updateMode: "Auto" } }],
     ];
     for (const [stack, overrides] of variants) {
         it(`every object of ${stack} ${JSON.stringify(overrides)} is valid`, async () => {

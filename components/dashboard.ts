@@ -1,0 +1,112 @@
+// The platform's Grafana dashboard, built from typed panels (not a pasted JSON blob). Grafana's dashboard
+// sidecar loads it from a ConfigMap labelled grafana_dashboard: "1".
+import { APP_METRICS as APP, apiSeries, CLUSTER_METRICS as K, inNamespace, MonitoredNames } from "./metrics";
+
+export interface Target {
+    expr: string;
+    legendFormat: string;
+    refId: string;
+}
+
+export interface Panel {
+    id: number;
+    title: string;
+    type: "timeseries" | "stat";
+    gridPos: { x: number; y: number; w: number; h: number };
+    datasource: { type: "prometheus"; uid: "${datasource}" };
+    fieldConfig: { defaults: { unit: string }; overrides: [] };
+    targets: Target[];
+}
+
+export interface Dashboard {
+    uid: string;
+    title: string;
+    tags: string[];
+    timezone: "browser";
+    schemaVersion: number;
+    refresh: string;
+    time: { from: string; to: string };
+    templating: { list: { name: string; type: "datasource"; query: "prometheus"; label: string }[] };
+    panels: Panel[];
+}
+
+type PanelSpec = { title: string; unit: string; type?: Panel["type"]; targets: [expr: string, legend: string][] };
+
+export function platformDashboard(names: MonitoredNames): Dashboard {
+    const ns = inNamespace(names);
+    const api = apiSeries(names);
+    const byContainer = (metric: string) => `sum by (pod, container) (${metric})`;
+    const specs: PanelSpec[] = [
+        { title: "API request rate", unit: "reqps", targets: [[`sum by (status) (rate(${APP.requestsTotal}{${api}}[5m]))`, "{{status}}"]] },
+        {
+            title: "API latency p50 / p99",
+            unit: "s",
+            targets: [
+                [`histogram_quantile(0.50, sum by (le) (rate(${APP.requestDuration}_bucket{${api}}[5m])))`, "p50"],
+                [`histogram_quantile(0.99, sum by (le) (rate(${APP.requestDuration}_bucket{${api}}[5m])))`, "p99"],
+            ],
+        },
+        {
+            title: "API error ratio (5xx)",
+            unit: "percentunit",
+            targets: [[`sum(rate(${APP.requestsTotal}{${api}, status=~"5.."}[5m])) / sum(rate(${APP.requestsTotal}{${api}}[5m]))`, "5xx ratio"]],
+        },
+        {
+            title: "Replicas vs HPA bounds",
+            unit: "short",
+            targets: [
+                [`${K.hpaCurrentReplicas}{${ns}}`, "{{horizontalpodautoscaler}} current"],
+                [`${K.hpaMinReplicas}{${ns}}`, "{{horizontalpodautoscaler}} min"],
+                [`${K.hpaMaxReplicas}{${ns}}`, "{{horizontalpodautoscaler}} max"],
+            ],
+        },
+        {
+            title: "CPU vs requests and limits",
+            unit: "cores",
+            targets: [
+                [byContainer(`rate(${K.cpuUsage}{${ns}, container!=""}[5m])`), "{{pod}}/{{container}} used"],
+                [byContainer(`${K.resourceRequests}{${ns}, resource="cpu"}`), "{{pod}}/{{container}} request"],
+                [byContainer(`${K.resourceLimits}{${ns}, resource="cpu"}`), "{{pod}}/{{container}} limit"],
+            ],
+        },
+        {
+            title: "Memory vs requests and limits",
+            unit: "bytes",
+            targets: [
+                [byContainer(`${K.memoryWorkingSet}{${ns}, container!=""}`), "{{pod}}/{{container}} working set"],
+                [byContainer(`${K.resourceRequests}{${ns}, resource="memory"}`), "{{pod}}/{{container}} request"],
+                [byContainer(`${K.resourceLimits}{${ns}, resource="memory"}`), "{{pod}}/{{container}} limit"],
+            ],
+        },
+        {
+            title: "Datastore health (ready replicas)",
+            unit: "short",
+            type: "stat",
+            targets: Object.values(names.datastores).map((s) => [`${K.statefulSetReadyReplicas}{${ns}, statefulset="${s}"}`, s] as [string, string]),
+        },
+        {
+            title: "RAG queue length per pod",
+            unit: "short",
+            targets: [[`${APP.queueLength}{${api}}`, "{{pod}}"]],
+        },
+    ];
+    return {
+        uid: `rag-${names.namespace}`.slice(0, 40),
+        title: `RAG platform (${names.namespace})`,
+        tags: ["rag-platform"],
+        timezone: "browser",
+        schemaVersion: 39,
+        refresh: "30s",
+        time: { from: "now-6h", to: "now" },
+        templating: { list: [{ name: "datasource", type: "datasource", query: "prometheus", label: "Data source" }] },
+        panels: specs.map((spec, i) => ({
+            id: i + 1,
+            title: spec.title,
+            type: spec.type ?? "timeseries",
+            gridPos: { x: (i % 2) * 12, y: Math.floor(i / 2) * 8, w: 12, h: 8 },
+            datasource: { type: "prometheus", uid: "${datasource}" },
+            fieldConfig: { defaults: { unit: spec.unit }, overrides: [] },
+            targets: spec.targets.map(([expr, legendFormat], j) => ({ expr, legendFormat, refId: String.fromCharCode(65 + j) })),
+        })),
+    };
+}

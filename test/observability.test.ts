@@ -1,0 +1,233 @@
+import { strict as assert } from "assert";
+import { ConfigError } from "../components/config";
+import type { Dashboard } from "../components/dashboard";
+import { APP_METRICS, CLUSTER_METRICS } from "../components/metrics";
+import { byName, ofType, RenderResult, renderStack, T } from "./harness";
+
+const SM = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
+const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
+const VPA = "kubernetes:autoscaling.k8s.io/v1:VerticalPodAutoscaler";
+
+const KNOWN_METRICS = new Set<string>([...Object.values(APP_METRICS), ...Object.values(CLUSTER_METRICS)]);
+
+/** Metric names a PromQL expression selects: identifiers directly followed by a label matcher. */
+function metricsIn(expr: string): string[] {
+    return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1].replace(/_bucket$/, ""));
+}
+
+/** Label values an expression matches exactly or by alternation, for a label. */
+function labelValues(expr: string, label: string): string[] {
+    return [...expr.matchAll(new RegExp(`${label}=~?"([^"]+)"`, "g"))].flatMap((m) => m[1].split("|"));
+}
+
+const rulesOf = (r: RenderResult) => ofType(r, RULE)[0].inputs.spec.groups[0].rules as any[];
+const dashboardOf = (r: RenderResult): Dashboard => JSON.parse(byName(r, T.ConfigMap, "rag-dashboard").inputs.data["rag-platform.json"]);
+
+async function rejects(stack: string, overrides: Record<string, unknown>, key: string, allowed: RegExp): Promise<void> {
+    const err = await renderStack(stack, overrides).then(
+        () => assert.fail("expected a ConfigError"),
+        (e) => e as ConfigError & { registered: unknown[] },
+    );
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.deepEqual(err.registered, []);
+    const line = err.problems.find((p) => p.startsWith(`rag-platform:${key} = `));
+    assert.ok(line, err.message);
+    assert.match(line, allowed);
+}
+
+describe("observability and scaling extras", () => {
+    let dev: RenderResult;
+    let prod: RenderResult;
+    before(async () => {
+        dev = await renderStack("dev");
+        prod = await renderStack("prod");
+    });
+
+    describe("switches", () => {
+        it("dev has no monitoring objects, VPAs or NodePorts by default", () => {
+            for (const type of [SM, RULE, VPA]) {
+                assert.equal(ofType(dev, type).length, 0, type);
+            }
+            assert.ok(!ofType(dev, T.ConfigMap).some((c) => c.inputs.metadata.labels?.grafana_dashboard));
+            assert.ok(!ofType(dev, T.Service).some((s) => s.inputs.spec.type === "NodePort"));
+        });
+
+        it("prod renders ServiceMonitors for the API, frontend and vector store, the rules and the dashboard", () => {
+            assert.deepEqual(ofType(prod, SM).map((s) => s.inputs.metadata.name).sort(), ["rag-api", "rag-frontend", "rag-vector-store"]);
+            assert.equal(ofType(prod, RULE).length, 1);
+            assert.equal(byName(prod, T.ConfigMap, "rag-dashboard").inputs.metadata.labels.grafana_dashboard, "1");
+            for (const o of [...ofType(prod, SM), ...ofType(prod, RULE)]) {
+                assert.equal(o.inputs.metadata.labels.release, "kube-prometheus-stack", "selected by the operator's release label");
+            }
+        });
+
+        it("dev can enable monitoring; the dashboard can be turned off", async () => {
+            const on = await renderStack("dev", { monitoring: { enabled: true, dashboard: false, selectorLabels: { prometheus: "main" } } });
+            assert.equal(ofType(on, SM).length, 3);
+            assert.equal(ofType(on, RULE)[0].inputs.metadata.labels.prometheus, "main");
+            assert.ok(!ofType(on, T.ConfigMap).some((c) => c.inputs.metadata.labels?.grafana_dashboard));
+            // No HPA in dev: no HPA alert.
+            assert.ok(!rulesOf(on).some((r) => r.alert === "RagHpaAtMaximum"));
+        });
+
+        it("Chroma serves no Prometheus metrics: no ServiceMonitor for it", async () => {
+            const r = await renderStack("prod", { vectorStore: { engine: "chroma" } });
+            assert.deepEqual(ofType(r, SM).map((s) => s.inputs.metadata.name).sort(), ["rag-api", "rag-frontend"]);
+        });
+
+        it("Prometheus may reach the metrics ports through the NetworkPolicies", () => {
+            const np = byName(prod, T.NetworkPolicy, "rag-allow-monitoring").inputs.spec;
+            assert.deepEqual(np.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "monitoring" });
+            assert.deepEqual(np.ingress[0].ports.map((p: any) => p.port), [8000, 8080, 6333]);
+        });
+    });
+
+    describe("ServiceMonitors", () => {
+        it("select exactly the client Service of their component, on a port it has", () => {
+            const services = ofType(prod, T.Service);
+            for (const sm of ofType(prod, SM)) {
+                const selector = sm.inputs.spec.selector;
+                const matching = services.filter(
+                    (s) =>
+                        Object.entries(selector.matchLabels).every(([k, v]) => s.inputs.metadata.labels[k] === v) &&
+                        !(selector.matchExpressions[0].key in s.inputs.metadata.labels),
+                );
+                assert.equal(matching.length, 1, `${sm.inputs.metadata.name} selects ${matching.length} services`);
+                const port = sm.inputs.spec.endpoints[0].port;
+                assert.ok(matching[0].inputs.spec.ports.some((p: any) => p.name === port), `${sm.inputs.metadata.name}: no port ${port}`);
+                assert.equal(sm.inputs.spec.endpoints[0].interval, "30s");
+            }
+        });
+    });
+
+    describe("alert rules", () => {
+        it("cover what hurts a RAG service, each with summary, description and severity", () => {
+            const names = rulesOf(prod).map((r) => r.alert);
+            assert.deepEqual(names.sort(), [
+                "RagApiErrorRatio",
+                "RagApiHighLatencyP99",
+                "RagHighCpuAgainstLimit",
+                "RagHpaAtMaximum",
+                "RagPodRestarting",
+                "RagPostgresDown",
+                "RagRedisDown",
+                "RagVectorStoreDown",
+                "RagVolumeAlmostFull",
+            ]);
+            for (const r of rulesOf(prod)) {
+                assert.ok(r.annotations.summary && r.annotations.description, r.alert);
+                assert.match(r.labels.severity, /^(warning|critical)$/);
+            }
+        });
+
+        it("reference only metrics the platform and its monitoring stack expose", () => {
+            for (const r of rulesOf(prod)) {
+                const metrics = metricsIn(r.expr);
+                assert.ok(metrics.length > 0, r.alert);
+                for (const m of metrics) {
+                    assert.ok(KNOWN_METRICS.has(m), `${r.alert} uses unknown metric ${m}`);
+                }
+                assert.deepEqual([...new Set(labelValues(r.expr, "namespace"))], ["rag-prod"], r.alert);
+            }
+        });
+
+        it("name objects that exist: the API Service, the HPAs and the datastore StatefulSets", () => {
+            const exprs = rulesOf(prod).map((r) => r.expr).join("\n");
+            const serviceNames = ofType(prod, T.Service).map((s) => s.inputs.metadata.name);
+            for (const s of labelValues(exprs, "service")) {
+                assert.ok(serviceNames.includes(s), `service ${s}`);
+            }
+            const hpas = ofType(prod, T.HPA).map((h) => h.inputs.metadata.name);
+            assert.deepEqual([...new Set(labelValues(exprs, "horizontalpodautoscaler"))].sort(), hpas.sort());
+            const sts = ofType(prod, T.StatefulSet).map((s) => s.inputs.metadata.name);
+            assert.deepEqual(labelValues(exprs, "statefulset").sort(), sts.sort());
+        });
+
+        it("take their thresholds from config", async () => {
+            const rules = rulesOf(
+                await renderStack("prod", {
+                    monitoring: { alerts: { p99LatencySeconds: 1.5, errorRatio: 0.02, restartsIn5m: 5, hpaAtMaxMinutes: 20, pvcUsageRatio: 0.9, cpuLimitRatio: 0.95 } },
+                }),
+            );
+            const rule = (name: string) => rules.find((r) => r.alert === name);
+            assert.match(rule("RagApiHighLatencyP99").expr, /> 1\.5$/);
+            assert.match(rule("RagApiErrorRatio").expr, /> 0\.02$/);
+            assert.match(rule("RagPodRestarting").expr, /> 5$/);
+            assert.equal(rule("RagHpaAtMaximum").for, "20m");
+            assert.match(rule("RagVolumeAlmostFull").expr, /> 0\.9$/);
+            assert.match(rule("RagHighCpuAgainstLimit").expr, /> 0\.95$/);
+        });
+
+        it("reject a threshold out of range", () => rejects("prod", { monitoring: { alerts: { errorRatio: 5 } } }, "monitoring.alerts.errorRatio", /from 0.0001 to 1/));
+    });
+
+    describe("dashboard", () => {
+        it("has the panels operators look at", () => {
+            const titles = dashboardOf(prod).panels.map((p) => p.title);
+            for (const t of ["API request rate", "API latency p50 / p99", "API error ratio (5xx)", "Replicas vs HPA bounds", "CPU vs requests and limits", "Memory vs requests and limits", "Datastore health (ready replicas)"]) {
+                assert.ok(titles.includes(t), t);
+            }
+        });
+
+        it("queries the same metrics as the alerts, all of them known", () => {
+            const panelMetrics = new Set(dashboardOf(prod).panels.flatMap((p) => p.targets.flatMap((t) => metricsIn(t.expr))));
+            for (const m of panelMetrics) {
+                assert.ok(KNOWN_METRICS.has(m), `unknown metric ${m}`);
+            }
+            const alertMetrics = new Set(rulesOf(prod).flatMap((r) => metricsIn(r.expr)));
+            for (const m of [APP_METRICS.requestDuration, APP_METRICS.requestsTotal, CLUSTER_METRICS.statefulSetReadyReplicas, CLUSTER_METRICS.hpaMaxReplicas]) {
+                assert.ok(panelMetrics.has(m) && alertMetrics.has(m), m);
+            }
+        });
+
+        it("panels have unique ids and do not overlap", () => {
+            const panels = dashboardOf(prod).panels;
+            assert.equal(new Set(panels.map((p) => p.id)).size, panels.length);
+            const cells = panels.map((p) => `${p.gridPos.x},${p.gridPos.y}`);
+            assert.equal(new Set(cells).size, cells.length);
+        });
+    });
+
+    describe("vertical autoscaling", () => {
+        it("is off by default; when on, one VPA per workload in recommendation mode", async () => {
+            const r = await renderStack("prod", { verticalAutoscaling: { enabled: true } });
+            const vpas = ofType(r, VPA);
+            assert.deepEqual(vpas.map((v) => v.inputs.spec.targetRef.name).sort(), ["rag-api", "rag-frontend", "rag-postgres", "rag-redis", "rag-vector-store"]);
+            assert.ok(vpas.every((v) => v.inputs.spec.updatePolicy.updateMode === "Off"));
+        });
+
+        it("may act where no HPA scales the same workload (dev)", async () => {
+            const r = await renderStack("dev", { verticalAutoscaling: { enabled: true, updateMode: "Auto" } });
+            assert.ok(ofType(r, VPA).every((v) => v.inputs.spec.updatePolicy.updateMode === "Auto"));
+        });
+
+        it("refuses an acting VPA next to an HPA on the same resource metrics", () =>
+            rejects("prod", { verticalAutoscaling: { enabled: true, updateMode: "Auto" } }, "verticalAutoscaling.updateMode", /must be "Off" .* while api\.autoscaling is enabled/));
+    });
+
+    describe("local access", () => {
+        it("dev can expose the API and frontend on fixed NodePorts, allowed through the NetworkPolicies", async () => {
+            const r = await renderStack("dev", { localAccess: { enabled: true, apiNodePort: 30500 } });
+            const nodePorts = ofType(r, T.Service).filter((s) => s.inputs.spec.type === "NodePort");
+            assert.deepEqual(nodePorts.map((s) => [s.inputs.metadata.name, s.inputs.spec.ports[0].nodePort]).sort(), [
+                ["rag-api-nodeport", 30500],
+                ["rag-frontend-nodeport", 30081],
+            ]);
+            const np = byName(r, T.NetworkPolicy, "rag-allow-node-ports").inputs.spec;
+            assert.equal(np.ingress[0].from, undefined);
+            assert.deepEqual(np.ingress[0].ports.map((p: any) => p.port), [8000, 8080]);
+        });
+
+        it("is refused in prod", () => rejects("prod", { localAccess: { enabled: true } }, "localAccess.enabled", /must be false in prod/));
+        it("refuses a port outside the NodePort range", () => rejects("dev", { localAccess: { enabled: true, apiNodePort: 8080 } }, "localAccess.apiNodePort", /from 30000 to 32767/));
+    });
+
+    describe("queue-length autoscaling", () => {
+        it("the HPA's Pods metric is the API's queue gauge from the metrics contract", async () => {
+            const r = await renderStack("prod", { api: { autoscaling: { podsMetric: { name: APP_METRICS.queueLength, targetAverageValue: "20" } } } });
+            const pods = byName(r, T.HPA, "rag-api").inputs.spec.metrics.find((m: any) => m.type === "Pods");
+            assert.equal(pods.pods.metric.name, "rag_queue_length");
+            assert.ok(dashboardOf(r).panels.some((p) => p.targets.some((t) => t.expr.includes("rag_queue_length"))));
+        });
+    });
+});
