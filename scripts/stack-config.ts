@@ -18,8 +18,9 @@ export function readStackConfig(stack: string, root = ROOT): Record<string, stri
     const config: Record<string, string> = {};
     const project = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { config?: Record<string, { default?: unknown }> };
     for (const [key, decl] of Object.entries(project.config ?? {})) {
+        // Keys declared without a namespace belong to the project.
         if (decl.default !== undefined) {
-            config[key] = encodeConfigValue(decl.default);
+            config[key.includes(":") ? key : `${PROJECT}:${key}`] = encodeConfigValue(decl.default);
         }
     }
     const file = path.join(root, `Pulumi.${stack}.yaml`);
