@@ -1,0 +1,36 @@
+// Rule 10: every Ingress host is served over TLS.
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { BaseConfig, configOf, describe, get, isExcluded, ResourceView, schema } from "./common";
+
+export const INGRESS_TYPES = ["kubernetes:networking.k8s.io/v1:Ingress", "kubernetes:networking.k8s.io/v1:IngressPatch"];
+
+export const ingressPolicies: ResourceValidationPolicy[] = [
+    {
+        name: "k8s-ingress-tls",
+        description: "Every Ingress host is covered by spec.tls (set this policy advisory for development stacks through the pack config).",
+        enforcementLevel: "mandatory",
+        configSchema: schema(),
+        validateResource: (args, report) => {
+            if (!INGRESS_TYPES.includes(args.type)) {
+                return;
+            }
+            const r: ResourceView = { type: args.type, name: args.name, props: args.props };
+            if (isExcluded(r, configOf<BaseConfig>(args, {}))) {
+                return;
+            }
+            const rules: any[] = Array.isArray(get(r.props, ["spec", "rules"])) ? r.props.spec.rules : [];
+            const tls: any[] = Array.isArray(get(r.props, ["spec", "tls"])) ? r.props.spec.tls : [];
+            const covered = new Set(tls.flatMap((t) => (Array.isArray(t?.hosts) ? t.hosts : [])));
+            const hosts = rules.map((rule) => rule?.host).filter((h): h is string => typeof h === "string");
+            if (tls.length === 0) {
+                report(`${describe(r)}: spec.tls is missing; add a tls entry for ${hosts.length ? hosts.join(", ") : "its hosts"} (e.g. with a cert-manager.io/cluster-issuer annotation)`);
+                return;
+            }
+            hosts.forEach((host) => {
+                if (!covered.has(host)) {
+                    report(`${describe(r)}: spec.rules host "${host}" is not listed in spec.tls[].hosts; add it to a tls entry`);
+                }
+            });
+        },
+    },
+];

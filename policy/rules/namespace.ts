@@ -1,0 +1,36 @@
+// Rule 11: namespaces enforce Pod Security Admission "restricted" and audit and warn at the same level.
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { BaseConfig, configOf, describe, get, isExcluded, ResourceView, schema } from "./common";
+
+export const NAMESPACE_TYPES = ["kubernetes:core/v1:Namespace", "kubernetes:core/v1:NamespacePatch"];
+const PREFIX = "pod-security.kubernetes.io";
+
+export const namespacePolicies: ResourceValidationPolicy[] = [
+    {
+        name: "k8s-namespace-pod-security",
+        description: 'Namespaces carry Pod Security Admission labels: enforce "restricted", plus audit and warn.',
+        enforcementLevel: "mandatory",
+        configSchema: schema(),
+        validateResource: (args, report) => {
+            if (!NAMESPACE_TYPES.includes(args.type)) {
+                return;
+            }
+            const r: ResourceView = { type: args.type, name: args.name, props: args.props };
+            if (isExcluded(r, configOf<BaseConfig>(args, {}))) {
+                return;
+            }
+            const labels = (get(r.props, ["metadata", "labels"]) ?? {}) as Record<string, string>;
+            const enforce = labels[`${PREFIX}/enforce`];
+            if (enforce !== "restricted") {
+                report(
+                    `${describe(r)}: metadata.labels["${PREFIX}/enforce"] ${enforce === undefined ? "is missing" : `is "${enforce}"`}; set it to "restricted" so the API server rejects pods that break the restricted profile`,
+                );
+            }
+            for (const mode of ["audit", "warn"]) {
+                if (labels[`${PREFIX}/${mode}`] === undefined) {
+                    report(`${describe(r)}: metadata.labels["${PREFIX}/${mode}"] is missing; set it to "restricted"`);
+                }
+            }
+        },
+    },
+];
