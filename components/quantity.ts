@@ -2,7 +2,7 @@
 // formatting for the capacity report lives here.
 export { parseQuantity } from "../policy/rules/quantity";
 
-/** Formats cores as Kubernetes CPU (millicores below 10 cores). */
+/** Formats cores as Kubernetes CPU: whole cores as integers, anything else in millicores. */
 export function formatCpu(cores: number): string {
     const milli = Math.round(cores * 1000);
     return milli % 1000 === 0 ? `${milli / 1000}` : `${milli}m`;
