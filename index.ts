@@ -6,9 +6,7 @@ import { RagPlatform } from "./components/platform";
 const { config, llmApiKey } = loadConfig();
 
 // Render mode writes manifests for GitOps tools instead of touching a cluster.
-const provider = config.renderYamlToDirectory
-    ? new k8s.Provider("render-yaml", { renderYamlToDirectory: config.renderYamlToDirectory })
-    : undefined;
+const provider = config.renderYamlToDirectory ? new k8s.Provider("render-yaml", { renderYamlToDirectory: config.renderYamlToDirectory }) : undefined;
 
 const platform = new RagPlatform("rag", { config, llmApiKey }, provider ? { providers: { kubernetes: provider } } : {});
 

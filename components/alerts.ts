@@ -54,9 +54,7 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
         },
         {
             alert: "RagApiErrorRatio",
-            expr:
-                `sum(rate(${APP.requestsTotal}{${api}, status=~"5.."}[5m]))\n` +
-                `  / sum(rate(${APP.requestsTotal}{${api}}[5m])) > ${t.errorRatio}`,
+            expr: `sum(rate(${APP.requestsTotal}{${api}, status=~"5.."}[5m]))\n` + `  / sum(rate(${APP.requestsTotal}{${api}}[5m])) > ${t.errorRatio}`,
             for: "5m",
             labels: { severity: "critical" },
             annotations: {

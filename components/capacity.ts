@@ -80,7 +80,13 @@ export function formatCapacityReport(report: CapacityReport): string {
     const totals = (label: string, t: Totals) => [label, "", "", t.requests.cpu, t.limits.cpu, t.requests.memory, t.limits.memory];
     const table = [header, ...lines, totals("total (current)", report.current), totals("total (HPA max)", report.atMaximum)];
     const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-    const render = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
-    const storage = Object.entries(report.storage.volumes).map(([k, v]) => `${k} ${v}`).join(", ");
+    const render = (row: string[]) =>
+        row
+            .map((cell, i) => cell.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd();
+    const storage = Object.entries(report.storage.volumes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ");
     return [`Capacity of stack "${report.stack}"`, ...table.map(render), `storage requested: ${report.storage.total} (${storage})`].join("\n");
 }

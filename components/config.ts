@@ -385,7 +385,7 @@ export function deepMerge<T>(base: T, over: unknown): T {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const IMAGE = /^(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._\/-][a-z0-9]+)*(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/;
+const IMAGE = /^(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/;
 const PROVISIONER = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/;
 const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
 
@@ -503,7 +503,11 @@ class Checker {
             this.fail(`${key}.minReplicas`, value.minReplicas, `must not exceed ${key}.maxReplicas (${value.maxReplicas})`);
         }
         if (value.enabled && (replicas < value.minReplicas || replicas > value.maxReplicas)) {
-            this.fail(`${key.replace(/\.autoscaling$/, "")}.replicas`, replicas, `must lie within ${key}.minReplicas..maxReplicas (${value.minReplicas}..${value.maxReplicas})`);
+            this.fail(
+                `${key.replace(/\.autoscaling$/, "")}.replicas`,
+                replicas,
+                `must lie within ${key}.minReplicas..maxReplicas (${value.minReplicas}..${value.maxReplicas})`,
+            );
         }
         if (value.podsMetric !== undefined) {
             this.unknownKeys(`${key}.podsMetric`, value.podsMetric, ["name", "targetAverageValue"]);
@@ -703,14 +707,24 @@ function validate(check: Checker, cfg: PlatformConfig): void {
         check.fail("ingress.proxyBodySize", cfg.ingress.proxyBodySize, `must be an nginx size such as "50m" or "1g"`);
     }
     check.int("ingress.proxyTimeoutSeconds", cfg.ingress.proxyTimeoutSeconds, 1, 3600);
-    check.stringList("ingress.corsOrigins", cfg.ingress.corsOrigins, /^(https?:\/\/[a-z0-9.-]+(:\d+)?|\*)$/, `must be an origin such as "https://app.example.com"`);
+    check.stringList(
+        "ingress.corsOrigins",
+        cfg.ingress.corsOrigins,
+        /^(https?:\/\/[a-z0-9.-]+(:\d+)?|\*)$/,
+        `must be an origin such as "https://app.example.com"`,
+    );
 
     check.unknownKeys("networkPolicy", cfg.networkPolicy, ["ingressControllerNamespace", "allowExternalHttps"]);
     check.string("networkPolicy.ingressControllerNamespace", cfg.networkPolicy.ingressControllerNamespace, DNS_LABEL, "must be a namespace name");
     check.bool("networkPolicy.allowExternalHttps", cfg.networkPolicy.allowExternalHttps);
     validateObservability(check, cfg);
     check.stringList("imagePullSecrets", cfg.imagePullSecrets, DNS_SUBDOMAIN, "must be a Secret name");
-    check.string("secretsRotation", cfg.secretsRotation, /^\S{1,64}$/, "must be a non-empty token of at most 64 characters; change it to rotate every generated secret");
+    check.string(
+        "secretsRotation",
+        cfg.secretsRotation,
+        /^\S{1,64}$/,
+        "must be a non-empty token of at most 64 characters; change it to rotate every generated secret",
+    );
     if (cfg.environment === "prod" && !cfg.protectStateful) {
         check.fail("protectStateful", cfg.protectStateful, "must be true in prod");
     }

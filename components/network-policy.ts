@@ -51,7 +51,15 @@ export class NetworkPolicies extends pulumi.ComponentResource {
             "allow-dns": {
                 podSelector: {},
                 policyTypes: ["Egress"],
-                egress: [{ to: [namespace("kube-system")], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] }],
+                egress: [
+                    {
+                        to: [namespace("kube-system")],
+                        ports: [
+                            { protocol: "UDP", port: 53 },
+                            { protocol: "TCP", port: 53 },
+                        ],
+                    },
+                ],
             },
             "allow-ingress-controller": {
                 podSelector: pods(args.api.component, args.frontend.component),

@@ -144,7 +144,11 @@ export class RagPlatform extends pulumi.ComponentResource {
             child,
         );
         // The indexer writes to the datastores: start it once they exist (and, outside tests, are ready).
-        new DocumentIndexer(`${name}-indexer`, { identity: id("indexer"), config: cfg.indexer, ...wiring }, { parent: this, dependsOn: [postgres, redis, vector] });
+        new DocumentIndexer(
+            `${name}-indexer`,
+            { identity: id("indexer"), config: cfg.indexer, ...wiring },
+            { parent: this, dependsOn: [postgres, redis, vector] },
+        );
 
         if (cfg.ingress.enabled) {
             const ingress = new PlatformIngress(
@@ -201,7 +205,11 @@ export class RagPlatform extends pulumi.ComponentResource {
                     targets: [
                         { identity: id("api"), kind: "Deployment", name: api.deploymentName },
                         { identity: id("frontend"), kind: "Deployment", name: frontend.deploymentName },
-                        ...(["postgres", "redis", "vector-store"] as const).map((c) => ({ identity: id(c), kind: "StatefulSet" as const, name: `${name}-${c}` })),
+                        ...(["postgres", "redis", "vector-store"] as const).map((c) => ({
+                            identity: id(c),
+                            kind: "StatefulSet" as const,
+                            name: `${name}-${c}`,
+                        })),
                     ],
                 },
                 child,

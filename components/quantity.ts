@@ -10,7 +10,12 @@ export function formatCpu(cores: number): string {
 
 /** Formats bytes with the largest binary suffix that keeps the number whole, or one decimal in Gi. */
 export function formatBytes(bytes: number): string {
-    for (const [suffix, size] of [["Ti", 2 ** 40], ["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10]] as const) {
+    for (const [suffix, size] of [
+        ["Ti", 2 ** 40],
+        ["Gi", 2 ** 30],
+        ["Mi", 2 ** 20],
+        ["Ki", 2 ** 10],
+    ] as const) {
         if (bytes >= size && bytes % size === 0) {
             return `${bytes / size}${suffix}`;
         }

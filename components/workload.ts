@@ -141,7 +141,10 @@ export interface ContainerArgs {
 
 /** The emptyDir volume name for a writable path: "/var/run/postgresql" becomes "scratch-var-run-postgresql". */
 export function scratchVolumeName(path: string): string {
-    return `scratch-${path.replace(/^\/+|\/+$/g, "").replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`.slice(0, 63);
+    return `scratch-${path
+        .replace(/^\/+|\/+$/g, "")
+        .replace(/[^a-z0-9]+/gi, "-")
+        .toLowerCase()}`.slice(0, 63);
 }
 
 function hardenContainer(c: ContainerArgs, runAs: RunAs): Container {
@@ -230,11 +233,7 @@ function spread(selector: Record<string, string>): Pick<PodSpec, "topologySpread
 
 /** A dedicated ServiceAccount that mounts no API token: no platform workload talks to the Kubernetes API. */
 export function serviceAccount(id: Identity, name: string, opts: pulumi.CustomResourceOptions): k8s.core.v1.ServiceAccount {
-    return new k8s.core.v1.ServiceAccount(
-        `${id.instance}-${id.component}-sa`,
-        { metadata: metadata(id, name), automountServiceAccountToken: false },
-        opts,
-    );
+    return new k8s.core.v1.ServiceAccount(`${id.instance}-${id.component}-sa`, { metadata: metadata(id, name), automountServiceAccountToken: false }, opts);
 }
 
 /** Prometheus scrape annotations for a pod template. */

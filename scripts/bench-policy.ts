@@ -53,7 +53,13 @@ export async function benchPolicy(prodResources?: TestResource[]): Promise<Polic
     console.log(["stack", "resources", "ms/run", "resources/s", "violations"].map((h, i) => (i ? h.padStart(12) : h.padEnd(22))).join(""));
     for (const r of rows) {
         console.log(
-            [r.label.padEnd(22), `${r.resources}`.padStart(12), r.medianMs.toFixed(2).padStart(12), `${r.resourcesPerSecond}`.padStart(12), `${r.violations}`.padStart(12)].join(""),
+            [
+                r.label.padEnd(22),
+                `${r.resources}`.padStart(12),
+                r.medianMs.toFixed(2).padStart(12),
+                `${r.resourcesPerSecond}`.padStart(12),
+                `${r.violations}`.padStart(12),
+            ].join(""),
         );
     }
     console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

@@ -53,7 +53,12 @@ describe("observability and scaling extras", () => {
         });
 
         it("prod renders ServiceMonitors for the API, frontend and vector store, the rules and the dashboard", () => {
-            assert.deepEqual(ofType(prod, SM).map((s) => s.inputs.metadata.name).sort(), ["rag-api", "rag-frontend", "rag-vector-store"]);
+            assert.deepEqual(
+                ofType(prod, SM)
+                    .map((s) => s.inputs.metadata.name)
+                    .sort(),
+                ["rag-api", "rag-frontend", "rag-vector-store"],
+            );
             assert.equal(ofType(prod, RULE).length, 1);
             assert.equal(byName(prod, T.ConfigMap, "rag-dashboard").inputs.metadata.labels.grafana_dashboard, "1");
             for (const o of [...ofType(prod, SM), ...ofType(prod, RULE)]) {
@@ -72,13 +77,21 @@ describe("observability and scaling extras", () => {
 
         it("Chroma serves no Prometheus metrics: no ServiceMonitor for it", async () => {
             const r = await renderStack("prod", { vectorStore: { engine: "chroma" } });
-            assert.deepEqual(ofType(r, SM).map((s) => s.inputs.metadata.name).sort(), ["rag-api", "rag-frontend"]);
+            assert.deepEqual(
+                ofType(r, SM)
+                    .map((s) => s.inputs.metadata.name)
+                    .sort(),
+                ["rag-api", "rag-frontend"],
+            );
         });
 
         it("Prometheus may reach the metrics ports through the NetworkPolicies", () => {
             const np = byName(prod, T.NetworkPolicy, "rag-allow-monitoring").inputs.spec;
             assert.deepEqual(np.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "monitoring" });
-            assert.deepEqual(np.ingress[0].ports.map((p: any) => p.port), [8000, 8080, 6333]);
+            assert.deepEqual(
+                np.ingress[0].ports.map((p: any) => p.port),
+                [8000, 8080, 6333],
+            );
         });
     });
 
@@ -94,7 +107,10 @@ describe("observability and scaling extras", () => {
                 );
                 assert.equal(matching.length, 1, `${sm.inputs.metadata.name} selects ${matching.length} services`);
                 const port = sm.inputs.spec.endpoints[0].port;
-                assert.ok(matching[0].inputs.spec.ports.some((p: any) => p.name === port), `${sm.inputs.metadata.name}: no port ${port}`);
+                assert.ok(
+                    matching[0].inputs.spec.ports.some((p: any) => p.name === port),
+                    `${sm.inputs.metadata.name}: no port ${port}`,
+                );
                 assert.equal(sm.inputs.spec.endpoints[0].interval, "30s");
             }
         });
@@ -132,7 +148,9 @@ describe("observability and scaling extras", () => {
         });
 
         it("name objects that exist: the API Service, the HPAs and the datastore StatefulSets", () => {
-            const exprs = rulesOf(prod).map((r) => r.expr).join("\n");
+            const exprs = rulesOf(prod)
+                .map((r) => r.expr)
+                .join("\n");
             const serviceNames = ofType(prod, T.Service).map((s) => s.inputs.metadata.name);
             for (const s of labelValues(exprs, "service")) {
                 assert.ok(serviceNames.includes(s), `service ${s}`);
@@ -146,7 +164,9 @@ describe("observability and scaling extras", () => {
         it("take their thresholds from config", async () => {
             const rules = rulesOf(
                 await renderStack("prod", {
-                    monitoring: { alerts: { p99LatencySeconds: 1.5, errorRatio: 0.02, restartsIn5m: 5, hpaAtMaxMinutes: 20, pvcUsageRatio: 0.9, cpuLimitRatio: 0.95 } },
+                    monitoring: {
+                        alerts: { p99LatencySeconds: 1.5, errorRatio: 0.02, restartsIn5m: 5, hpaAtMaxMinutes: 20, pvcUsageRatio: 0.9, cpuLimitRatio: 0.95 },
+                    },
                 }),
             );
             const rule = (name: string) => rules.find((r) => r.alert === name);
@@ -158,13 +178,22 @@ describe("observability and scaling extras", () => {
             assert.match(rule("RagHighCpuAgainstLimit").expr, /> 0\.95$/);
         });
 
-        it("reject a threshold out of range", () => rejects("prod", { monitoring: { alerts: { errorRatio: 5 } } }, "monitoring.alerts.errorRatio", /from 0.0001 to 1/));
+        it("reject a threshold out of range", () =>
+            rejects("prod", { monitoring: { alerts: { errorRatio: 5 } } }, "monitoring.alerts.errorRatio", /from 0.0001 to 1/));
     });
 
     describe("dashboard", () => {
         it("has the panels operators look at", () => {
             const titles = dashboardOf(prod).panels.map((p) => p.title);
-            for (const t of ["API request rate", "API latency p50 / p99", "API error ratio (5xx)", "Replicas vs HPA bounds", "CPU vs requests and limits", "Memory vs requests and limits", "Datastore health (ready replicas)"]) {
+            for (const t of [
+                "API request rate",
+                "API latency p50 / p99",
+                "API error ratio (5xx)",
+                "Replicas vs HPA bounds",
+                "CPU vs requests and limits",
+                "Memory vs requests and limits",
+                "Datastore health (ready replicas)",
+            ]) {
                 assert.ok(titles.includes(t), t);
             }
         });
@@ -175,7 +204,12 @@ describe("observability and scaling extras", () => {
                 assert.ok(KNOWN_METRICS.has(m), `unknown metric ${m}`);
             }
             const alertMetrics = new Set(rulesOf(prod).flatMap((r) => metricsIn(r.expr)));
-            for (const m of [APP_METRICS.requestDuration, APP_METRICS.requestsTotal, CLUSTER_METRICS.statefulSetReadyReplicas, CLUSTER_METRICS.hpaMaxReplicas]) {
+            for (const m of [
+                APP_METRICS.requestDuration,
+                APP_METRICS.requestsTotal,
+                CLUSTER_METRICS.statefulSetReadyReplicas,
+                CLUSTER_METRICS.hpaMaxReplicas,
+            ]) {
                 assert.ok(panelMetrics.has(m) && alertMetrics.has(m), m);
             }
         });
@@ -192,7 +226,13 @@ describe("observability and scaling extras", () => {
         it("is off by default; when on, one VPA per workload in recommendation mode", async () => {
             const r = await renderStack("prod", { verticalAutoscaling: { enabled: true } });
             const vpas = ofType(r, VPA);
-            assert.deepEqual(vpas.map((v) => v.inputs.spec.targetRef.name).sort(), ["rag-api", "rag-frontend", "rag-postgres", "rag-redis", "rag-vector-store"]);
+            assert.deepEqual(vpas.map((v) => v.inputs.spec.targetRef.name).sort(), [
+                "rag-api",
+                "rag-frontend",
+                "rag-postgres",
+                "rag-redis",
+                "rag-vector-store",
+            ]);
             assert.ok(vpas.every((v) => v.inputs.spec.updatePolicy.updateMode === "Off"));
         });
 
@@ -202,7 +242,12 @@ describe("observability and scaling extras", () => {
         });
 
         it("refuses an acting VPA next to an HPA on the same resource metrics", () =>
-            rejects("prod", { verticalAutoscaling: { enabled: true, updateMode: "Auto" } }, "verticalAutoscaling.updateMode", /must be "Off" .* while api\.autoscaling is enabled/));
+            rejects(
+                "prod",
+                { verticalAutoscaling: { enabled: true, updateMode: "Auto" } },
+                "verticalAutoscaling.updateMode",
+                /must be "Off" .* while api\.autoscaling is enabled/,
+            ));
     });
 
     describe("local access", () => {
@@ -215,11 +260,15 @@ describe("observability and scaling extras", () => {
             ]);
             const np = byName(r, T.NetworkPolicy, "rag-allow-node-ports").inputs.spec;
             assert.equal(np.ingress[0].from, undefined);
-            assert.deepEqual(np.ingress[0].ports.map((p: any) => p.port), [8000, 8080]);
+            assert.deepEqual(
+                np.ingress[0].ports.map((p: any) => p.port),
+                [8000, 8080],
+            );
         });
 
         it("is refused in prod", () => rejects("prod", { localAccess: { enabled: true } }, "localAccess.enabled", /must be false in prod/));
-        it("refuses a port outside the NodePort range", () => rejects("dev", { localAccess: { enabled: true, apiNodePort: 8080 } }, "localAccess.apiNodePort", /from 30000 to 32767/));
+        it("refuses a port outside the NodePort range", () =>
+            rejects("dev", { localAccess: { enabled: true, apiNodePort: 8080 } }, "localAccess.apiNodePort", /from 30000 to 32767/));
     });
 
     describe("queue-length autoscaling", () => {

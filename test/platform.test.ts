@@ -48,7 +48,8 @@ describe("platform (dev and prod stacks under mocks)", () => {
                         // Every writable path is a volume: the root filesystem is read-only.
                         for (const m of c.volumeMounts) {
                             assert.ok(
-                                spec.volumes.some((v: any) => v.name === m.name) || w.inputs.spec.volumeClaimTemplates?.some((t: any) => t.metadata.name === m.name),
+                                spec.volumes.some((v: any) => v.name === m.name) ||
+                                    w.inputs.spec.volumeClaimTemplates?.some((t: any) => t.metadata.name === m.name),
                                 `${w.name}/${c.name}: mount ${m.name} has no volume`,
                             );
                         }
@@ -80,7 +81,22 @@ describe("platform (dev and prod stacks under mocks)", () => {
 
         it("publishes settings in the ConfigMap and no credential", () => {
             const cm = byName(dev, T.ConfigMap, "rag-config");
-            const expected = ["APP_ENV", "LOG_LEVEL", "MAX_TOKENS", "CHUNK_SIZE", "CHUNK_OVERLAP", "EMBEDDING_MODEL", "DB_HOST", "DB_PORT", "REDIS_HOST", "REDIS_PORT", "VECTOR_DB_HOST", "VECTOR_DB_PORT", "API_PORT", "WORKERS"];
+            const expected = [
+                "APP_ENV",
+                "LOG_LEVEL",
+                "MAX_TOKENS",
+                "CHUNK_SIZE",
+                "CHUNK_OVERLAP",
+                "EMBEDDING_MODEL",
+                "DB_HOST",
+                "DB_PORT",
+                "REDIS_HOST",
+                "REDIS_PORT",
+                "VECTOR_DB_HOST",
+                "VECTOR_DB_PORT",
+                "API_PORT",
+                "WORKERS",
+            ];
             for (const key of expected) {
                 assert.ok(cm.inputs.data[key], key);
             }
@@ -154,7 +170,10 @@ describe("platform (dev and prod stacks under mocks)", () => {
                     }
                 }
                 const out = JSON.stringify(r.outputs);
-                assert.ok(values.every((v) => !out.includes(v)), "outputs contain a secret value");
+                assert.ok(
+                    values.every((v) => !out.includes(v)),
+                    "outputs contain a secret value",
+                );
             });
         }
     });
@@ -209,7 +228,10 @@ describe("platform (dev and prod stacks under mocks)", () => {
         it("option: a Pods metric (queue length) on the HPA", async () => {
             const r = await renderStack("prod", { api: { autoscaling: { podsMetric: { name: "rag_queue_length", targetAverageValue: "10" } } } });
             const metrics = byName(r, T.HPA, "rag-api").inputs.spec.metrics;
-            assert.deepEqual(metrics[2], { type: "Pods", pods: { metric: { name: "rag_queue_length" }, target: { type: "AverageValue", averageValue: "10" } } });
+            assert.deepEqual(metrics[2], {
+                type: "Pods",
+                pods: { metric: { name: "rag_queue_length" }, target: { type: "AverageValue", averageValue: "10" } },
+            });
         });
 
         it("option: GPU inference variant with tolerations and node selector; image pull secrets", async () => {
@@ -291,7 +313,10 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.equal(envOf(c, "QDRANT__SERVICE__API_KEY").valueFrom.secretKeyRef.key, "VECTOR_STORE_API_KEY");
             assert.equal(c.livenessProbe.httpGet.path, "/livez");
             assert.equal(c.readinessProbe.httpGet.path, "/readyz");
-            assert.deepEqual(c.ports.map((p: any) => p.containerPort), [6333, 6334]);
+            assert.deepEqual(
+                c.ports.map((p: any) => p.containerPort),
+                [6333, 6334],
+            );
             assert.equal(s.inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "5Gi");
             assert.equal(byName(prod, T.StatefulSet, "rag-vector-store").inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "20Gi");
         });
@@ -359,7 +384,13 @@ describe("platform (dev and prod stacks under mocks)", () => {
         it("routes /api to the API and / to the frontend", () => {
             const [ing] = ofType(dev, T.Ingress);
             const paths = ing.inputs.spec.rules[0].http.paths;
-            assert.deepEqual(paths.map((p: any) => [p.path, p.backend.service.name]), [["/api", "rag-api"], ["/", "rag-frontend"]]);
+            assert.deepEqual(
+                paths.map((p: any) => [p.path, p.backend.service.name]),
+                [
+                    ["/api", "rag-api"],
+                    ["/", "rag-frontend"],
+                ],
+            );
             assert.equal(ing.inputs.spec.ingressClassName, "nginx");
             assert.equal(ing.inputs.spec.tls, undefined);
             assert.equal(ing.inputs.metadata.annotations["cert-manager.io/cluster-issuer"], undefined);
@@ -384,14 +415,20 @@ describe("platform (dev and prod stacks under mocks)", () => {
         const policy = (r: RenderResult, name: string) => byName(r, T.NetworkPolicy, `rag-${name}`).inputs.spec;
         it("deny by default, then DNS, ingress controller, datastore clients, external HTTPS", () => {
             assert.deepEqual(policy(dev, "default-deny"), { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
-            assert.deepEqual(policy(dev, "allow-dns").egress[0].ports.map((p: any) => p.port), [53, 53]);
+            assert.deepEqual(
+                policy(dev, "allow-dns").egress[0].ports.map((p: any) => p.port),
+                [53, 53],
+            );
             const fromController = policy(dev, "allow-ingress-controller");
             assert.deepEqual(fromController.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "ingress-nginx" });
             assert.deepEqual(fromController.podSelector.matchExpressions[0].values, ["api", "frontend"]);
             const clients = policy(dev, "allow-datastore-clients");
             assert.deepEqual(clients.podSelector.matchExpressions[0].values, ["postgres", "redis", "vector-store"]);
             assert.deepEqual(clients.ingress[0].from[0].podSelector.matchExpressions[0].values, ["api", "indexer"]);
-            assert.deepEqual(clients.ingress[0].ports.map((p: any) => p.port), [5432, 6379, 6333, 6334]);
+            assert.deepEqual(
+                clients.ingress[0].ports.map((p: any) => p.port),
+                [5432, 6379, 6333, 6334],
+            );
             assert.equal(policy(dev, "allow-external-https").egress[0].ports[0].port, 443);
         });
         it("option: no external egress", async () => {
@@ -404,8 +441,14 @@ describe("platform (dev and prod stacks under mocks)", () => {
         it("prod protects stateful resources and retains claims; dev does neither", () => {
             const stateful = (r: RenderResult) => [...ofType(r, T.StatefulSet), ...ofType(r, T.PVC), ...ofType(r, T.StorageClass), ...ofType(r, T.Namespace)];
             assert.equal(stateful(prod).length, 6);
-            assert.ok(stateful(prod).every((x) => x.protect), "prod stateful resources are protected");
-            assert.ok(stateful(dev).every((x) => !x.protect), "dev resources are not protected");
+            assert.ok(
+                stateful(prod).every((x) => x.protect),
+                "prod stateful resources are protected",
+            );
+            assert.ok(
+                stateful(dev).every((x) => !x.protect),
+                "dev resources are not protected",
+            );
             for (const s of ofType(prod, T.StatefulSet)) {
                 assert.deepEqual(s.inputs.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Retain", whenScaled: "Retain" });
             }

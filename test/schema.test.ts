@@ -38,7 +38,10 @@ describe("Kubernetes OpenAPI schema", () => {
             const objects = (await renderStack(stack, overrides)).resources.filter(isKubernetesObject);
             assert.ok(objects.length > 30, `only ${objects.length} objects`);
             for (const object of objects) {
-                assert.doesNotThrow(() => validate(object), (e: Error) => `${object.type} ${object.name}: ${e.message}`);
+                assert.doesNotThrow(
+                    () => validate(object),
+                    (e: Error) => `${object.type} ${object.name}: ${e.message}`,
+                );
             }
         });
     }

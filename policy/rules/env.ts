@@ -20,7 +20,12 @@ export const envPolicies: ResourceValidationPolicy[] = [
         description: "Env vars whose names look secret (PASSWORD, TOKEN, API_KEY...) use valueFrom.secretKeyRef, never a plain value.",
         defaults: { secretNamePatterns: DEFAULT_SECRET_PATTERNS },
         configSchema: schema({
-            secretNamePatterns: { type: "array", items: { type: "string" }, default: DEFAULT_SECRET_PATTERNS, description: "Name fragments that mark an env var as secret." },
+            secretNamePatterns: {
+                type: "array",
+                items: { type: "string" },
+                default: DEFAULT_SECRET_PATTERNS,
+                description: "Name fragments that mark an env var as secret.",
+            },
         }),
         container: (r, _pod, c, config, report) => {
             const env: any[] = Array.isArray(c.container.env) ? c.container.env : [];
@@ -34,7 +39,9 @@ export const envPolicies: ResourceValidationPolicy[] = [
                     report(containerMessage(r, c, `env[${i}].value`, `sets ${name} in plain text`, `store it in a Secret and use valueFrom.secretKeyRef`));
                 } else if (e.valueFrom && !e.valueFrom.secretKeyRef) {
                     const source = Object.keys(e.valueFrom)[0];
-                    report(containerMessage(r, c, `env[${i}].valueFrom.${source}`, `reads ${name} from a ${source}`, `read it from a Secret with secretKeyRef`));
+                    report(
+                        containerMessage(r, c, `env[${i}].valueFrom.${source}`, `reads ${name} from a ${source}`, `read it from a Secret with secretKeyRef`),
+                    );
                 }
             });
         },

@@ -16,7 +16,15 @@ export const hostPolicies: ResourceValidationPolicy[] = [
             const volumes: any[] = Array.isArray(pod.spec.volumes) ? pod.spec.volumes : [];
             volumes.forEach((v, i) => {
                 if (v?.hostPath) {
-                    report(podMessage(r, pod, `volumes[${i}].hostPath`, `mounts ${v.hostPath.path ?? "a node path"} (volume "${v.name}")`, "use an emptyDir, a ConfigMap or a PersistentVolumeClaim"));
+                    report(
+                        podMessage(
+                            r,
+                            pod,
+                            `volumes[${i}].hostPath`,
+                            `mounts ${v.hostPath.path ?? "a node path"} (volume "${v.name}")`,
+                            "use an emptyDir, a ConfigMap or a PersistentVolumeClaim",
+                        ),
+                    );
                 }
             });
         },

@@ -23,7 +23,9 @@ export const ingressPolicies: ResourceValidationPolicy[] = [
             const covered = new Set(tls.flatMap((t) => (Array.isArray(t?.hosts) ? t.hosts : [])));
             const hosts = rules.map((rule) => rule?.host).filter((h): h is string => typeof h === "string");
             if (tls.length === 0) {
-                report(`${describe(r)}: spec.tls is missing; add a tls entry for ${hosts.length ? hosts.join(", ") : "its hosts"} (e.g. with a cert-manager.io/cluster-issuer annotation)`);
+                report(
+                    `${describe(r)}: spec.tls is missing; add a tls entry for ${hosts.length ? hosts.join(", ") : "its hosts"} (e.g. with a cert-manager.io/cluster-issuer annotation)`,
+                );
                 return;
             }
             hosts.forEach((host) => {

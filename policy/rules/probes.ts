@@ -13,7 +13,15 @@ export const probePolicies: ResourceValidationPolicy[] = [
                 return;
             }
             if (!c.container.livenessProbe) {
-                report(containerMessage(r, c, "livenessProbe", "is missing", "add a liveness probe (httpGet, tcpSocket, grpc or exec) so a hung process is restarted"));
+                report(
+                    containerMessage(
+                        r,
+                        c,
+                        "livenessProbe",
+                        "is missing",
+                        "add a liveness probe (httpGet, tcpSocket, grpc or exec) so a hung process is restarted",
+                    ),
+                );
             }
             if (!c.container.readinessProbe) {
                 report(containerMessage(r, c, "readinessProbe", "is missing", "add a readiness probe so traffic only reaches ready pods"));

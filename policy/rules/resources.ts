@@ -35,7 +35,15 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
                     }
                     const parsed = parseQuantity(raw);
                     if (parsed === undefined) {
-                        report(containerMessage(r, c, field, `is not a valid quantity (${JSON.stringify(raw)})`, `use a Kubernetes quantity such as ${EXAMPLE[res]}`));
+                        report(
+                            containerMessage(
+                                r,
+                                c,
+                                field,
+                                `is not a valid quantity (${JSON.stringify(raw)})`,
+                                `use a Kubernetes quantity such as ${EXAMPLE[res]}`,
+                            ),
+                        );
                         continue;
                     }
                     values[kind] = parsed;
@@ -54,7 +62,15 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
                 const ceiling = res === "cpu" ? config.maxCpuLimit : config.maxMemoryLimit;
                 const max = ceiling !== undefined ? parseQuantity(ceiling) : undefined;
                 if (max !== undefined && values.limits !== undefined && values.limits > max) {
-                    report(containerMessage(r, c, `resources.limits.${res}`, `(${resources.limits[res]}) exceeds the allowed maximum ${ceiling}`, `lower the limit or scale out`));
+                    report(
+                        containerMessage(
+                            r,
+                            c,
+                            `resources.limits.${res}`,
+                            `(${resources.limits[res]}) exceeds the allowed maximum ${ceiling}`,
+                            `lower the limit or scale out`,
+                        ),
+                    );
                 }
             }
         },

@@ -29,7 +29,9 @@ export const securityContextPolicies: ResourceValidationPolicy[] = [
             if (own === false) {
                 report(containerMessage(r, c, "securityContext.runAsNonRoot", "is false, overriding the pod", "remove it or set it to true"));
             } else if (effective(pod, c, "runAsNonRoot") !== true) {
-                report(containerMessage(r, c, "securityContext.runAsNonRoot", "is not set (nor on the pod)", "set runAsNonRoot: true on the pod or the container"));
+                report(
+                    containerMessage(r, c, "securityContext.runAsNonRoot", "is not set (nor on the pod)", "set runAsNonRoot: true on the pod or the container"),
+                );
             }
         },
     }),
@@ -40,7 +42,15 @@ export const securityContextPolicies: ResourceValidationPolicy[] = [
         container: (r, _pod, c, _config, report) => {
             const sc = c.container.securityContext ?? {};
             if (sc.allowPrivilegeEscalation !== false) {
-                report(containerMessage(r, c, "securityContext.allowPrivilegeEscalation", sc.allowPrivilegeEscalation === true ? "is true" : "is not set", "set allowPrivilegeEscalation: false"));
+                report(
+                    containerMessage(
+                        r,
+                        c,
+                        "securityContext.allowPrivilegeEscalation",
+                        sc.allowPrivilegeEscalation === true ? "is true" : "is not set",
+                        "set allowPrivilegeEscalation: false",
+                    ),
+                );
             }
             if (sc.privileged === true) {
                 report(containerMessage(r, c, "securityContext.privileged", "is true", "remove privileged mode"));
@@ -61,7 +71,15 @@ export const securityContextPolicies: ResourceValidationPolicy[] = [
         defaults: {},
         container: (r, _pod, c, _config, report) => {
             if (get(c.container, ["securityContext", "readOnlyRootFilesystem"]) !== true) {
-                report(containerMessage(r, c, "securityContext.readOnlyRootFilesystem", "is not true", "set readOnlyRootFilesystem: true and mount an emptyDir where the image writes"));
+                report(
+                    containerMessage(
+                        r,
+                        c,
+                        "securityContext.readOnlyRootFilesystem",
+                        "is not true",
+                        "set readOnlyRootFilesystem: true and mount an emptyDir where the image writes",
+                    ),
+                );
             }
         },
     }),

@@ -8,8 +8,16 @@ const ingress = (spec: Record<string, unknown>): TestResource => ({
     props: { metadata: { name: "site", namespace: "apps" }, spec },
 });
 const rule = (host: string) => ({ host, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }] } });
-const namespace = (labels: Record<string, string>): TestResource => ({ type: "kubernetes:core/v1:Namespace", name: "apps", props: { metadata: { name: "apps", labels } } });
-const PSA = { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted", "pod-security.kubernetes.io/warn": "restricted" };
+const namespace = (labels: Record<string, string>): TestResource => ({
+    type: "kubernetes:core/v1:Namespace",
+    name: "apps",
+    props: { metadata: { name: "apps", labels } },
+});
+const PSA = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted",
+};
 
 describe("policy pack: Ingress, Namespace and stack rules", () => {
     describe("k8s-ingress-tls", () => {
@@ -18,7 +26,9 @@ describe("policy pack: Ingress, Namespace and stack rules", () => {
             assert.match(v.message, /^Ingress site: spec\.tls is missing; add a tls entry for a\.example\.com/);
         });
         it("flags a host the TLS entries do not cover", () => {
-            const vs = runPolicy("k8s-ingress-tls", [ingress({ rules: [rule("a.example.com"), rule("b.example.com")], tls: [{ hosts: ["a.example.com"], secretName: "t" }] })]);
+            const vs = runPolicy("k8s-ingress-tls", [
+                ingress({ rules: [rule("a.example.com"), rule("b.example.com")], tls: [{ hosts: ["a.example.com"], secretName: "t" }] }),
+            ]);
             assert.equal(vs.length, 1);
             assert.match(vs[0].message, /host "b\.example\.com" is not listed in spec\.tls\[\]\.hosts/);
         });
@@ -64,7 +74,10 @@ describe("policy pack: Ingress, Namespace and stack rules", () => {
         const hpa = (target: string, minReplicas = 2): TestResource => ({
             type: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
             name: `${target}-hpa`,
-            props: { metadata: { name: target, namespace: "apps" }, spec: { minReplicas, maxReplicas: 5, scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: target } } },
+            props: {
+                metadata: { name: target, namespace: "apps" },
+                spec: { minReplicas, maxReplicas: 5, scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: target } },
+            },
         });
         it("flags a replicated Deployment without a PDB", () => {
             const [v] = runPolicy("k8s-pdb-for-replicated-workloads", [replicated(3)]);

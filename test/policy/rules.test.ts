@@ -46,30 +46,57 @@ describe("policy pack rules", () => {
         {
             title: "a missing memory limit, naming resource, container, path and fix",
             edit: (p) => delete main(p).resources.limits.memory,
-            expect: [/^Deployment web, container "app": spec\.template\.spec\.containers\[0\]\.resources\.limits\.memory is missing; set a memory limit \(e\.g\. "512Mi"\)$/],
+            expect: [
+                /^Deployment web, container "app": spec\.template\.spec\.containers\[0\]\.resources\.limits\.memory is missing; set a memory limit \(e\.g\. "512Mi"\)$/,
+            ],
         },
-        { title: "a missing CPU request", edit: (p) => delete main(p).resources.requests.cpu, expect: [/resources\.requests\.cpu is missing; set a cpu request/] },
+        {
+            title: "a missing CPU request",
+            edit: (p) => delete main(p).resources.requests.cpu,
+            expect: [/resources\.requests\.cpu is missing; set a cpu request/],
+        },
         { title: "no resources at all", edit: (p) => delete main(p).resources, expect: [/requests\.cpu/, /limits\.cpu/, /requests\.memory/, /limits\.memory/] },
         {
             title: "an init container without limits",
             edit: (p) => delete p.initContainers[0].resources.limits,
-            expect: [/init container "migrate": spec\.template\.spec\.initContainers\[0\]\.resources\.limits\.cpu is missing/, /initContainers\[0\]\.resources\.limits\.memory is missing/],
+            expect: [
+                /init container "migrate": spec\.template\.spec\.initContainers\[0\]\.resources\.limits\.cpu is missing/,
+                /initContainers\[0\]\.resources\.limits\.memory is missing/,
+            ],
         },
         {
             title: "a limit below the request",
             edit: (p) => (main(p).resources.limits.memory = "64Mi"),
             expect: [/resources\.limits\.memory \(64Mi\) is below the request \(128Mi\)/],
         },
-        { title: "a malformed quantity", edit: (p) => (main(p).resources.limits.memory = "2GB"), expect: [/resources\.limits\.memory is not a valid quantity \("2GB"\)/] },
+        {
+            title: "a malformed quantity",
+            edit: (p) => (main(p).resources.limits.memory = "2GB"),
+            expect: [/resources\.limits\.memory is not a valid quantity \("2GB"\)/],
+        },
         {
             title: "a CronJob's nested template",
             kind: "CronJob",
             edit: (p) => delete main(p).resources.limits.cpu,
             expect: [/^CronJob web, container "app": spec\.jobTemplate\.spec\.template\.spec\.containers\[0\]\.resources\.limits\.cpu is missing/],
         },
-        { title: "a bare Pod", kind: "Pod", edit: (p) => delete main(p).resources.requests.memory, expect: [/^Pod web, container "app": spec\.containers\[0\]\.resources\.requests\.memory/] },
-        { title: "a DeploymentPatch", kind: "DeploymentPatch", edit: (p) => delete main(p).resources.limits.cpu, expect: [/^Deployment web, container "app".*limits\.cpu is missing/] },
-        { title: "millicores equal to whole cores", edit: (p) => Object.assign(main(p).resources, { requests: { cpu: "1000m", memory: "1Gi" }, limits: { cpu: "1", memory: "1024Mi" } }), expect: [] },
+        {
+            title: "a bare Pod",
+            kind: "Pod",
+            edit: (p) => delete main(p).resources.requests.memory,
+            expect: [/^Pod web, container "app": spec\.containers\[0\]\.resources\.requests\.memory/],
+        },
+        {
+            title: "a DeploymentPatch",
+            kind: "DeploymentPatch",
+            edit: (p) => delete main(p).resources.limits.cpu,
+            expect: [/^Deployment web, container "app".*limits\.cpu is missing/],
+        },
+        {
+            title: "millicores equal to whole cores",
+            edit: (p) => Object.assign(main(p).resources, { requests: { cpu: "1000m", memory: "1Gi" }, limits: { cpu: "1", memory: "1024Mi" } }),
+            expect: [],
+        },
     ]);
 
     describe("k8s-container-resources thresholds", () => {
@@ -85,48 +112,134 @@ describe("policy pack rules", () => {
     });
 
     check("k8s-container-probes", [
-        { title: "a Deployment container without a liveness probe", edit: (p) => delete main(p).livenessProbe, expect: [/containers\[0\]\.livenessProbe is missing; add a liveness probe/] },
-        { title: "a StatefulSet container without a readiness probe", kind: "StatefulSet", edit: (p) => delete main(p).readinessProbe, expect: [/^StatefulSet web, container "app".*readinessProbe is missing/] },
-        { title: "a DaemonSet without probes", kind: "DaemonSet", edit: (p) => (delete main(p).livenessProbe, delete main(p).readinessProbe), expect: [/livenessProbe/, /readinessProbe/] },
-        { title: "a native sidecar init container without probes", edit: (p) => (p.initContainers[0].restartPolicy = "Always"), expect: [/init container "migrate".*livenessProbe/, /init container "migrate".*readinessProbe/] },
+        {
+            title: "a Deployment container without a liveness probe",
+            edit: (p) => delete main(p).livenessProbe,
+            expect: [/containers\[0\]\.livenessProbe is missing; add a liveness probe/],
+        },
+        {
+            title: "a StatefulSet container without a readiness probe",
+            kind: "StatefulSet",
+            edit: (p) => delete main(p).readinessProbe,
+            expect: [/^StatefulSet web, container "app".*readinessProbe is missing/],
+        },
+        {
+            title: "a DaemonSet without probes",
+            kind: "DaemonSet",
+            edit: (p) => (delete main(p).livenessProbe, delete main(p).readinessProbe),
+            expect: [/livenessProbe/, /readinessProbe/],
+        },
+        {
+            title: "a native sidecar init container without probes",
+            edit: (p) => (p.initContainers[0].restartPolicy = "Always"),
+            expect: [/init container "migrate".*livenessProbe/, /init container "migrate".*readinessProbe/],
+        },
         { title: "a Job without probes", kind: "Job", edit: none, expect: [] },
         { title: "a CronJob without probes", kind: "CronJob", edit: none, expect: [] },
         { title: "init containers without probes", edit: none, expect: [] },
     ]);
 
     check("k8s-run-as-non-root", [
-        { title: "runAsNonRoot unset on pod and container", edit: (p) => (delete p.securityContext.runAsNonRoot, delete main(p).securityContext.runAsNonRoot), expect: [/containers\[0\]\.securityContext\.runAsNonRoot is not set \(nor on the pod\)/] },
-        { title: "a container overriding runAsNonRoot to false", edit: (p) => (main(p).securityContext.runAsNonRoot = false), expect: [/runAsNonRoot is false, overriding the pod/] },
-        { title: "runAsUser 0 on the pod", edit: (p) => (p.securityContext.runAsUser = 0), expect: [/spec\.template\.spec\.securityContext\.runAsUser is 0 \(root\)/] },
-        { title: "runAsUser 0 on an init container", edit: (p) => (p.initContainers[0].securityContext.runAsUser = 0), expect: [/init container "migrate".*runAsUser is 0/] },
-        { title: "runAsNonRoot only on the pod", edit: (p) => delete main(p).securityContext.runAsNonRoot && delete p.initContainers[0].securityContext.runAsNonRoot, expect: [] },
+        {
+            title: "runAsNonRoot unset on pod and container",
+            edit: (p) => (delete p.securityContext.runAsNonRoot, delete main(p).securityContext.runAsNonRoot),
+            expect: [/containers\[0\]\.securityContext\.runAsNonRoot is not set \(nor on the pod\)/],
+        },
+        {
+            title: "a container overriding runAsNonRoot to false",
+            edit: (p) => (main(p).securityContext.runAsNonRoot = false),
+            expect: [/runAsNonRoot is false, overriding the pod/],
+        },
+        {
+            title: "runAsUser 0 on the pod",
+            edit: (p) => (p.securityContext.runAsUser = 0),
+            expect: [/spec\.template\.spec\.securityContext\.runAsUser is 0 \(root\)/],
+        },
+        {
+            title: "runAsUser 0 on an init container",
+            edit: (p) => (p.initContainers[0].securityContext.runAsUser = 0),
+            expect: [/init container "migrate".*runAsUser is 0/],
+        },
+        {
+            title: "runAsNonRoot only on the pod",
+            edit: (p) => delete main(p).securityContext.runAsNonRoot && delete p.initContainers[0].securityContext.runAsNonRoot,
+            expect: [],
+        },
     ]);
 
     check("k8s-no-privilege-escalation", [
-        { title: "allowPrivilegeEscalation unset", edit: (p) => delete main(p).securityContext.allowPrivilegeEscalation, expect: [/allowPrivilegeEscalation is not set; set allowPrivilegeEscalation: false/] },
-        { title: "allowPrivilegeEscalation true", edit: (p) => (main(p).securityContext.allowPrivilegeEscalation = true), expect: [/allowPrivilegeEscalation is true/] },
+        {
+            title: "allowPrivilegeEscalation unset",
+            edit: (p) => delete main(p).securityContext.allowPrivilegeEscalation,
+            expect: [/allowPrivilegeEscalation is not set; set allowPrivilegeEscalation: false/],
+        },
+        {
+            title: "allowPrivilegeEscalation true",
+            edit: (p) => (main(p).securityContext.allowPrivilegeEscalation = true),
+            expect: [/allowPrivilegeEscalation is true/],
+        },
         { title: "a privileged container", edit: (p) => (main(p).securityContext.privileged = true), expect: [/securityContext\.privileged is true/] },
-        { title: "capabilities not dropped", edit: (p) => (main(p).securityContext.capabilities = { drop: ["NET_RAW"] }), expect: [/capabilities\.drop does not include ALL/] },
-        { title: "an added SYS_ADMIN", edit: (p) => (main(p).securityContext.capabilities.add = ["SYS_ADMIN"]), expect: [/capabilities\.add adds SYS_ADMIN; add nothing beyond NET_BIND_SERVICE/] },
+        {
+            title: "capabilities not dropped",
+            edit: (p) => (main(p).securityContext.capabilities = { drop: ["NET_RAW"] }),
+            expect: [/capabilities\.drop does not include ALL/],
+        },
+        {
+            title: "an added SYS_ADMIN",
+            edit: (p) => (main(p).securityContext.capabilities.add = ["SYS_ADMIN"]),
+            expect: [/capabilities\.add adds SYS_ADMIN; add nothing beyond NET_BIND_SERVICE/],
+        },
         { title: "an added NET_BIND_SERVICE", edit: (p) => (main(p).securityContext.capabilities.add = ["NET_BIND_SERVICE"]), expect: [] },
-        { title: "an init container without a security context", edit: (p) => delete p.initContainers[0].securityContext, expect: [/init container "migrate".*allowPrivilegeEscalation is not set/, /init container "migrate".*capabilities\.drop/] },
+        {
+            title: "an init container without a security context",
+            edit: (p) => delete p.initContainers[0].securityContext,
+            expect: [/init container "migrate".*allowPrivilegeEscalation is not set/, /init container "migrate".*capabilities\.drop/],
+        },
     ]);
 
     check("k8s-read-only-root-filesystem", [
-        { title: "a writable root filesystem", edit: (p) => (main(p).securityContext.readOnlyRootFilesystem = false), expect: [/readOnlyRootFilesystem is not true; set readOnlyRootFilesystem: true and mount an emptyDir/] },
-        { title: "an unset readOnlyRootFilesystem in a CronJob", kind: "CronJob", edit: (p) => delete main(p).securityContext.readOnlyRootFilesystem, expect: [/^CronJob web.*readOnlyRootFilesystem is not true/] },
+        {
+            title: "a writable root filesystem",
+            edit: (p) => (main(p).securityContext.readOnlyRootFilesystem = false),
+            expect: [/readOnlyRootFilesystem is not true; set readOnlyRootFilesystem: true and mount an emptyDir/],
+        },
+        {
+            title: "an unset readOnlyRootFilesystem in a CronJob",
+            kind: "CronJob",
+            edit: (p) => delete main(p).securityContext.readOnlyRootFilesystem,
+            expect: [/^CronJob web.*readOnlyRootFilesystem is not true/],
+        },
     ]);
 
     check("k8s-seccomp-profile", [
-        { title: "no seccomp profile anywhere", edit: (p) => delete p.securityContext.seccompProfile, expect: [/initContainers\[0\]\.securityContext\.seccompProfile\.type is not set/, /spec\.containers\[0\]\.securityContext\.seccompProfile\.type is not set \(nor on the pod\)/] },
-        { title: "a container overriding to Unconfined", edit: (p) => (main(p).securityContext.seccompProfile = { type: "Unconfined" }), expect: [/seccompProfile\.type is Unconfined/] },
-        { title: "a Localhost profile on the container", edit: (p) => (main(p).securityContext.seccompProfile = { type: "Localhost", localhostProfile: "p.json" }), expect: [] },
+        {
+            title: "no seccomp profile anywhere",
+            edit: (p) => delete p.securityContext.seccompProfile,
+            expect: [
+                /initContainers\[0\]\.securityContext\.seccompProfile\.type is not set/,
+                /spec\.containers\[0\]\.securityContext\.seccompProfile\.type is not set \(nor on the pod\)/,
+            ],
+        },
+        {
+            title: "a container overriding to Unconfined",
+            edit: (p) => (main(p).securityContext.seccompProfile = { type: "Unconfined" }),
+            expect: [/seccompProfile\.type is Unconfined/],
+        },
+        {
+            title: "a Localhost profile on the container",
+            edit: (p) => (main(p).securityContext.seccompProfile = { type: "Localhost", localhostProfile: "p.json" }),
+            expect: [],
+        },
     ]);
 
     check("k8s-no-host-access", [
         { title: "hostNetwork", edit: (p) => (p.hostNetwork = true), expect: [/spec\.template\.spec\.hostNetwork is true/] },
         { title: "hostPID and hostIPC", edit: (p) => Object.assign(p, { hostPID: true, hostIPC: true }), expect: [/hostPID is true/, /hostIPC is true/] },
-        { title: "a hostPath volume", edit: (p) => p.volumes.push({ name: "docker", hostPath: { path: "/var/run/docker.sock" } }), expect: [/volumes\[1\]\.hostPath mounts \/var\/run\/docker\.sock/] },
+        {
+            title: "a hostPath volume",
+            edit: (p) => p.volumes.push({ name: "docker", hostPath: { path: "/var/run/docker.sock" } }),
+            expect: [/volumes\[1\]\.hostPath mounts \/var\/run\/docker\.sock/],
+        },
         { title: "a host port", edit: (p) => (main(p).ports = [{ containerPort: 80, hostPort: 80 }]), expect: [/ports\[0\]\.hostPort is 80/] },
         { title: "hostNetwork false and plain ports", edit: (p) => ((p.hostNetwork = false), (main(p).ports = [{ containerPort: 8080 }])), expect: [] },
     ]);
@@ -135,17 +248,41 @@ describe("policy pack rules", () => {
         { title: "an untagged image", edit: (p) => (main(p).image = "nginx"), expect: [/image "nginx" has no tag \(it means latest\)/] },
         { title: "the latest tag", edit: (p) => (main(p).image = "ghcr.io/acme/app:latest"), expect: [/uses the latest tag; pin a version tag or a digest/] },
         { title: "a registry port without a tag", edit: (p) => (main(p).image = "localhost:5000/app"), expect: [/"localhost:5000\/app" has no tag/] },
-        { title: "an untagged init container image", edit: (p) => (p.initContainers[0].image = "busybox"), expect: [/init container "migrate".*"busybox" has no tag/] },
+        {
+            title: "an untagged init container image",
+            edit: (p) => (p.initContainers[0].image = "busybox"),
+            expect: [/init container "migrate".*"busybox" has no tag/],
+        },
         { title: "a digest", edit: (p) => (main(p).image = `nginx@sha256:${"a".repeat(64)}`), expect: [] },
         { title: "a registry port with a tag", edit: (p) => (main(p).image = "localhost:5000/app:2.0"), expect: [] },
     ]);
 
     check("k8s-secret-env-from-secret", [
-        { title: "a plain password", edit: (p) => main(p).env.push({ name: "POSTGRES_PASSWORD", value: "hunter2" }), expect: [/env\[1\]\.value sets POSTGRES_PASSWORD in plain text; store it in a Secret/] },
-        { title: "a plain API key, case-insensitively", edit: (p) => main(p).env.push({ name: "openai_api_key", value: "sk-1" }), expect: [/sets openai_api_key in plain text/] },
-        { title: "a token from a ConfigMap", edit: (p) => main(p).env.push({ name: "GITHUB_TOKEN", valueFrom: { configMapKeyRef: { name: "c", key: "t" } } }), expect: [/valueFrom\.configMapKeyRef reads GITHUB_TOKEN from a configMapKeyRef/] },
-        { title: "a secret in an init container", edit: (p) => (p.initContainers[0].env = [{ name: "SECRET", value: "x" }]), expect: [/init container "migrate".*sets SECRET in plain text/] },
-        { title: "a *_FILE path and $(VAR) references", edit: (p) => main(p).env.push({ name: "DB_PASSWORD_FILE", value: "/run/secrets/db" }, { name: "REDIS_PASSWORD_COPY", value: "$(REDIS_PASSWORD)" }), expect: [] },
+        {
+            title: "a plain password",
+            edit: (p) => main(p).env.push({ name: "POSTGRES_PASSWORD", value: "hunter2" }),
+            expect: [/env\[1\]\.value sets POSTGRES_PASSWORD in plain text; store it in a Secret/],
+        },
+        {
+            title: "a plain API key, case-insensitively",
+            edit: (p) => main(p).env.push({ name: "openai_api_key", value: "sk-1" }),
+            expect: [/sets openai_api_key in plain text/],
+        },
+        {
+            title: "a token from a ConfigMap",
+            edit: (p) => main(p).env.push({ name: "GITHUB_TOKEN", valueFrom: { configMapKeyRef: { name: "c", key: "t" } } }),
+            expect: [/valueFrom\.configMapKeyRef reads GITHUB_TOKEN from a configMapKeyRef/],
+        },
+        {
+            title: "a secret in an init container",
+            edit: (p) => (p.initContainers[0].env = [{ name: "SECRET", value: "x" }]),
+            expect: [/init container "migrate".*sets SECRET in plain text/],
+        },
+        {
+            title: "a *_FILE path and $(VAR) references",
+            edit: (p) => main(p).env.push({ name: "DB_PASSWORD_FILE", value: "/run/secrets/db" }, { name: "REDIS_PASSWORD_COPY", value: "$(REDIS_PASSWORD)" }),
+            expect: [],
+        },
         { title: "non-secret plain values", edit: (p) => main(p).env.push({ name: "LOG_LEVEL", value: "info" }), expect: [] },
     ]);
 

@@ -40,7 +40,13 @@ function toPolicyResource(r: TestResource): PolicyResource {
         name: r.name,
         urn: urnOf(r),
         props: r.props,
-        opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+        opts: {
+            protect: false,
+            ignoreChanges: [],
+            aliases: [],
+            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+            additionalSecretOutputs: [],
+        },
         dependencies: [],
         propertyDependencies: {},
         isType: () => false,
@@ -72,7 +78,10 @@ export function runPack(resources: TestResource[], config: PackConfig = {}, poli
             }
         }
         if ("validateStack" in policy && policy.validateStack) {
-            policy.validateStack({ resources: resources.map(toPolicyResource), stackTags, getConfig: getConfigFor(policy, config), notApplicable } as any, report);
+            policy.validateStack(
+                { resources: resources.map(toPolicyResource), stackTags, getConfig: getConfigFor(policy, config), notApplicable } as any,
+                report,
+            );
         }
     }
     return violations;

@@ -32,8 +32,14 @@ describe("policy pack over the program's stacks", () => {
     it("dev's plain-HTTP Ingress is its only finding: advisory under dev's pack config, mandatory by default", async () => {
         const resources = await stackResources("dev");
         const advisory = runPack(resources, packConfig("dev"));
-        assert.deepEqual(advisory.map((v) => [v.policy, v.level]), [["k8s-ingress-tls", "advisory"]]);
-        assert.deepEqual(mandatory(runPack(resources)).map((v) => v.policy), ["k8s-ingress-tls"]);
+        assert.deepEqual(
+            advisory.map((v) => [v.policy, v.level]),
+            [["k8s-ingress-tls", "advisory"]],
+        );
+        assert.deepEqual(
+            mandatory(runPack(resources)).map((v) => v.policy),
+            ["k8s-ingress-tls"],
+        );
         const withTls = await stackResources("dev", { ingress: { tls: { enabled: true } } });
         assert.deepEqual(runPack(withTls), []);
     });
