@@ -28,7 +28,8 @@ export class PlatformStorage extends pulumi.ComponentResource {
                     // Cluster-scoped: the namespace in the name keeps platform instances apart.
                     metadata: { name: pulumi.interpolate`${identity.namespace}-data`, labels: labels(identity) },
                     provisioner: config.provisioner,
-                    parameters: config.parameters,
+                    // An empty map would be applied as "parameters: {}", which Kubernetes refuses to update later.
+                    ...(Object.keys(config.parameters).length ? { parameters: config.parameters } : {}),
                     reclaimPolicy: config.reclaimPolicy,
                     allowVolumeExpansion: config.allowVolumeExpansion,
                     volumeBindingMode: "WaitForFirstConsumer",

@@ -364,6 +364,8 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.equal(sc.inputs.provisioner, "rancher.io/local-path");
             assert.equal(sc.inputs.reclaimPolicy, "Delete");
             assert.equal(sc.inputs.volumeBindingMode, "WaitForFirstConsumer");
+            // No empty parameters map: Kubernetes forbids updating parameters, even {} to absent.
+            assert.ok(!("parameters" in sc.inputs));
             assert.equal(byName(dev, T.PVC, "rag-app-data").inputs.spec.accessModes[0], "ReadWriteOnce");
         });
         it("prod: encrypted gp3 with expansion, Retain", () => {
