@@ -177,3 +177,27 @@ export function workloadPolicy<C extends BaseConfig>(p: WorkloadPolicyArgs<C>): 
         },
     };
 }
+
+export interface ObjectPolicyArgs {
+    name: string;
+    description: string;
+    /** Type tokens the policy applies to (Patch variants included by the caller). */
+    types: string[];
+    check: (r: ResourceView, report: ReportViolation) => void;
+}
+
+/** A mandatory policy over non-workload objects of the given types, honouring the exclusion list. */
+export function objectPolicy(p: ObjectPolicyArgs): ResourceValidationPolicy {
+    return {
+        name: p.name,
+        description: p.description,
+        enforcementLevel: "mandatory",
+        configSchema: schema(),
+        validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+            const r: ResourceView = { type: args.type, name: args.name, props: args.props };
+            if (p.types.includes(args.type) && !isExcluded(r, configOf<BaseConfig>(args, {}))) {
+                p.check(r, report);
+            }
+        },
+    };
+}

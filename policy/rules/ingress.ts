@@ -1,23 +1,15 @@
 // Rule 10: every Ingress host is served over TLS.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { BaseConfig, configOf, describe, get, isExcluded, ResourceView, schema } from "./common";
+import { describe, get, objectPolicy } from "./common";
 
 export const INGRESS_TYPES = ["kubernetes:networking.k8s.io/v1:Ingress", "kubernetes:networking.k8s.io/v1:IngressPatch"];
 
 export const ingressPolicies: ResourceValidationPolicy[] = [
-    {
+    objectPolicy({
         name: "k8s-ingress-tls",
         description: "Every Ingress host is covered by spec.tls (set this policy advisory for development stacks through the pack config).",
-        enforcementLevel: "mandatory",
-        configSchema: schema(),
-        validateResource: (args, report) => {
-            if (!INGRESS_TYPES.includes(args.type)) {
-                return;
-            }
-            const r: ResourceView = { type: args.type, name: args.name, props: args.props };
-            if (isExcluded(r, configOf<BaseConfig>(args, {}))) {
-                return;
-            }
+        types: INGRESS_TYPES,
+        check: (r, report) => {
             const rules: any[] = Array.isArray(get(r.props, ["spec", "rules"])) ? r.props.spec.rules : [];
             const tls: any[] = Array.isArray(get(r.props, ["spec", "tls"])) ? r.props.spec.tls : [];
             const covered = new Set(tls.flatMap((t) => (Array.isArray(t?.hosts) ? t.hosts : [])));
@@ -34,5 +26,5 @@ export const ingressPolicies: ResourceValidationPolicy[] = [
                 }
             });
         },
-    },
+    }),
 ];

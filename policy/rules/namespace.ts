@@ -1,24 +1,16 @@
 // Rule 11: namespaces enforce Pod Security Admission "restricted" and audit and warn at the same level.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { BaseConfig, configOf, describe, get, isExcluded, ResourceView, schema } from "./common";
+import { describe, get, objectPolicy } from "./common";
 
 export const NAMESPACE_TYPES = ["kubernetes:core/v1:Namespace", "kubernetes:core/v1:NamespacePatch"];
 const PREFIX = "pod-security.kubernetes.io";
 
 export const namespacePolicies: ResourceValidationPolicy[] = [
-    {
+    objectPolicy({
         name: "k8s-namespace-pod-security",
         description: 'Namespaces carry Pod Security Admission labels: enforce "restricted", plus audit and warn.',
-        enforcementLevel: "mandatory",
-        configSchema: schema(),
-        validateResource: (args, report) => {
-            if (!NAMESPACE_TYPES.includes(args.type)) {
-                return;
-            }
-            const r: ResourceView = { type: args.type, name: args.name, props: args.props };
-            if (isExcluded(r, configOf<BaseConfig>(args, {}))) {
-                return;
-            }
+        types: NAMESPACE_TYPES,
+        check: (r, report) => {
             const labels = (get(r.props, ["metadata", "labels"]) ?? {}) as Record<string, string>;
             const enforce = labels[`${PREFIX}/enforce`];
             if (enforce !== "restricted") {
@@ -32,5 +24,5 @@ export const namespacePolicies: ResourceValidationPolicy[] = [
                 }
             }
         },
-    },
+    }),
 ];
