@@ -5,8 +5,11 @@ import { RagPlatform } from "./components/platform";
 
 const { config, llmApiKey } = loadConfig();
 
-// Render mode writes manifests for GitOps tools instead of touching a cluster.
-const provider = config.renderYamlToDirectory ? new k8s.Provider("render-yaml", { renderYamlToDirectory: config.renderYamlToDirectory }) : undefined;
+// Render mode writes manifests for GitOps tools instead of touching a cluster. The SDK would fill
+// `kubeconfig` from $KUBECONFIG, which the provider refuses next to renderYamlToDirectory: pass "".
+const provider = config.renderYamlToDirectory
+    ? new k8s.Provider("render-yaml", { renderYamlToDirectory: config.renderYamlToDirectory, kubeconfig: "" })
+    : undefined;
 
 const platform = new RagPlatform("rag", { config, llmApiKey }, provider ? { providers: { kubernetes: provider } } : {});
 

@@ -77,6 +77,7 @@ done
 STANDINS=$(cat "$TOOLCHAIN_BIN/STANDINS" 2>/dev/null | tr '\n' ' ')
 say "pulumi $(pulumi version) | $(kubectl version --client 2>/dev/null | head -n1) | etcd $(etcd --version | head -n1 | awk '{print $3}')"
 [ -n "$STANDINS" ] && say "stand-ins (the module proxy refuses the real modules): $STANDINS"
+[ -f "$TOOLCHAIN_BIN/PROVENANCE" ] && while read -r line; do say "$line"; done <"$TOOLCHAIN_BIN/PROVENANCE"
 
 # ---------------------------------------------------------------------------------------------
 # work dir, cleanup
@@ -375,11 +376,11 @@ fi
 RENDER=$WORK/rendered
 if run "$LOGS/init-render.log" stack_init render dev; then
   run "$LOGS/config-render-dir.log" p render config set "$PROJECT:renderYamlToDirectory" "$RENDER"
-  if run "$LOGS/up-render.log" p render up --yes --skip-preview --diff=false && [ -d "$RENDER/1-manifests" ]; then
+  if run "$LOGS/up-render.log" p render up --yes --skip-preview --diff=false && [ -d "$RENDER/1-manifest" ]; then
     record_time "pulumi up (renderYamlToDirectory, no cluster)" "$LAST_SECS"
     n=$(find "$RENDER" -name '*.yaml' | wc -l)
     pass "rendered $n manifests with renderYamlToDirectory (${LAST_SECS}s)"
-    nsfiles=$(grep -l '^kind: Namespace' "$RENDER"/1-manifests/*.yaml 2>/dev/null)
+    nsfiles=$(grep -l '^kind: Namespace' "$RENDER"/1-manifest/*.yaml 2>/dev/null)
     t0=$(now)
     if { [ -z "$nsfiles" ] || kubectl apply --server-side --field-manager e2e $(printf -- '-f %s ' $nsfiles) >"$LOGS/kubectl-apply.log" 2>&1; } &&
       kubectl apply --server-side --field-manager e2e -R -f "$RENDER" >>"$LOGS/kubectl-apply.log" 2>&1; then
@@ -409,6 +410,7 @@ echo
 echo "Timings (seconds; pulumi includes starting node, the language host, plugins and the policy pack):"
 for k in "${TIME_ORDER[@]}"; do printf '  %-48s %8s\n' "$k" "${TIMES[$k]}"; done
 [ -n "$STANDINS" ] && echo "Stand-ins used: $STANDINS(see scripts/toolchain.sh)"
+[ -f "$TOOLCHAIN_BIN/PROVENANCE" ] && sed 's/^/Real, older upstream: /' "$TOOLCHAIN_BIN/PROVENANCE"
 echo "Logs: $LOGS$([ "${E2E_KEEP:-0}" = 1 ] || echo ' (deleted; E2E_KEEP=1 keeps them)')"
 if [ $FAILED -gt 0 ]; then
   echo "Failed checks:"

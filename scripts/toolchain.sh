@@ -26,7 +26,7 @@ K8S_PROVIDER_VERSION=4.34.2
 RANDOM_PROVIDER_VERSION=4.21.2
 KUBERNETES_VERSION=1.34.4
 ETCD_VERSION=3.6.5
-RECIPE=1 # bump when the build recipe (this file or scripts/toolchain/) changes
+RECIPE=2 # bump when the build recipe (this file or scripts/toolchain/) changes
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
@@ -286,8 +286,42 @@ real_provider_note() { # SDK_MODULE@TAG PROVIDER_MODULE: is the provider at the 
   fi
 }
 
+# The REAL Kubernetes provider, from the module proxy: at the commit of the pinned release when it is
+# served, otherwise at the newest commit the proxy serves (older upstream code; installed as the
+# pinned version, which @pulumi/kubernetes requests). Records its provenance in bin/PROVENANCE.
+build_real_kubernetes_provider() {
+  local mod=github.com/pulumi/pulumi-kubernetes/provider/v4 sdk=github.com/pulumi/pulumi-kubernetes/sdk/v4 hash="" version="" dir
+  hash=$(cd "$SRC" && "$GO" list -m -json "$sdk@v$K8S_PROVIDER_VERSION" 2>/dev/null | sed -n 's/.*"Hash": "\([0-9a-f]*\)".*/\1/p' | head -n1) || true
+  if [ -n "$hash" ] && module_available "$mod@$hash"; then
+    version=$(cd "$SRC" && "$GO" list -m "$mod@$hash" | awk '{print $2}')
+  else
+    version=$(cd "$SRC" && "$GO" list -m "$mod@latest" 2>/dev/null | awk '{print $2}') || true
+  fi
+  [ -n "$version" ] || return 1
+  dir=$(cd "$SRC" && "$GO" mod download -json "$mod@$version" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p') || return 1
+  [ -n "$dir" ] || return 1
+  local w=$SRC/pulumi-kubernetes-provider
+  rm -rf "$w" && cp -R "$dir" "$w" && chmod -R u+w "$w" && cd "$w" || return 1
+  # go.mod points the SDK at ../sdk (the repository's layout): use the published module it requires.
+  sed -i '\#^replace github.com/pulumi/pulumi-kubernetes/sdk/v4 => ../sdk#d' go.mod
+  # (set -e does not apply inside an `if` condition: every step checks itself)
+  (cd cmd/pulumi-resource-kubernetes && VERSION=$K8S_PROVIDER_VERSION "$GO" run generate.go) || return 1
+  "$GO" build -trimpath -ldflags "-s -w -X $mod/pkg/version.Version=$K8S_PROVIDER_VERSION" \
+    -o "$BIN/pulumi-resource-kubernetes.tmp" ./cmd/pulumi-resource-kubernetes || return 1
+  mv "$BIN/pulumi-resource-kubernetes.tmp" "$BIN/pulumi-resource-kubernetes" || return 1
+  local sdkv; sdkv=$(awk '$1 == "'"$sdk"'" {print $2}' go.mod | head -n1)
+  touch "$BIN/PROVENANCE"
+  sed -i '/^pulumi-resource-kubernetes:/d' "$BIN/PROVENANCE"
+  echo "pulumi-resource-kubernetes: upstream $mod@$version (requires sdk $sdkv), installed as plugin v$K8S_PROVIDER_VERSION" >>"$BIN/PROVENANCE"
+  [ -f "$BIN/STANDINS" ] && sed -i '/^pulumi-resource-kubernetes$/d' "$BIN/STANDINS"
+  return 0
+}
+
 build_pulumi_resource_kubernetes() {
-  real_provider_note "github.com/pulumi/pulumi-kubernetes/sdk/v4@v$K8S_PROVIDER_VERSION" github.com/pulumi/pulumi-kubernetes/provider/v4 || true
+  if [ "${RAG_TOOLCHAIN_K8S_PROVIDER:-real}" = real ] && build_real_kubernetes_provider; then
+    echo "pulumi-resource-kubernetes: built the REAL upstream provider ($(grep '^pulumi-resource-kubernetes:' "$BIN/PROVENANCE"))"
+    return 0
+  fi
   standin_or_fail pulumi-resource-kubernetes
   build_standin pulumi-resource-kubernetes "-s -w -X main.version=$K8S_PROVIDER_VERSION"
 }
@@ -314,6 +348,7 @@ for c in "${WANT[@]}"; do case "$c" in pulumi-resource-*) built "$c" || rm -f "$
 for c in "${WANT[@]}"; do run_component "$c"; done
 log "done in $((SECONDS - T0))s; $(du -sh "$DIR" 2>/dev/null | cut -f1) in $DIR, $(du -sh "$ROOT/go" 2>/dev/null | cut -f1) of Go caches"
 [ -f "$BIN/STANDINS" ] && log "stand-ins in use: $(tr '\n' ' ' <"$BIN/STANDINS")"
+[ -f "$BIN/PROVENANCE" ] && log "$(cat "$BIN/PROVENANCE")"
 # RAG_TOOLCHAIN_PRUNE=1: drop the Go build cache (~5 GB) once everything is built; the module cache
 # (~2 GB) stays so that a later rebuild needs no downloads.
 if [ "${RAG_TOOLCHAIN_PRUNE:-0}" = 1 ] && [ -d "$GOCACHE" ]; then

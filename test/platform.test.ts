@@ -129,10 +129,20 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.ok(ofType(dev, T.Deployment).every((d) => !d.inputs.metadata.annotations?.["pulumi.com/skipAwait"]));
         });
 
-        it("renders through a renderYamlToDirectory provider when asked", async () => {
-            const r = await renderStack("dev", { renderYamlToDirectory: "rendered/dev" });
+        it("renders through a renderYamlToDirectory provider when asked, even with KUBECONFIG set", async () => {
+            const saved = process.env.KUBECONFIG;
+            process.env.KUBECONFIG = "/home/me/.kube/config";
+            const r = await renderStack("dev", { renderYamlToDirectory: "rendered/dev" }).finally(() => {
+                if (saved === undefined) {
+                    delete process.env.KUBECONFIG;
+                } else {
+                    process.env.KUBECONFIG = saved;
+                }
+            });
             const [provider] = ofType(r, "pulumi:providers:kubernetes");
             assert.equal(provider.inputs.renderYamlToDirectory, "rendered/dev");
+            // Not $KUBECONFIG: the provider refuses a kubeconfig next to renderYamlToDirectory.
+            assert.equal(provider.inputs.kubeconfig, "");
         });
     });
 

@@ -17,7 +17,7 @@
 //   - Delete: propagation from the annotation pulumi.com/deletionPropagationPolicy (default
 //     foreground), then waits until the object is gone unless skipAwait.
 //   - Provider config: kubeconfig (path or contents), context, cluster, namespace,
-//     renderYamlToDirectory (writes <dir>/1-manifests/*.yaml, CRDs to 0-crd/, no cluster needed).
+//     renderYamlToDirectory (writes <dir>/1-manifest/*.yaml, CRDs to 0-crd/, no cluster needed).
 //
 // Not implemented: yaml/helm/kustomize components, *Patch resources, List resources, invokes.
 package main
@@ -603,7 +603,7 @@ func uniq(s []string) []string {
 // render mode
 
 func renderPath(dir string, obj map[string]any) string {
-	sub := "1-manifests"
+	sub := "1-manifest"
 	if str(obj, "kind") == "CustomResourceDefinition" {
 		sub = "0-crd"
 	}
