@@ -1,8 +1,9 @@
 // Runs index.ts under Pulumi's mocks with a stack's real config (Pulumi.yaml defaults + Pulumi.<stack>.yaml,
 // plus per-test overrides) and returns every registered resource with its inputs and options.
 import * as pulumi from "@pulumi/pulumi";
+import { strict as assert } from "assert";
 import * as path from "path";
-import { PROJECT } from "../components/config";
+import { ConfigError, PROJECT } from "../components/config";
 import { encodeConfigValue as encode, readStackConfig, ROOT } from "../scripts/stack-config";
 
 export { ROOT };
@@ -214,3 +215,20 @@ export const T = {
     StorageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
     RandomPassword: "random:index/randomPassword:RandomPassword",
 } as const;
+
+/**
+ * Runs a stack that must be refused by config validation: asserts a ConfigError, that no resource was
+ * registered, and that one problem names `key`. Returns that problem's line for further checks.
+ */
+export async function expectConfigProblem(stack: string, overrides: Overrides, key: string): Promise<string> {
+    const err = await renderStack(stack, overrides).then(
+        () => assert.fail("the program should have failed"),
+        (e: unknown) => e as ConfigError & { registered: unknown[] },
+    );
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
+    assert.deepEqual(err.registered, [], "no resource may be registered when config is bad");
+    assert.ok(err.message.startsWith(`Invalid configuration for stack "${stack}"`), err.message);
+    const line = err.problems.find((p) => p.startsWith(`${PROJECT}:${key} = `));
+    assert.ok(line, `no problem names ${PROJECT}:${key}:\n${err.message}`);
+    return line;
+}

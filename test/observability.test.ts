@@ -1,8 +1,7 @@
 import { strict as assert } from "assert";
-import { ConfigError } from "../components/config";
 import type { Dashboard } from "../components/dashboard";
 import { APP_METRICS, CLUSTER_METRICS } from "../components/metrics";
-import { byName, ofType, RenderResult, renderStack, T } from "./harness";
+import { byName, expectConfigProblem, ofType, RenderResult, renderStack, T } from "./harness";
 
 const SM = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
 const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
@@ -24,15 +23,7 @@ const rulesOf = (r: RenderResult) => ofType(r, RULE)[0].inputs.spec.groups[0].ru
 const dashboardOf = (r: RenderResult): Dashboard => JSON.parse(byName(r, T.ConfigMap, "rag-dashboard").inputs.data["rag-platform.json"]);
 
 async function rejects(stack: string, overrides: Record<string, unknown>, key: string, allowed: RegExp): Promise<void> {
-    const err = await renderStack(stack, overrides).then(
-        () => assert.fail("expected a ConfigError"),
-        (e) => e as ConfigError & { registered: unknown[] },
-    );
-    assert.ok(err instanceof ConfigError, String(err));
-    assert.deepEqual(err.registered, []);
-    const line = err.problems.find((p) => p.startsWith(`rag-platform:${key} = `));
-    assert.ok(line, err.message);
-    assert.match(line, allowed);
+    assert.match(await expectConfigProblem(stack, overrides, key), allowed);
 }
 
 describe("observability and scaling extras", () => {
