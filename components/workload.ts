@@ -94,10 +94,6 @@ export function execProbe(command: string[], timing: ProbeTiming = {}): Probe {
     return { exec: { command }, ...PROBE_DEFAULTS, timeoutSeconds: 5, ...timing };
 }
 
-export function tcpProbe(port: string | number, timing: ProbeTiming = {}): Probe {
-    return { tcpSocket: { port }, ...PROBE_DEFAULTS, ...timing };
-}
-
 /** A startup probe that gives a slow-starting container `seconds` before liveness takes over. */
 export function startupProbe(probe: Probe, seconds: number): Probe {
     return { ...probe, initialDelaySeconds: 0, periodSeconds: 5, failureThreshold: Math.ceil(seconds / 5) };
@@ -244,9 +240,4 @@ export function scrapeAnnotations(port: number, path = "/metrics"): Record<strin
 /** An env var read from a key of a Secret. */
 export function secretEnv(name: string, secretName: Input<string>, key: string, optional = false): k8s.types.input.core.v1.EnvVar {
     return { name, valueFrom: { secretKeyRef: { name: secretName, key, ...(optional ? { optional: true } : {}) } } };
-}
-
-/** An env var read from a key of a ConfigMap. */
-export function configEnv(name: string, configMapName: Input<string>, key: string): k8s.types.input.core.v1.EnvVar {
-    return { name, valueFrom: { configMapKeyRef: { name: configMapName, key } } };
 }

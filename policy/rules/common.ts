@@ -30,8 +30,6 @@ export function workloadKind(type: string): WorkloadKind | undefined {
     return KINDS[type.replace(/Patch$/, "")];
 }
 
-export const WORKLOAD_TYPES: string[] = Object.keys(KINDS).flatMap((t) => [t, `${t}Patch`]);
-
 /** A resource as rules see it (what the analyzer passes, or what tests build). */
 export interface ResourceView {
     type: string;
