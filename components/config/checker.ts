@@ -1,16 +1,22 @@
 // The checker: collects every problem of a stack, each naming the stack, the full key, the bad value and
 // what is allowed; and the error that reports them all at once.
+import * as pulumi from "@pulumi/pulumi";
 import { parseQuantity } from "../quantity";
 import { isPlainObject } from "./defaults";
 import { PROJECT } from "./types";
 
-export class ConfigError extends Error {
+/**
+ * Every problem of a stack's config. A `pulumi.RunError`: the Pulumi CLI prints its message as it is,
+ * without a stack trace, so `pulumi preview` shows the headline and one line per problem.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(
-        readonly stack: string,
-        readonly problems: string[],
+        /** The stack whose config is invalid (not `stack`: that would shadow Error.stack). */
+        readonly stackName: string,
+        readonly problems: readonly string[],
     ) {
         super(
-            `Invalid configuration for stack "${stack}" (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+            `Invalid configuration for stack "${stackName}" (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
                 problems.map((p) => `  - ${p}`).join("\n"),
         );
         this.name = "ConfigError";
