@@ -7,7 +7,6 @@ import { WebFrontend } from "./frontend";
 import { DocumentIndexer } from "./indexer";
 import { PlatformIngress } from "./ingress";
 import { PlatformMonitoring } from "./monitoring";
-import { objectName } from "./naming";
 import { Endpoint, NetworkPolicies } from "./network-policy";
 import { PostgresDatabase } from "./postgres";
 import { RedisCache } from "./redis";
@@ -16,7 +15,7 @@ import { PlatformStorage } from "./storage";
 import { VectorStore } from "./vector-store";
 import { VerticalAutoscaling } from "./vertical-autoscaling";
 import type { AppWiring, MetricsEndpoint } from "./wiring";
-import { Identity, labels, PART_OF } from "./workload";
+import { autonamedMetadata, Identity, PART_OF } from "./workload";
 
 export interface RagPlatformArgs {
     config: PlatformConfig;
@@ -178,7 +177,8 @@ export class RagPlatform extends pulumi.ComponentResource {
         return new k8s.core.v1.ConfigMap(
             `${this.instance}-config`,
             {
-                metadata: { name: objectName(this.instance, "config"), namespace: this.namespace, labels: labels(this.id("config")) },
+                // Autonamed: a changed setting replaces the ConfigMap under a new name and rolls its consumers.
+                metadata: autonamedMetadata(this.id("config")),
                 data: {
                     APP_ENV: cfg.environment,
                     LOG_LEVEL: cfg.app.logLevel,

@@ -45,6 +45,16 @@ export function metadata(id: Identity, name: string, annotations?: Record<string
     return { name, namespace: id.namespace, labels: labels(id), ...(annotations ? { annotations } : {}) };
 }
 
+/**
+ * Metadata without a name: Pulumi names the object `<resource name>-<random suffix>`. Used for objects
+ * whose content pods read at start (the platform ConfigMap and Secret, Jobs): a changed ConfigMap or
+ * Secret is replaced create-before-delete under a new name, so every pod template that references it
+ * changes and its workload rolls onto the new values.
+ */
+export function autonamedMetadata(id: Identity): k8s.types.input.meta.v1.ObjectMeta {
+    return { namespace: id.namespace, labels: labels(id) };
+}
+
 /** The non-root identity a container image supports. */
 export interface RunAs {
     uid: number;
@@ -132,6 +142,8 @@ export interface ContainerArgs {
     volumeMounts?: VolumeMount[];
     /** Seconds to keep serving after the pod is marked terminating (preStop sleep, no shell needed). */
     preStopSleepSeconds?: number;
+    /** A command run in the container right after it starts (lifecycle.postStart); a failure restarts the container. */
+    postStartCommand?: Input<string>[];
     workingDir?: string;
 }
 
@@ -163,7 +175,14 @@ function hardenContainer(c: ContainerArgs, runAs: RunAs): Container {
                   ...(c.probes.startup ? { startupProbe: c.probes.startup } : {}),
               }
             : {}),
-        ...(c.preStopSleepSeconds ? { lifecycle: { preStop: { sleep: { seconds: c.preStopSleepSeconds } } } } : {}),
+        ...(c.preStopSleepSeconds || c.postStartCommand
+            ? {
+                  lifecycle: {
+                      ...(c.postStartCommand ? { postStart: { exec: { command: c.postStartCommand } } } : {}),
+                      ...(c.preStopSleepSeconds ? { preStop: { sleep: { seconds: c.preStopSleepSeconds } } } : {}),
+                  },
+              }
+            : {}),
         securityContext: containerSecurityContext(runAs),
         terminationMessagePolicy: "FallbackToLogsOnError",
         volumeMounts: [...scratchMounts, ...(c.volumeMounts ?? [])],

@@ -64,6 +64,11 @@ function hasSecret(value: unknown): boolean {
 }
 
 /** What a provider returns for a new resource: its inputs, plus the few outputs the program reads. */
+/** The name the mocks give an object registered without metadata.name (Pulumi autonaming: a random suffix). */
+export function autoname(resourceName: string): string {
+    return `${resourceName}-0a1b2c3d`;
+}
+
 function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     const state: Record<string, any> = { ...args.inputs };
     if (args.type === "random:index/randomPassword:RandomPassword") {
@@ -71,7 +76,7 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     }
     if (args.type.startsWith("kubernetes:")) {
         const meta = { ...(args.inputs.metadata ?? {}) };
-        meta.name = meta.name ?? `${args.name}-0a1b2c3d`;
+        meta.name = meta.name ?? autoname(args.name);
         state.metadata = meta;
     }
     return state;
@@ -195,6 +200,15 @@ export function byName(result: RenderResult, type: string, metadataName: string)
         throw new Error(`no ${type} named ${metadataName}; have: ${names.join(", ")}`);
     }
     return found;
+}
+
+/** The one object of `type` that belongs to `component` (by its app.kubernetes.io/component label). */
+export function ofComponent(result: RenderResult, type: string, component: string): RenderedResource {
+    const found = ofType(result, type).filter((r) => r.inputs.metadata?.labels?.["app.kubernetes.io/component"] === component);
+    if (found.length !== 1) {
+        throw new Error(`expected one ${type} of component ${component}, found ${found.length}`);
+    }
+    return found[0];
 }
 
 export const T = {
