@@ -1,9 +1,15 @@
 // rag-platform: read and validate the stack's config, deploy the platform, export what operators need.
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./components/config";
 import { RagPlatform } from "./components/platform";
+import { skipAwait } from "./components/skip-await";
 
 const { config, llmApiKey } = loadConfig();
+if (config.skipAwait) {
+    // Test only (no kubelet in the end-to-end test): a stack transform, run by the engine on every resource.
+    pulumi.runtime.registerResourceTransform(skipAwait);
+}
 
 // Render mode writes manifests for GitOps tools instead of touching a cluster. The SDK would fill
 // `kubeconfig` from $KUBECONFIG, which the provider refuses next to renderYamlToDirectory: pass "".

@@ -26,16 +26,6 @@ export interface RagPlatformArgs {
 
 const API_BASE_PATH = "/api";
 
-/** Test-only transformation: tell the Kubernetes provider not to wait for readiness (no kubelet in e2e). */
-export const skipAwait: pulumi.ResourceTransformation = (args) => {
-    if (!args.type.startsWith("kubernetes:") || args.type === "pulumi:providers:kubernetes") {
-        return undefined;
-    }
-    const metadata = (args.props.metadata ?? {}) as Record<string, unknown>;
-    const annotations = { ...((metadata.annotations as Record<string, string>) ?? {}), "pulumi.com/skipAwait": "true" };
-    return { props: { ...args.props, metadata: { ...metadata, annotations } }, opts: args.opts };
-};
-
 interface Datastores {
     postgres: PostgresDatabase;
     redis: RedisCache;
@@ -73,12 +63,7 @@ export class RagPlatform extends pulumi.ComponentResource {
         opts: pulumi.ComponentResourceOptions = {},
     ) {
         const cfg = args.config;
-        super(
-            "rag-platform:index:RagPlatform",
-            instance,
-            {},
-            cfg.skipAwait ? { ...opts, transformations: [...(opts.transformations ?? []), skipAwait] } : opts,
-        );
+        super("rag-platform:index:RagPlatform", instance, {}, opts);
         this.cfg = cfg;
         this.namespace = this.createNamespace().metadata.name;
         const secrets = new PlatformSecrets(
