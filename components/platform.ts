@@ -1,7 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ApiService } from "./api";
-import { CapacityReport, capacityReport } from "./capacity";
 import type { PlatformConfig } from "./config";
 import { WebFrontend } from "./frontend";
 import { DocumentIndexer } from "./indexer";
@@ -52,7 +51,6 @@ export class RagPlatform extends pulumi.ComponentResource {
     /** In-cluster DNS names of the platform's services. */
     readonly services: Record<string, pulumi.Output<string>>;
     readonly secretName: pulumi.Output<string>;
-    readonly capacity: CapacityReport;
 
     private readonly cfg: PlatformConfig;
     private readonly child: pulumi.CustomResourceOptions = { parent: this };
@@ -108,7 +106,6 @@ export class RagPlatform extends pulumi.ComponentResource {
             redis: this.dns(datastores.redis.serviceName),
             vectorStore: this.dns(datastores.vector.serviceName),
         };
-        this.capacity = capacityReport(cfg);
         this.registerOutputs({ namespace: this.namespace, url: this.url, services: this.services, secretName: this.secretName });
     }
 
