@@ -1,7 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ApiService } from "./api";
-import { CapacityReport, capacityReport } from "./capacity";
 import type { PlatformConfig } from "./config";
 import { WebFrontend } from "./frontend";
 import { DocumentIndexer } from "./indexer";
@@ -24,16 +23,6 @@ export interface RagPlatformArgs {
 }
 
 const API_BASE_PATH = "/api";
-
-/** Test-only transformation: tell the Kubernetes provider not to wait for readiness (no kubelet in e2e). */
-export const skipAwait: pulumi.ResourceTransformation = (args) => {
-    if (!args.type.startsWith("kubernetes:") || args.type === "pulumi:providers:kubernetes") {
-        return undefined;
-    }
-    const metadata = (args.props.metadata ?? {}) as Record<string, unknown>;
-    const annotations = { ...((metadata.annotations as Record<string, string>) ?? {}), "pulumi.com/skipAwait": "true" };
-    return { props: { ...args.props, metadata: { ...metadata, annotations } }, opts: args.opts };
-};
 
 interface Datastores {
     postgres: PostgresDatabase;
@@ -61,7 +50,6 @@ export class RagPlatform extends pulumi.ComponentResource {
     /** In-cluster DNS names of the platform's services. */
     readonly services: Record<string, pulumi.Output<string>>;
     readonly secretName: pulumi.Output<string>;
-    readonly capacity: CapacityReport;
 
     private readonly cfg: PlatformConfig;
     private readonly child: pulumi.CustomResourceOptions = { parent: this };
@@ -72,12 +60,7 @@ export class RagPlatform extends pulumi.ComponentResource {
         opts: pulumi.ComponentResourceOptions = {},
     ) {
         const cfg = args.config;
-        super(
-            "rag-platform:index:RagPlatform",
-            instance,
-            {},
-            cfg.skipAwait ? { ...opts, transformations: [...(opts.transformations ?? []), skipAwait] } : opts,
-        );
+        super("rag-platform:index:RagPlatform", instance, {}, opts);
         this.cfg = cfg;
         this.namespace = this.createNamespace().metadata.name;
         const secrets = new PlatformSecrets(
@@ -122,7 +105,6 @@ export class RagPlatform extends pulumi.ComponentResource {
             redis: this.dns(datastores.redis.serviceName),
             vectorStore: this.dns(datastores.vector.serviceName),
         };
-        this.capacity = capacityReport(cfg);
         this.registerOutputs({ namespace: this.namespace, url: this.url, services: this.services, secretName: this.secretName });
     }
 

@@ -1,8 +1,11 @@
 import { strict as assert } from "assert";
 import type { CapacityReport } from "../components/capacity";
 import { parseQuantity } from "../components/quantity";
+import * as fs from "fs";
+import * as path from "path";
 import { APPLY_PASSWORD_SCRIPT } from "../components/postgres";
-import { autoname, byName, ofComponent, ofType, RenderedResource, RenderResult, renderStack, T } from "./harness";
+import { skipAwait } from "../components/skip-await";
+import { autoname, byName, ofComponent, ofType, RenderedResource, RenderResult, renderStack, ROOT, T } from "./harness";
 
 /** The platform ConfigMap and Secret are autonamed (a change rolls their consumers): their mock names. */
 const CONFIG_MAP = autoname("rag-config");
@@ -132,6 +135,20 @@ describe("platform (dev and prod stacks under mocks)", () => {
             const objects = r.resources.filter((x) => x.type.startsWith("kubernetes:"));
             assert.ok(objects.every((o) => o.inputs.metadata.annotations["pulumi.com/skipAwait"] === "true"));
             assert.ok(ofType(dev, T.Deployment).every((d) => !d.inputs.metadata.annotations?.["pulumi.com/skipAwait"]));
+        });
+
+        it("skipAwait is a stack transform: Kubernetes objects only, existing annotations kept, no deprecated transformations", async () => {
+            const props = { metadata: { name: "x", annotations: { keep: "me" } }, spec: {} };
+            const out = await skipAwait({ type: T.Deployment, name: "x", custom: true, props, opts: {} });
+            assert.deepEqual(out?.props.metadata, { name: "x", annotations: { keep: "me", "pulumi.com/skipAwait": "true" } });
+            assert.deepEqual(props.metadata.annotations, { keep: "me" }, "the input is not modified");
+            for (const type of ["pulumi:providers:kubernetes", T.RandomPassword, "rag-platform:index:RagPlatform"]) {
+                assert.equal(await skipAwait({ type, name: "x", custom: true, props, opts: {} }), undefined, type);
+            }
+            const sources = ["index.ts", ...fs.readdirSync(path.join(ROOT, "components"), { recursive: true }).map((f) => path.join("components", `${f}`))];
+            for (const file of sources.filter((f) => f.endsWith(".ts"))) {
+                assert.doesNotMatch(fs.readFileSync(path.join(ROOT, file), "utf8"), /\btransformations\b/, file);
+            }
         });
 
         it("renders through a renderYamlToDirectory provider when asked, even with KUBECONFIG set", async () => {
