@@ -107,5 +107,24 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
             },
         });
     }
+    if (names.indexerCronJob !== undefined) {
+        // A Job whose pods failed and none succeeded or still runs: it gave up (backoffLimit or
+        // activeDeadlineSeconds). A run that failed once and then succeeded on retry stays silent; `for`
+        // outlasts the Job's retry back-off (10 s, 20 s, 40 s … between attempts, nothing active meanwhile).
+        const job = `${ns}, job_name=~"${names.indexerCronJob}-[0-9]+"`;
+        rules.push({
+            alert: "RagIndexerJobFailed",
+            expr:
+                `${K.jobFailedPods}{${job}} > 0\n` + `  unless on (namespace, job_name) (${K.jobSucceededPods}{${job}} > 0 or ${K.jobActivePods}{${job}} > 0)`,
+            for: "10m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "Re-indexing Job {{ $labels.job_name }} failed",
+                description:
+                    "The scheduled indexer run gave up: the vector store holds the documents of the last successful run. The failed Job and its pods are kept (no TTL): read them with kubectl logs.",
+                runbook: `${RUNBOOK}#a-failed-re-indexing-run`,
+            },
+        });
+    }
     return rules;
 }

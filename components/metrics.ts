@@ -23,6 +23,10 @@ export const CLUSTER_METRICS = {
     hpaMinReplicas: "kube_horizontalpodautoscaler_spec_min_replicas",
     hpaMaxReplicas: "kube_horizontalpodautoscaler_spec_max_replicas",
     statefulSetReadyReplicas: "kube_statefulset_status_replicas_ready",
+    /** Pods of a Job that failed / succeeded / are running (kube-state-metrics, label job_name). */
+    jobFailedPods: "kube_job_status_failed",
+    jobSucceededPods: "kube_job_status_succeeded",
+    jobActivePods: "kube_job_status_active",
     volumeUsed: "kubelet_volume_stats_used_bytes",
     volumeCapacity: "kubelet_volume_stats_capacity_bytes",
 } as const;
@@ -36,6 +40,8 @@ export interface MonitoredNames {
     hpas: string[];
     /** StatefulSet names of the datastores, by role. */
     datastores: { postgres: string; redis: string; vectorStore: string };
+    /** The indexer's CronJob (its Jobs are `<name>-<minute>`); undefined without a schedule. */
+    indexerCronJob?: string;
 }
 
 /** A label matcher for the platform's namespace. */

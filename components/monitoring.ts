@@ -14,6 +14,12 @@ export interface ScrapeTarget {
     /** Name of the Service port that serves metrics. */
     portName: string;
     path: string;
+    /**
+     * A Secret key whose value Prometheus sends as `Authorization: Bearer <value>` (the ServiceMonitor
+     * endpoint's `authorization.credentials`; the Secret must live in the ServiceMonitor's namespace and the
+     * Prometheus Operator must be allowed to read it). @default no authorization
+     */
+    bearerToken?: { secretName: pulumi.Input<string>; key: string };
 }
 
 export interface PlatformMonitoringArgs {
@@ -55,7 +61,17 @@ export class PlatformMonitoring extends pulumi.ComponentResource {
                             matchExpressions: [{ key: HEADLESS_LABEL, operator: "DoesNotExist" }],
                         },
                         namespaceSelector: { matchNames: [args.names.namespace] },
-                        endpoints: [{ port: target.portName, path: target.path, interval: config.scrapeInterval, scrapeTimeout: "10s" }],
+                        endpoints: [
+                            {
+                                port: target.portName,
+                                path: target.path,
+                                interval: config.scrapeInterval,
+                                scrapeTimeout: "10s",
+                                ...(target.bearerToken
+                                    ? { authorization: { type: "Bearer", credentials: { name: target.bearerToken.secretName, key: target.bearerToken.key } } }
+                                    : {}),
+                            },
+                        ],
                     },
                 },
                 { parent: this },

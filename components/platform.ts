@@ -33,6 +33,7 @@ interface Datastores {
 interface Apps {
     api: ApiService;
     frontend: WebFrontend;
+    indexer: DocumentIndexer;
 }
 
 /** An ingress rule beyond the fixed ones: who (a namespace, or anyone) may reach which endpoints. */
@@ -208,12 +209,12 @@ export class RagPlatform extends pulumi.ComponentResource {
             this.child,
         );
         // The indexer writes to the datastores: start it once they exist (and, outside tests, are ready).
-        new DocumentIndexer(
+        const indexer = new DocumentIndexer(
             `${name}-indexer`,
             { identity: this.id("indexer"), config: cfg.indexer, ...wiring },
             { parent: this, dependsOn: [postgres, redis, vector] },
         );
-        return { api, frontend };
+        return { api, frontend, indexer };
     }
 
     private createIngress({ api, frontend }: Apps): PlatformIngress {
@@ -225,7 +226,7 @@ export class RagPlatform extends pulumi.ComponentResource {
     }
 
     /** ServiceMonitors, alert rules and the dashboard; returns the ingress rule that lets Prometheus scrape. */
-    private createMonitoring({ api, frontend }: Apps, { postgres, redis, vector }: Datastores): ExtraIngress {
+    private createMonitoring({ api, frontend, indexer }: Apps, { postgres, redis, vector }: Datastores): ExtraIngress {
         const cfg = this.cfg;
         const targets: MetricsEndpoint[] = [api.metrics, frontend.metrics, ...(vector.metrics ? [vector.metrics] : [])];
         new PlatformMonitoring(
@@ -233,12 +234,13 @@ export class RagPlatform extends pulumi.ComponentResource {
             {
                 identity: this.id("monitoring"),
                 config: cfg.monitoring,
-                targets: targets.map(({ identity, portName, path }) => ({ identity, portName, path })),
+                targets: targets.map(({ identity, portName, path, bearerToken }) => ({ identity, portName, path, bearerToken })),
                 names: {
                     namespace: cfg.namespace,
                     apiService: api.workload.name,
                     hpas: [api.hpaName, frontend.hpaName].filter((n): n is string => n !== undefined),
                     datastores: { postgres: postgres.workload.name, redis: redis.workload.name, vectorStore: vector.workload.name },
+                    indexerCronJob: indexer.scheduledName,
                 },
             },
             this.child,

@@ -124,7 +124,10 @@ export class VectorStore extends pulumi.ComponentResource {
         this.engine = config.engine;
         this.port = spec.clientPort;
         this.apiKeySupported = spec.apiKeySupported;
-        this.metrics = spec.metrics ? { identity, ...spec.metrics } : undefined;
+        // Qdrant exempts only its health endpoints from the API key: /metrics needs it too. Qdrant reads the key
+        // from the `api-key` header or from `Authorization: Bearer <key>`, which is what a ServiceMonitor sends.
+        const bearerToken = spec.apiKeySupported ? { secretName: args.secretName, key: SECRET_KEYS.vectorStoreApiKey } : undefined;
+        this.metrics = spec.metrics ? { identity, ...spec.metrics, ...(bearerToken ? { bearerToken } : {}) } : undefined;
 
         const volumes: k8s.types.input.core.v1.Volume[] = [];
         const volumeMounts: k8s.types.input.core.v1.VolumeMount[] = [];

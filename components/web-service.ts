@@ -64,7 +64,10 @@ export class WebService extends pulumi.ComponentResource {
             {
                 metadata: metadata(identity, k8sName),
                 spec: {
-                    replicas: service.replicas,
+                    // With an HPA the replica count is the autoscaler's: the manifest leaves it out (the API server
+                    // defaults it to 1 at creation and the HPA raises it to minReplicas at once), so neither a GitOps
+                    // sync of the rendered manifests nor a `pulumi up` resets what the HPA chose.
+                    ...(service.autoscaling.enabled ? {} : { replicas: service.replicas }),
                     revisionHistoryLimit: 5,
                     minReadySeconds: 5,
                     progressDeadlineSeconds: 600,
@@ -76,7 +79,7 @@ export class WebService extends pulumi.ComponentResource {
                     },
                 },
             },
-            // With an HPA the replica count belongs to the autoscaler after creation.
+            // With an HPA the replica count belongs to the autoscaler (kept for stacks deployed before it was omitted).
             { parent: this, ignoreChanges: service.autoscaling.enabled ? ["spec.replicas"] : [] },
         );
         this.deploymentName = deployment.metadata.name;

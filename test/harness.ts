@@ -19,6 +19,10 @@ export interface RenderedResource {
     parent?: string;
     protect: boolean;
     retainOnDelete: boolean;
+    /** Property paths the engine ignores on update (ignoreChanges). */
+    ignoreChanges: string[];
+    /** Reference (URN::id) of the provider a custom resource uses; "" for the default provider. */
+    provider: string;
     /** Names of the inputs that were Pulumi secrets when registered. */
     secretInputs: string[];
     dependencies: string[];
@@ -131,7 +135,10 @@ async function renderOnce(programPath: string, stack: string, overrides: Overrid
 
     const resources = new Map<string, RenderedResource>();
     const pending: Promise<void>[] = [];
-    const options = new Map<string, Pick<RenderedResource, "parent" | "protect" | "retainOnDelete" | "secretInputs" | "dependencies">>();
+    const options = new Map<
+        string,
+        Pick<RenderedResource, "parent" | "protect" | "retainOnDelete" | "ignoreChanges" | "provider" | "secretInputs" | "dependencies">
+    >();
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
@@ -172,6 +179,8 @@ async function renderOnce(programPath: string, stack: string, overrides: Overrid
             parent: req.getParent() || undefined,
             protect: req.getProtect() === true,
             retainOnDelete: req.getRetainondelete() === true,
+            ignoreChanges: req.getIgnorechangesList(),
+            provider: req.getProvider(),
             secretInputs: Object.keys(raw).filter((k) => hasSecret(raw[k])),
             dependencies: req.getDependenciesList(),
         });

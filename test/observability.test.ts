@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import type { Dashboard } from "../components/dashboard";
 import { APP_METRICS, CLUSTER_METRICS } from "../components/metrics";
-import { byName, expectConfigProblem, ofType, RenderResult, renderStack, T } from "./harness";
+import { autoname, byName, expectConfigProblem, ofType, RenderResult, renderStack, T } from "./harness";
 
 const SM = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
 const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
@@ -105,6 +105,26 @@ describe("observability and scaling extras", () => {
                 assert.equal(sm.inputs.spec.endpoints[0].interval, "30s");
             }
         });
+
+        it("scrape Qdrant's /metrics with its API key from the platform Secret (Qdrant exempts only health endpoints)", () => {
+            const secret = ofType(prod, T.Secret)[0];
+            const vector = byName(prod, SM, "rag-vector-store").inputs.spec.endpoints[0];
+            assert.equal(vector.path, "/metrics");
+            // The Secret is autonamed: the ServiceMonitor names it by the Secret's output name.
+            assert.deepEqual(vector.authorization, { type: "Bearer", credentials: { name: autoname(secret.name), key: "VECTOR_STORE_API_KEY" } });
+            assert.ok(secret.inputs.stringData.VECTOR_STORE_API_KEY, "the key the ServiceMonitor names exists in the Secret");
+            // The API and the frontend serve /metrics without a key: no credentials are handed to Prometheus for them.
+            for (const name of ["rag-api", "rag-frontend"]) {
+                assert.equal(byName(prod, SM, name).inputs.spec.endpoints[0].authorization, undefined, name);
+            }
+        });
+
+        it("send no key to Milvus, which enforces none", async () => {
+            const r = await renderStack("prod", { vectorStore: { engine: "milvus" } });
+            const vector = byName(r, SM, "rag-vector-store").inputs.spec.endpoints[0];
+            assert.equal(vector.port, "metrics");
+            assert.equal(vector.authorization, undefined);
+        });
     });
 
     describe("alert rules", () => {
@@ -115,6 +135,7 @@ describe("observability and scaling extras", () => {
                 "RagApiHighLatencyP99",
                 "RagHighCpuAgainstLimit",
                 "RagHpaAtMaximum",
+                "RagIndexerJobFailed",
                 "RagPodRestarting",
                 "RagPostgresDown",
                 "RagRedisDown",
@@ -150,6 +171,17 @@ describe("observability and scaling extras", () => {
             assert.deepEqual([...new Set(labelValues(exprs, "horizontalpodautoscaler"))].sort(), hpas.sort());
             const sts = ofType(prod, T.StatefulSet).map((s) => s.inputs.metadata.name);
             assert.deepEqual(labelValues(exprs, "statefulset").sort(), sts.sort());
+        });
+
+        it("RagIndexerJobFailed watches the re-indexing CronJob's Jobs with kube-state-metrics (prod), absent without a schedule", async () => {
+            const rule = rulesOf(prod).find((r) => r.alert === "RagIndexerJobFailed");
+            assert.ok(rule, "prod schedules a re-index: it has the alert");
+            const cron = ofType(prod, T.CronJob)[0].inputs.metadata.name;
+            assert.deepEqual([...new Set(labelValues(rule.expr, "job_name"))], [`${cron}-[0-9]+`]);
+            assert.match(rule.expr, /^kube_job_status_failed\{/);
+            assert.match(rule.expr, /unless on \(namespace, job_name\)/);
+            const devOn = await renderStack("dev", { monitoring: { enabled: true } });
+            assert.ok(!rulesOf(devOn).some((r) => r.alert === "RagIndexerJobFailed"), "no CronJob in dev: no alert");
         });
 
         it("take their thresholds from config", async () => {

@@ -269,7 +269,19 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.equal(target("memory"), 80);
             assert.equal(hpa.behavior.scaleDown.stabilizationWindowSeconds, 300);
             assert.ok(hpa.behavior.scaleUp.policies.length >= 1);
-            assert.equal(byName(prod, T.Deployment, "rag-api").inputs.spec.replicas, 3);
+        });
+
+        it("a Deployment an HPA scales has no replicas in its manifest (GitOps syncs do not fight the HPA); ignoreChanges stays", async () => {
+            for (const name of ["rag-api", "rag-frontend"]) {
+                const d = byName(prod, T.Deployment, name);
+                assert.ok(!("replicas" in d.inputs.spec), `${name}: replicas rendered next to an HPA`);
+                assert.ok(byName(prod, T.HPA, name));
+                assert.deepEqual(d.ignoreChanges, ["spec.replicas"], `${name}: a pulumi up keeps what the HPA chose`);
+            }
+            const off = await renderStack("prod", { api: { autoscaling: { enabled: false }, replicas: 4 } });
+            assert.equal(byName(off, T.Deployment, "rag-api").inputs.spec.replicas, 4, "without an HPA the stack's count is rendered");
+            assert.deepEqual(byName(off, T.Deployment, "rag-api").ignoreChanges, []);
+            assert.ok(!ofType(off, T.HPA).some((h) => h.inputs.metadata.name === "rag-api"));
         });
 
         it("option: a Pods metric (queue length) on the HPA", async () => {
@@ -410,6 +422,15 @@ describe("platform (dev and prod stacks under mocks)", () => {
             const [cron] = ofType(prod, T.CronJob);
             assert.equal(cron.inputs.spec.schedule, "0 2 * * *");
             assert.equal(cron.inputs.spec.concurrencyPolicy, "Forbid");
+        });
+        it("scheduled runs keep a failed Job and its logs: no TTL on the jobTemplate, history limits clean up", () => {
+            const [cron] = ofType(prod, T.CronJob);
+            assert.ok(!("ttlSecondsAfterFinished" in cron.inputs.spec.jobTemplate.spec), "the TTL controller would delete a failed run within the hour");
+            assert.equal(cron.inputs.spec.failedJobsHistoryLimit, 3);
+            assert.equal(cron.inputs.spec.successfulJobsHistoryLimit, 3);
+            assert.equal(cron.inputs.spec.jobTemplate.spec.backoffLimit, 3);
+            // The deploy-time Job keeps its TTL: `pulumi up` waits for it and reports its failure.
+            assert.equal(ofType(prod, T.Job)[0].inputs.spec.ttlSecondsAfterFinished, 3600);
         });
     });
 

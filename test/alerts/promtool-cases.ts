@@ -18,6 +18,8 @@ export interface AlertScope {
     apiService: string;
     hpas: string[];
     statefulSets: { RagPostgresDown: string; RagRedisDown: string; RagVectorStoreDown: string };
+    /** The indexer's CronJob, whose Jobs RagIndexerJobFailed watches. */
+    indexerCronJob?: string;
     thresholds: { cpuLimitRatio: number; restartsIn5m: number; hpaAtMaxMinutes: number; p99LatencySeconds: number; errorRatio: number; pvcUsageRatio: number };
 }
 
@@ -139,6 +141,17 @@ function cases(scope: AlertScope, rule: RenderedAlert): Case {
             const c = { ...ns, statefulset: scope.statefulSets[rule.alert] };
             const ready = (r: number) => [{ series: sel("kube_statefulset_status_replicas_ready", c), values: gauge(r) }];
             return { evalMinutes, labels: c, fire: ready(0), quiet: ready(1) };
+        }
+        case "RagIndexerJobFailed": {
+            // A nightly run's Job (named <cronjob>-<scheduled minute>): backoffLimit 3 spent, nothing succeeded,
+            // against a run whose first pod failed and whose retry succeeded.
+            const c = { ...ns, job_name: `${scope.indexerCronJob}-29412000` };
+            const pods = (failed: number, succeeded: number) => [
+                { series: sel("kube_job_status_failed", c), values: gauge(failed) },
+                { series: sel("kube_job_status_succeeded", c), values: gauge(succeeded) },
+                { series: sel("kube_job_status_active", c), values: gauge(0) },
+            ];
+            return { evalMinutes, labels: c, fire: pods(4, 0), quiet: pods(1, 1) };
         }
         default:
             throw new Error(`no promtool case for alert ${rule.alert}: add one to test/alerts/promtool-cases.ts`);

@@ -39,6 +39,7 @@ export async function renderRules(stack: string): Promise<RenderedRules> {
                 RagRedisDown: name(T.StatefulSet, "redis"),
                 RagVectorStoreDown: name(T.StatefulSet, "vector-store"),
             },
+            indexerCronJob: ofType(r, T.CronJob)[0]?.inputs.metadata.name,
             thresholds: cfg.monitoring.alerts,
         },
     };
