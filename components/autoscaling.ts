@@ -62,25 +62,8 @@ export class Autoscaling extends pulumi.ComponentResource {
                         minReplicas: autoscaling.minReplicas,
                         maxReplicas: autoscaling.maxReplicas,
                         metrics,
-                        behavior: {
-                            // Scale up fast (double, or +4 pods, per minute); scale down slowly after 5 quiet minutes.
-                            scaleUp: {
-                                stabilizationWindowSeconds: 0,
-                                selectPolicy: "Max",
-                                policies: [
-                                    { type: "Percent", value: 100, periodSeconds: 60 },
-                                    { type: "Pods", value: 4, periodSeconds: 60 },
-                                ],
-                            },
-                            scaleDown: {
-                                stabilizationWindowSeconds: 300,
-                                selectPolicy: "Min",
-                                policies: [
-                                    { type: "Percent", value: 10, periodSeconds: 60 },
-                                    { type: "Pods", value: 1, periodSeconds: 60 },
-                                ],
-                            },
-                        },
+                        // From config (`<service>.autoscaling.behavior`); defaults and their sources in config/defaults.ts.
+                        behavior: autoscaling.behavior,
                     },
                 },
                 { parent: this },

@@ -35,6 +35,14 @@ const bad: BadCase[] = [
         allowed: "within api.autoscaling.minReplicas..maxReplicas (3..10)",
     },
     {
+        title: "an HPA scale-down period beyond the API server's 1800 s",
+        stack: "prod",
+        overrides: { api: { autoscaling: { behavior: { scaleDown: { policies: [{ type: "Percent", value: 10, periodSeconds: 3600 }] } } } } },
+        key: "api.autoscaling.behavior.scaleDown.policies[0].periodSeconds",
+        value: "3600",
+        allowed: "from 1 to 1800",
+    },
+    {
         title: "CPU target above 100",
         overrides: { api: { autoscaling: { cpuUtilization: 150 } } },
         key: "api.autoscaling.cpuUtilization",

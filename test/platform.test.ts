@@ -267,8 +267,18 @@ describe("platform (dev and prod stacks under mocks)", () => {
             const target = (n: string) => hpa.metrics.find((m: any) => m.resource?.name === n).resource.target.averageUtilization;
             assert.equal(target("cpu"), 70);
             assert.equal(target("memory"), 80);
-            assert.equal(hpa.behavior.scaleDown.stabilizationWindowSeconds, 300);
-            assert.ok(hpa.behavior.scaleUp.policies.length >= 1);
+            // Scale up fast (the Kubernetes default), scale down slowly (config/defaults.ts says why).
+            assert.deepEqual(hpa.behavior, {
+                scaleUp: {
+                    stabilizationWindowSeconds: 0,
+                    selectPolicy: "Max",
+                    policies: [
+                        { type: "Percent", value: 100, periodSeconds: 15 },
+                        { type: "Pods", value: 4, periodSeconds: 15 },
+                    ],
+                },
+                scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: "Max", policies: [{ type: "Percent", value: 10, periodSeconds: 60 }] },
+            });
         });
 
         it("a Deployment an HPA scales has no replicas in its manifest (GitOps syncs do not fight the HPA); ignoreChanges stays", async () => {
@@ -282,6 +292,22 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.equal(byName(off, T.Deployment, "rag-api").inputs.spec.replicas, 4, "without an HPA the stack's count is rendered");
             assert.deepEqual(byName(off, T.Deployment, "rag-api").ignoreChanges, []);
             assert.ok(!ofType(off, T.HPA).some((h) => h.inputs.metadata.name === "rag-api"));
+        });
+
+        it("option: the HPA behavior per stack; a stack's policy list replaces the default's", async () => {
+            const r = await renderStack("prod", {
+                frontend: {
+                    autoscaling: { behavior: { scaleDown: { stabilizationWindowSeconds: 600, policies: [{ type: "Pods", value: 1, periodSeconds: 120 }] } } },
+                },
+            });
+            const fe = byName(r, T.HPA, "rag-frontend").inputs.spec.behavior;
+            assert.deepEqual(fe.scaleDown, {
+                stabilizationWindowSeconds: 600,
+                selectPolicy: "Max",
+                policies: [{ type: "Pods", value: 1, periodSeconds: 120 }],
+            });
+            assert.equal(fe.scaleUp.stabilizationWindowSeconds, 0, "the other direction keeps its default");
+            assert.equal(byName(r, T.HPA, "rag-api").inputs.spec.behavior.scaleDown.stabilizationWindowSeconds, 300, "the API keeps its own");
         });
 
         it("option: a Pods metric (queue length) on the HPA", async () => {

@@ -1,5 +1,6 @@
 // Per-environment defaults: `baseDefaults` for every environment, `ENV_DEFAULTS` over it per environment,
 // the stack's own config over both (`deepMerge`).
+import type { ScalingBehavior } from "./scaling";
 import type { AutoscalingConfig, Environment, PlatformConfig, ResourceSpec } from "./types";
 
 /** Every part optional, recursively; lists stay whole (a stack's list replaces the default). */
@@ -13,12 +14,36 @@ const resources = (reqCpu: string, reqMem: string, limCpu: string, limMem: strin
     limits: { cpu: limCpu, memory: limMem },
 });
 
+/**
+ * HPA behavior. Scale up: the Kubernetes default (HorizontalPodAutoscalerBehavior, "Default Behavior" in
+ * kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale): no stabilization, the larger of +100%
+ * and +4 pods per 15 s, so a burst of RAG queries gets pods within one or two HPA syncs. Scale down: the
+ * default's 300 s stabilization window (the highest recommendation of the last 5 minutes wins) and, instead
+ * of the default's -100% per 15 s, at most 10% of the pods per minute (the controller truncates, so always
+ * at least one pod): a dip in traffic does not drop capacity that warm caches and loaded models took
+ * minutes to build.
+ */
+export const SCALE_UP_FAST: ScalingBehavior["scaleUp"] = {
+    stabilizationWindowSeconds: 0,
+    selectPolicy: "Max",
+    policies: [
+        { type: "Percent", value: 100, periodSeconds: 15 },
+        { type: "Pods", value: 4, periodSeconds: 15 },
+    ],
+};
+export const SCALE_DOWN_SLOW: ScalingBehavior["scaleDown"] = {
+    stabilizationWindowSeconds: 300,
+    selectPolicy: "Max",
+    policies: [{ type: "Percent", value: 10, periodSeconds: 60 }],
+};
+
 const noAutoscaling = (replicas: number): AutoscalingConfig => ({
     enabled: false,
     minReplicas: replicas,
     maxReplicas: replicas,
     cpuUtilization: 70,
     memoryUtilization: 80,
+    behavior: { scaleUp: SCALE_UP_FAST, scaleDown: SCALE_DOWN_SLOW },
 });
 
 export const IMAGES = {

@@ -3,12 +3,14 @@
 // bad value and what is allowed; all errors of a stack are reported together.
 //
 //   types.ts     the shapes, each with its key list (checked against the interface at compile time)
+//   scaling.ts   the HPA scaling behavior shapes (the same way)
 //   keys.ts      the key tree: top-level keys and how they decode, every key path
 //   defaults.ts  per-environment defaults and the merge
 //   checker.ts   the problem collector and ConfigError (a pulumi.RunError)
 //   validate/    one validator per section
 //   load.ts      decoding, parseConfig (pure) and loadConfig (through the Pulumi runtime)
 export * from "./types";
+export * from "./scaling";
 export { ConfigError } from "./checker";
 export { deepMerge, IMAGES } from "./defaults";
 export type { DeepPartial, DefaultedConfig } from "./defaults";

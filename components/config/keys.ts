@@ -45,6 +45,7 @@ import {
     VERTICAL_AUTOSCALING_KEYS,
     VerticalAutoscalingConfig,
 } from "./types";
+import { SCALING_BEHAVIOR_KEYS, SCALING_POLICY_KEYS, SCALING_RULES_KEYS, ScalingBehavior, ScalingPolicy, ScalingRules } from "./scaling";
 
 export type ValueKind = "object" | "array" | "scalar";
 
@@ -92,8 +93,10 @@ const RESOURCES = shape<PlatformConfig["api"]["resources"]>(RESOURCE_SPEC_KEYS, 
     requests: shape<PlatformConfig["api"]["resources"]["requests"]>(RESOURCE_AMOUNT_KEYS, {}),
     limits: shape<PlatformConfig["api"]["resources"]["limits"]>(RESOURCE_AMOUNT_KEYS, {}),
 });
+const SCALING_RULES = shape<ScalingRules>(SCALING_RULES_KEYS, {});
 const AUTOSCALING = shape<PlatformConfig["api"]["autoscaling"]>(AUTOSCALING_KEYS, {
     podsMetric: shape<NonNullable<PlatformConfig["api"]["autoscaling"]["podsMetric"]>>(PODS_METRIC_KEYS, {}),
+    behavior: shape<ScalingBehavior>(SCALING_BEHAVIOR_KEYS, { scaleUp: SCALING_RULES, scaleDown: SCALING_RULES }),
 });
 const NESTED: Record<NestedKeys<PlatformConfig>, ConfigShape> = {
     app: shape<PlatformConfig["app"]>(APP_KEYS, {}),
@@ -133,6 +136,9 @@ export type KeyListsAreComplete = [
     NoKeyMissing<Missing<ResourceSpec, typeof RESOURCE_SPEC_KEYS>>,
     NoKeyMissing<Missing<PodsMetric, typeof PODS_METRIC_KEYS>>,
     NoKeyMissing<Missing<AutoscalingConfig, typeof AUTOSCALING_KEYS>>,
+    NoKeyMissing<Missing<ScalingPolicy, typeof SCALING_POLICY_KEYS>>,
+    NoKeyMissing<Missing<ScalingRules, typeof SCALING_RULES_KEYS>>,
+    NoKeyMissing<Missing<ScalingBehavior, typeof SCALING_BEHAVIOR_KEYS>>,
     NoKeyMissing<Missing<GpuConfig, typeof GPU_KEYS>>,
     NoKeyMissing<Missing<ServiceConfig, typeof SERVICE_KEYS>>,
     NoKeyMissing<Missing<ApiConfig, typeof API_KEYS>>,

@@ -2,6 +2,8 @@
 // accepts and what docs/config.md must list), checked against the interface at compile time both ways:
 // `satisfies` rejects a key the interface lacks, `KeyListsAreComplete` (keys.ts) names a key the list forgets.
 
+import type { ScalingBehavior } from "./scaling";
+
 export const PROJECT = "rag-platform";
 
 export type Environment = "dev" | "prod";
@@ -39,6 +41,8 @@ export interface AutoscalingConfig {
     /** Target average memory utilisation, percent of requests. */
     memoryUtilization: number;
     podsMetric?: PodsMetric;
+    /** How fast the HPA adds and removes pods (see scaling.ts). */
+    behavior: ScalingBehavior;
 }
 export const AUTOSCALING_KEYS = [
     "enabled",
@@ -47,6 +51,7 @@ export const AUTOSCALING_KEYS = [
     "cpuUtilization",
     "memoryUtilization",
     "podsMetric",
+    "behavior",
 ] as const satisfies readonly (keyof AutoscalingConfig)[];
 
 export interface GpuConfig {

@@ -1,6 +1,7 @@
 // Checks for the shapes several sections share: resources, autoscaling, a scaled service, a datastore.
 import { parseQuantity } from "../../quantity";
 import type { Checker } from "../checker";
+import { SCALING_BEHAVIOR_KEYS, SCALING_POLICY_KEYS, SCALING_POLICY_TYPES, SCALING_RULES_KEYS, ScalingRules, SELECT_POLICIES } from "../scaling";
 import {
     AUTOSCALING_KEYS,
     AutoscalingConfig,
@@ -43,6 +44,9 @@ export function checkAutoscaling(check: Checker, key: string, value: Autoscaling
             `must lie within ${key}.minReplicas..maxReplicas (${value.minReplicas}..${value.maxReplicas})`,
         );
     }
+    check.unknownKeys(`${key}.behavior`, value.behavior, SCALING_BEHAVIOR_KEYS);
+    checkScalingRules(check, `${key}.behavior.scaleUp`, value.behavior?.scaleUp);
+    checkScalingRules(check, `${key}.behavior.scaleDown`, value.behavior?.scaleDown);
     if (value.podsMetric !== undefined) {
         check.unknownKeys(`${key}.podsMetric`, value.podsMetric, PODS_METRIC_KEYS);
         check.string(`${key}.podsMetric.name`, value.podsMetric.name, /^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "must be a Prometheus metric name");
@@ -50,6 +54,31 @@ export function checkAutoscaling(check: Checker, key: string, value: Autoscaling
             check.fail(`${key}.podsMetric.targetAverageValue`, value.podsMetric.targetAverageValue, `must be a quantity string such as "10" or "500m"`);
         }
     }
+}
+
+/**
+ * One direction of an HPA's behavior, with the API server's limits (k8s.io/kubernetes
+ * pkg/apis/autoscaling/validation: validateScalingRules / validateScalingPolicy): stabilizationWindowSeconds
+ * 0–3600, selectPolicy Max/Min/Disabled, at least one policy, type Pods or Percent, value > 0,
+ * periodSeconds 1–1800 (MaxPeriodSeconds).
+ */
+function checkScalingRules(check: Checker, key: string, value: ScalingRules): void {
+    check.unknownKeys(key, value, SCALING_RULES_KEYS);
+    check.int(`${key}.stabilizationWindowSeconds`, value?.stabilizationWindowSeconds, 0, 3600);
+    check.oneOf(`${key}.selectPolicy`, value?.selectPolicy, SELECT_POLICIES);
+    const policies: unknown = value?.policies;
+    if (!Array.isArray(policies) || policies.length === 0) {
+        check.fail(`${key}.policies`, policies, "must be a non-empty list of { type: Pods | Percent, value, periodSeconds }");
+        return;
+    }
+    policies.forEach((p: ScalingRules["policies"][number], i) => {
+        const k = `${key}.policies[${i}]`;
+        check.unknownKeys(k, p, SCALING_POLICY_KEYS);
+        check.oneOf(`${k}.type`, p?.type, SCALING_POLICY_TYPES);
+        // The API server wants value > 0; above 1000 (pods, or percent) is a typo.
+        check.int(`${k}.value`, p?.value, 1, 1000);
+        check.int(`${k}.periodSeconds`, p?.periodSeconds, 1, 1800);
+    });
 }
 
 /** A scaled service (API, frontend); `known` is its key list (the service's keys plus its own). */
