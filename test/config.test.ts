@@ -16,8 +16,8 @@ interface BadCase {
 }
 
 const bad: BadCase[] = [
-    { title: "non-numeric replicas", overrides: { api: { replicas: "three" } }, key: "api.replicas", value: '"three"', allowed: "an integer >= 0" },
-    { title: "negative replicas", overrides: { frontend: { replicas: -1 } }, key: "frontend.replicas", value: "-1", allowed: "an integer >= 0" },
+    { title: "non-numeric replicas", overrides: { api: { replicas: "three" } }, key: "api.replicas", value: '"three"', allowed: "an integer from 0 to 1000" },
+    { title: "negative replicas", overrides: { frontend: { replicas: -1 } }, key: "frontend.replicas", value: "-1", allowed: "an integer from 0 to 1000" },
     { title: "fractional replicas", overrides: { api: { replicas: 1.5 } }, key: "api.replicas", value: "1.5", allowed: "an integer" },
     {
         title: "HPA min above max",

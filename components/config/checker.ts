@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseQuantity } from "../quantity";
 import { isPlainObject } from "./defaults";
+import { cronProblem, isDns1123Label, isDns1123Subdomain, isQualifiedName, isValidLabelValue } from "./k8s-validation";
 import { PROJECT } from "./types";
 
 /**
@@ -23,11 +24,8 @@ export class ConfigError extends pulumi.RunError {
     }
 }
 
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 export const PROVISIONER = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/;
 const IMAGE = /^(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/;
-const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
 
 /** Collects problems while reading values out of the merged config, each with its full key. */
 export class Checker {
@@ -126,10 +124,48 @@ export class Checker {
         }
     }
 
+    /** A CronJob schedule the API server accepts (k8s-validation.ts cronProblem). */
     cron(key: string, value: unknown): void {
-        const fields = typeof value === "string" ? value.trim().split(/\s+/) : [];
-        if (fields.length !== 5 || !fields.every((f) => CRON_FIELD.test(f))) {
-            this.fail(key, value, `must be a 5-field cron schedule such as "0 2 * * *"`);
+        const problem = cronProblem(value);
+        if (problem !== undefined) {
+            this.fail(key, value, `must be a 5-field cron schedule such as "0 2 * * *" or "30 1 * * MON-FRI": it ${problem}`);
+        }
+    }
+
+    /** A DNS-1123 label (IsDNS1123Label): lower-case letters, digits and '-', at most 63 characters. */
+    dnsLabel(key: string, value: unknown, what: string): void {
+        if (!isDns1123Label(value)) {
+            this.fail(key, value, `must be ${what}: a DNS label (lower-case letters, digits and '-', starting and ending alphanumeric, at most 63 characters)`);
+        }
+    }
+
+    /** A DNS-1123 subdomain (IsDNS1123Subdomain): dot-separated DNS labels, at most 253 characters. */
+    dnsSubdomain(key: string, value: unknown, what: string): void {
+        if (!isDns1123Subdomain(value)) {
+            this.fail(key, value, `must be ${what}: a lower-case DNS subdomain (labels of letters, digits and '-' joined by '.', at most 253 characters)`);
+        }
+    }
+
+    /** A label map: keys qualified names (IsQualifiedName), values valid label values (IsValidLabelValue). */
+    labelMap(key: string, value: unknown): void {
+        if (!isPlainObject(value)) {
+            this.fail(key, value, "must be a map of label keys to values");
+            return;
+        }
+        for (const [k, v] of Object.entries(value)) {
+            if (!isQualifiedName(k)) {
+                this.fail(
+                    `${key}.${k}`,
+                    v,
+                    "has an invalid label key: [prefix/]name, the prefix a DNS subdomain, the name at most 63 characters of letters, digits, '-', '_', '.'",
+                );
+            } else if (!isValidLabelValue(v)) {
+                this.fail(
+                    `${key}.${k}`,
+                    v,
+                    "must be a label value: a string of at most 63 letters, digits, '-', '_', '.', starting and ending alphanumeric (or empty)",
+                );
+            }
         }
     }
 }

@@ -1,13 +1,13 @@
 // Validators of monitoring, vertical autoscaling and local access (NodePorts).
-import { Checker, DNS_LABEL } from "../checker";
+import type { Checker } from "../checker";
 import { ALERT_KEYS, LOCAL_ACCESS_KEYS, MONITORING_KEYS, PlatformConfig, VERTICAL_AUTOSCALING_KEYS, VPA_UPDATE_MODES } from "../types";
 
 export function validateMonitoring(check: Checker, cfg: PlatformConfig): void {
     const m = cfg.monitoring;
     check.unknownKeys("monitoring", m, MONITORING_KEYS);
     check.bool("monitoring.enabled", m.enabled);
-    check.string("monitoring.prometheusNamespace", m.prometheusNamespace, DNS_LABEL, "must be a namespace name");
-    check.stringMap("monitoring.selectorLabels", m.selectorLabels);
+    check.dnsLabel("monitoring.prometheusNamespace", m.prometheusNamespace, "a namespace name");
+    check.labelMap("monitoring.selectorLabels", m.selectorLabels);
     check.string("monitoring.scrapeInterval", m.scrapeInterval, /^[1-9]\d*(s|m)$/, `must be a Prometheus duration such as "30s" or "1m"`);
     check.bool("monitoring.dashboard", m.dashboard);
     const a = m.alerts;

@@ -1,18 +1,27 @@
 // Validators of the platform-wide sections: namespace, storage, ingress, network, secrets, protection.
-import { Checker, DNS_LABEL, DNS_SUBDOMAIN, PROVISIONER } from "../checker";
+import { Checker, PROVISIONER } from "../checker";
+import { isQualifiedName } from "../k8s-validation";
 import { APP_DATA_KEYS, INGRESS_KEYS, INGRESS_TLS_KEYS, NETWORK_POLICY_KEYS, PlatformConfig, STORAGE_KEYS } from "../types";
 
 export function validateNamespace(check: Checker, cfg: PlatformConfig): void {
-    check.string("namespace", cfg.namespace, DNS_LABEL, "must be a DNS label: lower-case letters, digits and '-', at most 63 characters");
-    if (typeof cfg.namespace === "string" && cfg.namespace.length > 63) {
-        check.fail("namespace", cfg.namespace, "must be at most 63 characters");
-    }
+    check.dnsLabel("namespace", cfg.namespace, "a namespace name");
 }
 
 export function validateStorage(check: Checker, cfg: PlatformConfig): void {
     check.unknownKeys("storage", cfg.storage, STORAGE_KEYS);
     check.bool("storage.createClass", cfg.storage.createClass);
-    check.string("storage.provisioner", cfg.storage.provisioner, PROVISIONER, "must be a provisioner name such as ebs.csi.aws.com or rancher.io/local-path");
+    // The API server checks IsQualifiedName(lower-case provisioner) (pkg/apis/storage/validation validateProvisioner).
+    if (
+        !isQualifiedName(String(cfg.storage.provisioner).toLowerCase()) ||
+        typeof cfg.storage.provisioner !== "string" ||
+        !PROVISIONER.test(cfg.storage.provisioner)
+    ) {
+        check.fail(
+            "storage.provisioner",
+            cfg.storage.provisioner,
+            "must be a provisioner name such as ebs.csi.aws.com or rancher.io/local-path (the name part at most 63 characters)",
+        );
+    }
     check.stringMap("storage.parameters", cfg.storage.parameters);
     check.oneOf("storage.reclaimPolicy", cfg.storage.reclaimPolicy, ["Retain", "Delete"]);
     check.bool("storage.allowVolumeExpansion", cfg.storage.allowVolumeExpansion);
@@ -20,7 +29,7 @@ export function validateStorage(check: Checker, cfg: PlatformConfig): void {
     check.quantity("storage.appData.size", cfg.storage.appData?.size, "storage");
     check.oneOf("storage.appData.accessMode", cfg.storage.appData?.accessMode, ["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"]);
     if (cfg.storage.appData?.storageClassName !== undefined) {
-        check.string("storage.appData.storageClassName", cfg.storage.appData.storageClassName, DNS_SUBDOMAIN, "must be a StorageClass name (DNS subdomain)");
+        check.dnsSubdomain("storage.appData.storageClassName", cfg.storage.appData.storageClassName, "a StorageClass name");
     }
     if (cfg.environment === "prod" && cfg.storage.reclaimPolicy !== "Retain") {
         check.fail("storage.reclaimPolicy", cfg.storage.reclaimPolicy, `must be "Retain" in prod, so that deleting a claim keeps the data`);
@@ -30,17 +39,17 @@ export function validateStorage(check: Checker, cfg: PlatformConfig): void {
 export function validateIngress(check: Checker, cfg: PlatformConfig): void {
     check.unknownKeys("ingress", cfg.ingress, INGRESS_KEYS);
     check.bool("ingress.enabled", cfg.ingress.enabled);
-    check.string("ingress.className", cfg.ingress.className, DNS_SUBDOMAIN, "must be an IngressClass name");
+    check.dnsSubdomain("ingress.className", cfg.ingress.className, "an IngressClass name");
     if (cfg.ingress.host === undefined && cfg.environment === "prod") {
         check.fail("ingress.host", undefined, "is required in prod: the public host name of the platform, e.g. rag.example.com");
     } else {
-        check.string("ingress.host", cfg.ingress.host, DNS_SUBDOMAIN, "must be a lower-case DNS host name such as rag.example.com (no scheme, port or path)");
+        check.dnsSubdomain("ingress.host", cfg.ingress.host, "a DNS host name such as rag.example.com (no scheme, port or path)");
     }
     check.unknownKeys("ingress.tls", cfg.ingress.tls, INGRESS_TLS_KEYS);
     check.bool("ingress.tls.enabled", cfg.ingress.tls?.enabled);
-    check.string("ingress.tls.secretName", cfg.ingress.tls?.secretName, DNS_SUBDOMAIN, "must be a Secret name");
+    check.dnsSubdomain("ingress.tls.secretName", cfg.ingress.tls?.secretName, "a Secret name");
     if (cfg.ingress.tls?.clusterIssuer !== undefined) {
-        check.string("ingress.tls.clusterIssuer", cfg.ingress.tls?.clusterIssuer, DNS_SUBDOMAIN, "must be a cert-manager ClusterIssuer name");
+        check.dnsSubdomain("ingress.tls.clusterIssuer", cfg.ingress.tls?.clusterIssuer, "a cert-manager ClusterIssuer name");
     }
     if (cfg.environment === "prod") {
         if (cfg.ingress.tls?.enabled !== true) {
@@ -61,16 +70,28 @@ export function validateIngress(check: Checker, cfg: PlatformConfig): void {
         /^(https?:\/\/[a-z0-9.-]+(:\d+)?|\*)$/,
         `must be an origin such as "https://app.example.com"`,
     );
+    // A wildcard lets any web site call the API with its users' browsers; prod names its origins.
+    if (cfg.environment === "prod" && Array.isArray(cfg.ingress.corsOrigins)) {
+        cfg.ingress.corsOrigins.forEach((o, i) => {
+            if (o === "*") {
+                check.fail(`ingress.corsOrigins[${i}]`, o, `must not be "*" in prod: list the origins that may call the API, e.g. "https://app.example.com"`);
+            }
+        });
+    }
 }
 
 export function validateNetworkPolicy(check: Checker, cfg: PlatformConfig): void {
     check.unknownKeys("networkPolicy", cfg.networkPolicy, NETWORK_POLICY_KEYS);
-    check.string("networkPolicy.ingressControllerNamespace", cfg.networkPolicy.ingressControllerNamespace, DNS_LABEL, "must be a namespace name");
+    check.dnsLabel("networkPolicy.ingressControllerNamespace", cfg.networkPolicy.ingressControllerNamespace, "a namespace name");
     check.bool("networkPolicy.allowExternalHttps", cfg.networkPolicy.allowExternalHttps);
 }
 
 export function validateImagePullSecrets(check: Checker, cfg: PlatformConfig): void {
-    check.stringList("imagePullSecrets", cfg.imagePullSecrets, DNS_SUBDOMAIN, "must be a Secret name");
+    if (!Array.isArray(cfg.imagePullSecrets)) {
+        check.fail("imagePullSecrets", cfg.imagePullSecrets, "must be a list");
+        return;
+    }
+    cfg.imagePullSecrets.forEach((s, i) => check.dnsSubdomain(`imagePullSecrets[${i}]`, s, "a Secret name"));
 }
 
 export function validateSecretsRotation(check: Checker, cfg: PlatformConfig): void {

@@ -27,11 +27,14 @@ export function checkResources(check: Checker, key: string, value: ResourceSpec)
     }
 }
 
+/** More replicas than this is a typo (a stray digit), not a plan: no RAG service here runs a thousand pods. */
+export const MAX_REPLICAS = 1000;
+
 export function checkAutoscaling(check: Checker, key: string, value: AutoscalingConfig, replicas: number): void {
     check.unknownKeys(key, value, AUTOSCALING_KEYS);
     check.bool(`${key}.enabled`, value.enabled);
-    check.int(`${key}.minReplicas`, value.minReplicas, 1);
-    check.int(`${key}.maxReplicas`, value.maxReplicas, 1);
+    check.int(`${key}.minReplicas`, value.minReplicas, 1, MAX_REPLICAS);
+    check.int(`${key}.maxReplicas`, value.maxReplicas, 1, MAX_REPLICAS);
     check.int(`${key}.cpuUtilization`, value.cpuUtilization, 1, 100);
     check.int(`${key}.memoryUtilization`, value.memoryUtilization, 1, 100);
     if (value.minReplicas > value.maxReplicas) {
@@ -85,7 +88,7 @@ function checkScalingRules(check: Checker, key: string, value: ScalingRules): vo
 export function checkService(check: Checker, key: string, value: ServiceConfig, known: readonly string[]): void {
     check.unknownKeys(key, value, known);
     check.image(`${key}.image`, value.image);
-    check.int(`${key}.replicas`, value.replicas, 0);
+    check.int(`${key}.replicas`, value.replicas, 0, MAX_REPLICAS);
     checkResources(check, `${key}.resources`, value.resources);
     checkAutoscaling(check, `${key}.autoscaling`, value.autoscaling, value.replicas);
 }

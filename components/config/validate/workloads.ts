@@ -36,7 +36,7 @@ export function validateApi(check: Checker, cfg: PlatformConfig): void {
     check.bool("api.gpu.enabled", cfg.api.gpu?.enabled);
     check.string("api.gpu.resourceName", cfg.api.gpu?.resourceName, /^[a-z0-9.-]+\/[a-z0-9.-]+$/, "must be an extended resource name such as nvidia.com/gpu");
     check.int("api.gpu.count", cfg.api.gpu?.count, 1, 16);
-    check.stringMap("api.gpu.nodeSelector", cfg.api.gpu?.nodeSelector);
+    check.labelMap("api.gpu.nodeSelector", cfg.api.gpu?.nodeSelector);
 }
 
 export function validateFrontend(check: Checker, cfg: PlatformConfig): void {
