@@ -14,9 +14,14 @@ if (config.skipAwait) {
 
 // Render mode writes manifests for GitOps tools instead of touching a cluster. The SDK would fill
 // `kubeconfig` from $KUBECONFIG, which the provider refuses next to renderYamlToDirectory: pass "".
+// Otherwise a stack that names its kube context (required in prod) gets an explicit provider pinned to it
+// (kubeconfig from $KUBECONFIG or ~/.kube/config as usual, other settings at their defaults), so a preview
+// cannot run against whatever context is current; without one (dev) the default provider uses the current context.
 const provider = config.renderYamlToDirectory
     ? new k8s.Provider("render-yaml", { renderYamlToDirectory: config.renderYamlToDirectory, kubeconfig: "" })
-    : undefined;
+    : config.kubeContext
+      ? new k8s.Provider("kube-context", { context: config.kubeContext })
+      : undefined;
 
 const platform = new RagPlatform("rag", { config, llmApiKey }, provider ? { providers: { kubernetes: provider } } : {});
 

@@ -240,6 +240,7 @@ for s in dev prod; do
   if ! run "$LOGS/init-$s.log" stack_init "$s"; then fail "stack init $s" "$LOGS/init-$s.log"; continue; fi
   [ "$s" = prod ] && PROD_INIT=1
   run "$LOGS/config-$s.log" p "$s" config set "$PROJECT:skipAwait" true
+  run "$LOGS/config-context-$s.log" p "$s" config set "$PROJECT:kubeContext" e2e # the e2e kubeconfig's context
   if run "$LOGS/preview-$s.log" p "$s" preview $(policy_args "$s") --diff=false; then
     record_time "pulumi preview $s (policy pack)" "$LAST_SECS"
     if grep -qE '\[mandatory\]' "$LOGS/preview-$s.log"; then

@@ -117,10 +117,12 @@ fi
 
 # --- a reachable cluster for up and destroy ---------------------------------------------------------------
 if [ "$command" != preview ] && [ "${RAG_SKIP_CLUSTER_CHECK:-}" != 1 ]; then
+    # The stack's pinned context (kubeContext, required in prod) if its file names one; dev may use the current one.
+    pinned=$(sed -n 's/^  rag-platform:kubeContext: *//p' "$ROOT/Pulumi.$stack.yaml" 2>/dev/null | tr -d "\"'")
     if command -v kubectl >/dev/null 2>&1 && kubectl version --client >/dev/null 2>&1; then
-        context=$(kubectl config current-context 2>/dev/null || echo "none")
-        kubectl --request-timeout=5s get --raw=/version >/dev/null 2>&1 ||
-            die "no reachable Kubernetes cluster in the current kube context ($context); start one (kind, minikube, k3d) or run: npm run render -- --stack $stack"
+        context=${pinned:-$(kubectl config current-context 2>/dev/null || echo "none")}
+        kubectl ${pinned:+--context "$pinned"} --request-timeout=5s get --raw=/version >/dev/null 2>&1 ||
+            die "no reachable Kubernetes cluster in kube context $context${pinned:+ (kubeContext of stack $stack)}; start one (kind, minikube, k3d) or run: npm run render -- --stack $stack"
     elif [ -z "${KUBECONFIG:-}" ] && [ ! -f "$HOME/.kube/config" ]; then
         die "no kube context (no KUBECONFIG, no ~/.kube/config); point kubectl at a cluster or run: npm run render -- --stack $stack"
     fi

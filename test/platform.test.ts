@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { APPLY_PASSWORD_SCRIPT } from "../components/postgres";
 import { skipAwait } from "../components/skip-await";
-import { autoname, byName, ofComponent, ofType, RenderedResource, RenderResult, renderStack, ROOT, T } from "./harness";
+import { autoname, byName, expectConfigProblem, ofComponent, ofType, RenderedResource, RenderResult, renderStack, ROOT, T } from "./harness";
 
 /** The platform ConfigMap and Secret are autonamed (a change rolls their consumers): their mock names. */
 const CONFIG_MAP = autoname("rag-config");
@@ -165,6 +165,40 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.equal(provider.inputs.renderYamlToDirectory, "rendered/dev");
             // Not $KUBECONFIG: the provider refuses a kubeconfig next to renderYamlToDirectory.
             assert.equal(provider.inputs.kubeconfig, "");
+            assert.ok(!("context" in provider.inputs), "render mode touches no cluster");
+            assert.ok(ofType(r, T.Deployment).every((d) => d.provider.startsWith(`${provider.urn}::`)));
+        });
+    });
+
+    describe("cluster pinning", () => {
+        const k8sObjects = (r: RenderResult) => r.resources.filter((x) => x.type.startsWith("kubernetes:"));
+
+        it("prod: every Kubernetes object goes through one provider pinned to the stack's kube context", () => {
+            const providers = ofType(prod, "pulumi:providers:kubernetes");
+            assert.equal(providers.length, 1);
+            assert.equal(providers[0].inputs.context, "prod");
+            assert.ok(!("renderYamlToDirectory" in providers[0].inputs));
+            const objects = k8sObjects(prod);
+            assert.ok(objects.length > 40);
+            for (const o of objects) {
+                assert.ok(o.provider.startsWith(`${providers[0].urn}::`), `${o.type} ${o.name} uses ${o.provider || "the default provider"}`);
+            }
+        });
+
+        it("dev without kubeContext uses the current context (default provider); with one, it is pinned too", async () => {
+            assert.equal(ofType(dev, "pulumi:providers:kubernetes").length, 0);
+            assert.ok(k8sObjects(dev).every((o) => o.provider === "" || o.provider.includes("pulumi:providers:kubernetes::default")));
+            const pinned = await renderStack("dev", { kubeContext: "kind-rag" });
+            const [provider] = ofType(pinned, "pulumi:providers:kubernetes");
+            assert.equal(provider.inputs.context, "kind-rag");
+            assert.ok(k8sObjects(pinned).every((o) => o.provider.startsWith(`${provider.urn}::`)));
+        });
+
+        it("prod refuses to run without a kube context (render mode needs none); a context with whitespace is refused", async () => {
+            assert.match(await expectConfigProblem("prod", { kubeContext: undefined }, "kubeContext"), /is required in prod/);
+            assert.match(await expectConfigProblem("dev", { kubeContext: "my cluster" }, "kubeContext"), /kubeconfig context name/);
+            const rendered = await renderStack("prod", { kubeContext: undefined, renderYamlToDirectory: "rendered/prod" });
+            assert.equal(ofType(rendered, "pulumi:providers:kubernetes")[0].inputs.renderYamlToDirectory, "rendered/prod");
         });
     });
 

@@ -71,6 +71,7 @@ export const TOP_LEVEL_KEYS: Record<Exclude<keyof PlatformConfig, "stack"> | "ll
     protectStateful: "scalar",
     skipAwait: "scalar",
     renderYamlToDirectory: "scalar",
+    kubeContext: "scalar",
     llmApiKey: "scalar",
 };
 

@@ -268,6 +268,8 @@ export interface PlatformConfig {
     protectStateful: boolean;
     /** Test-only: annotate every Kubernetes object with pulumi.com/skipAwait. */
     skipAwait: boolean;
+    /** The kubeconfig context the stack deploys to (required in prod); the current context when unset. */
+    kubeContext?: string;
     /** Render manifests to this directory instead of applying them to a cluster. */
     renderYamlToDirectory?: string;
 }

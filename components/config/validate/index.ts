@@ -5,6 +5,7 @@ import type { PlatformConfig } from "../types";
 import { validateLocalAccess, validateMonitoring, validateVerticalAutoscaling } from "./observability";
 import {
     validateImagePullSecrets,
+    validateKubeContext,
     validateIngress,
     validateNamespace,
     validateNetworkPolicy,
@@ -35,6 +36,7 @@ export const VALIDATORS: Record<keyof DefaultedConfig, Validator> = {
     imagePullSecrets: validateImagePullSecrets,
     secretsRotation: validateSecretsRotation,
     protectStateful: validateProtectStateful,
+    kubeContext: validateKubeContext,
 };
 
 /** Runs every section's validator; problems collect in `check`. */

@@ -103,6 +103,25 @@ export function validateSecretsRotation(check: Checker, cfg: PlatformConfig): vo
     );
 }
 
+/**
+ * The kube context is pinned in prod, so that a preview or up cannot reach whatever cluster the current
+ * context points at; render mode touches no cluster and needs none. Context names are free-form in a
+ * kubeconfig (EKS: arn:aws:eks:…:cluster/name, GKE: gke_project_zone_name): non-empty, no whitespace.
+ */
+export function validateKubeContext(check: Checker, cfg: PlatformConfig): void {
+    if (cfg.kubeContext === undefined) {
+        if (cfg.environment === "prod" && cfg.renderYamlToDirectory === undefined) {
+            check.fail(
+                "kubeContext",
+                undefined,
+                "is required in prod: the kubeconfig context of the prod cluster (kubectl config get-contexts), so that no other cluster is touched",
+            );
+        }
+        return;
+    }
+    check.string("kubeContext", cfg.kubeContext, /^\S{1,253}$/, "must be a kubeconfig context name: no whitespace, at most 253 characters");
+}
+
 export function validateProtectStateful(check: Checker, cfg: PlatformConfig): void {
     if (cfg.environment === "prod" && !cfg.protectStateful) {
         check.fail("protectStateful", cfg.protectStateful, "must be true in prod");
