@@ -215,7 +215,7 @@ describe("config validation", () => {
     it("fails with a pulumi.RunError, which the Pulumi CLI prints as its message alone, no stack trace", () => {
         const err = (() => {
             try {
-                parseConfig("prod", {});
+                parseConfig("prod", { kubeContext: "prod" });
             } catch (e) {
                 return e;
             }
@@ -241,7 +241,7 @@ describe("config validation", () => {
 
     it("accepts both committed stacks and applies per-environment defaults", () => {
         const dev = parseConfig("dev", {});
-        const prod = parseConfig("prod", { ingress: JSON.stringify({ host: "rag.example.com" }) });
+        const prod = parseConfig("prod", { ingress: JSON.stringify({ host: "rag.example.com" }), kubeContext: "prod" });
         assert.equal(dev.environment, "dev");
         assert.equal(dev.api.replicas, 1);
         assert.equal(dev.protectStateful, false);
