@@ -4,11 +4,13 @@ import { ApiService } from "./api";
 import { CapacityReport, capacityReport } from "./capacity";
 import type { PlatformConfig } from "./config";
 import { WebFrontend } from "./frontend";
+import { EmbeddingServer } from "./embedding-server";
 import { DocumentIndexer } from "./indexer";
+import { InferenceServer } from "./inference-server";
 import { PlatformIngress } from "./ingress";
 import { PlatformMonitoring } from "./monitoring";
 import { objectName } from "./naming";
-import { Endpoint, NetworkPolicies } from "./network-policy";
+import { Endpoint, ModelServerAccess, NetworkPolicies } from "./network-policy";
 import { PostgresDatabase } from "./postgres";
 import { RedisCache } from "./redis";
 import { PlatformSecrets } from "./secrets";
@@ -40,6 +42,13 @@ interface Datastores {
     postgres: PostgresDatabase;
     redis: RedisCache;
     vector: VectorStore;
+}
+
+/** The model servers running in the cluster (those in external or local mode are absent). */
+interface ModelServers {
+    llm?: InferenceServer;
+    embedding?: EmbeddingServer;
+    reranker?: EmbeddingServer;
 }
 
 interface Apps {
@@ -93,7 +102,8 @@ export class RagPlatform extends pulumi.ComponentResource {
             this.child,
         );
         const datastores = this.createDatastores(secrets.secretName, storage.storageClassName);
-        const configMap = this.createConfigMap(datastores);
+        const models = this.createModelServers(storage.storageClassName);
+        const configMap = this.createConfigMap(datastores, models);
         const apps = this.createApps(
             {
                 configMapName: configMap.metadata.name,
@@ -109,12 +119,12 @@ export class RagPlatform extends pulumi.ComponentResource {
             extraIngress.push({ name: "allow-node-ports", to: [apps.api.endpoint, apps.frontend.endpoint] });
         }
         if (cfg.monitoring.enabled) {
-            extraIngress.push(this.createMonitoring(apps, datastores));
+            extraIngress.push(this.createMonitoring(apps, datastores, models));
         }
         if (cfg.verticalAutoscaling.enabled) {
             this.createVerticalAutoscaling(apps, datastores);
         }
-        this.createNetworkPolicies(apps, datastores, extraIngress);
+        this.createNetworkPolicies(apps, datastores, extraIngress, models);
 
         this.services = {
             api: this.dns(apps.api.serviceName),
@@ -122,6 +132,7 @@ export class RagPlatform extends pulumi.ComponentResource {
             postgres: this.dns(datastores.postgres.serviceName),
             redis: this.dns(datastores.redis.serviceName),
             vectorStore: this.dns(datastores.vector.serviceName),
+            ...Object.fromEntries(Object.entries(models).map(([role, server]) => [role, this.dns(server.serviceName)])),
         };
         this.capacity = capacityReport(cfg);
         this.registerOutputs({ namespace: this.namespace, url: this.url, services: this.services, secretName: this.secretName });
@@ -173,7 +184,7 @@ export class RagPlatform extends pulumi.ComponentResource {
     }
 
     /** The platform ConfigMap: settings only, every credential comes from the platform Secret. */
-    private createConfigMap({ postgres, redis, vector }: Datastores): k8s.core.v1.ConfigMap {
+    private createConfigMap({ postgres, redis, vector }: Datastores, models: ModelServers): k8s.core.v1.ConfigMap {
         const cfg = this.cfg;
         return new k8s.core.v1.ConfigMap(
             `${this.instance}-config`,
@@ -199,10 +210,58 @@ export class RagPlatform extends pulumi.ComponentResource {
                     API_PORT: `${ApiService.CONTAINER_PORT}`,
                     API_BASE_PATH,
                     WORKERS: `${cfg.api.workers}`,
+                    // OpenAI-compatible endpoints (app contract: LLM_BASE_URL, LLM_MODEL, EMBEDDING_BASE_URL,
+                    // EMBEDDING_MODEL); an empty base URL selects the app's built-in local mode.
+                    ...this.modelEndpoints(models),
                 },
             },
             this.child,
         );
+    }
+
+    /** The model-serving tier: vLLM for the LLM, TEI for embeddings and the optional reranker, each when in-cluster. */
+    private createModelServers(storageClassName?: pulumi.Output<string>): ModelServers {
+        const { cfg, instance: name } = this;
+        const ms = cfg.modelServing;
+        const shared = { storageClassName, imagePullSecrets: cfg.imagePullSecrets };
+        const models: ModelServers = {};
+        if (ms.llm.mode === "in-cluster") {
+            models.llm = new InferenceServer(
+                `${name}-llm`,
+                { identity: this.id("llm"), config: ms.llm, requireSeparateNodes: ms.llm.antiAffinity === "required", ...shared },
+                this.child,
+            );
+        }
+        if (ms.embedding.mode === "in-cluster") {
+            models.embedding = new EmbeddingServer(
+                `${name}-embedding`,
+                { identity: this.id("embedding"), config: ms.embedding, mode: "embed", ...shared },
+                this.child,
+            );
+        }
+        if (ms.reranker.mode === "in-cluster") {
+            models.reranker = new EmbeddingServer(
+                `${name}-reranker`,
+                { identity: this.id("reranker"), config: ms.reranker, mode: "rerank", ...shared },
+                this.child,
+            );
+        }
+        return models;
+    }
+
+    /** The ConfigMap keys that point the app at its models: in-cluster Services, an external URL, or "" (local mode). */
+    private modelEndpoints(models: ModelServers): Record<string, pulumi.Input<string>> {
+        const ms = this.cfg.modelServing;
+        const url = (server: InferenceServer | EmbeddingServer | undefined, external: { mode: string; baseUrl: string }): pulumi.Input<string> =>
+            server ? pulumi.interpolate`http://${this.dns(server.serviceName)}:${server.port}/v1` : external.mode === "external" ? external.baseUrl : "";
+        return {
+            LLM_BASE_URL: url(models.llm, ms.llm),
+            LLM_MODEL: ms.llm.model,
+            EMBEDDING_BASE_URL: url(models.embedding, ms.embedding),
+            // In local mode the app embeds by itself and reports app.embeddingModel.
+            EMBEDDING_MODEL: ms.embedding.mode === "local" ? this.cfg.app.embeddingModel : ms.embedding.model,
+            ...(ms.reranker.mode !== "local" ? { RERANKER_BASE_URL: url(models.reranker, ms.reranker), RERANKER_MODEL: ms.reranker.model } : {}),
+        };
     }
 
     /** The API, the frontend and the indexer (which starts once the datastores exist). */
@@ -243,9 +302,14 @@ export class RagPlatform extends pulumi.ComponentResource {
     }
 
     /** ServiceMonitors, alert rules and the dashboard; returns the ingress rule that lets Prometheus scrape. */
-    private createMonitoring({ api, frontend }: Apps, { postgres, redis, vector }: Datastores): ExtraIngress {
+    private createMonitoring({ api, frontend }: Apps, { postgres, redis, vector }: Datastores, models: ModelServers): ExtraIngress {
         const cfg = this.cfg;
-        const targets: MetricsEndpoint[] = [api.metrics, frontend.metrics, ...(vector.metrics ? [vector.metrics] : [])];
+        const targets: MetricsEndpoint[] = [
+            api.metrics,
+            frontend.metrics,
+            ...(vector.metrics ? [vector.metrics] : []),
+            ...Object.values(models).map((m: InferenceServer | EmbeddingServer) => m.metrics),
+        ];
         new PlatformMonitoring(
             `${this.instance}-monitoring`,
             {
@@ -255,9 +319,11 @@ export class RagPlatform extends pulumi.ComponentResource {
                 names: {
                     namespace: cfg.namespace,
                     apiService: api.workload.name,
-                    hpas: [api.hpaName, frontend.hpaName].filter((n): n is string => n !== undefined),
+                    hpas: [api.hpaName, frontend.hpaName, models.llm?.hpaName].filter((n): n is string => n !== undefined),
                     datastores: { postgres: postgres.workload.name, redis: redis.workload.name, vectorStore: vector.workload.name },
+                    ...(models.llm ? { llm: { service: models.llm.workload.name, statefulSet: models.llm.workload.name } } : {}),
                 },
+                modelServingAlerts: cfg.modelServing.alerts,
             },
             this.child,
         );
@@ -281,7 +347,15 @@ export class RagPlatform extends pulumi.ComponentResource {
         );
     }
 
-    private createNetworkPolicies({ api, frontend }: Apps, { postgres, redis, vector }: Datastores, extraIngress: ExtraIngress[]): void {
+    private createNetworkPolicies({ api, frontend }: Apps, { postgres, redis, vector }: Datastores, extraIngress: ExtraIngress[], models: ModelServers): void {
+        // Only the API reaches the LLM and the reranker; the API and the indexer reach the embeddings.
+        const access = (server: InferenceServer | EmbeddingServer | undefined, clients: string[]): ModelServerAccess[] =>
+            server ? [{ server: { component: server.endpoint.component, ports: [server.port] }, clients }] : [];
+        const modelServers = [
+            ...access(models.llm, [api.endpoint.component]),
+            ...access(models.embedding, [api.endpoint.component, "indexer"]),
+            ...access(models.reranker, [api.endpoint.component]),
+        ];
         new NetworkPolicies(
             `${this.instance}-network`,
             {
@@ -292,6 +366,7 @@ export class RagPlatform extends pulumi.ComponentResource {
                 indexer: { component: "indexer" },
                 datastores: [postgres.endpoint, redis.endpoint, vector.endpoint],
                 extraIngress,
+                modelServers,
             },
             this.child,
         );
