@@ -451,7 +451,10 @@ describe("platform (dev and prod stacks under mocks)", () => {
 
     describe("dev vs prod", () => {
         it("prod protects stateful resources and retains claims; dev does neither", () => {
-            const stateful = (r: RenderResult) => [...ofType(r, T.StatefulSet), ...ofType(r, T.PVC), ...ofType(r, T.StorageClass), ...ofType(r, T.Namespace)];
+            // Model servers' StatefulSets hold only re-downloadable weights: neither protected nor retained.
+            const modelServer = (x: { inputs: any }) => ["llm", "embedding", "reranker"].includes(x.inputs.metadata.labels?.["app.kubernetes.io/component"]);
+            const datastores = (r: RenderResult) => ofType(r, T.StatefulSet).filter((s) => !modelServer(s));
+            const stateful = (r: RenderResult) => [...datastores(r), ...ofType(r, T.PVC), ...ofType(r, T.StorageClass), ...ofType(r, T.Namespace)];
             assert.equal(stateful(prod).length, 6);
             assert.ok(
                 stateful(prod).every((x) => x.protect),
@@ -461,7 +464,7 @@ describe("platform (dev and prod stacks under mocks)", () => {
                 stateful(dev).every((x) => !x.protect),
                 "dev resources are not protected",
             );
-            for (const s of ofType(prod, T.StatefulSet)) {
+            for (const s of datastores(prod)) {
                 assert.deepEqual(s.inputs.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Retain", whenScaled: "Retain" });
             }
             for (const s of ofType(dev, T.StatefulSet)) {
@@ -491,7 +494,10 @@ describe("platform (dev and prod stacks under mocks)", () => {
         it("resource counts per stack", () => {
             const count = (r: RenderResult) => r.resources.filter((x) => x.type.startsWith("kubernetes:")).length;
             assert.equal(count(dev), 35);
-            assert.equal(count(prod), 44); // + 2 HPAs, the re-index CronJob, 3 ServiceMonitors, rules, dashboard, scrape policy
+            // + 2 HPAs, the re-index CronJob, 3 ServiceMonitors, rules, dashboard, scrape policy (44), and the model-serving
+            // tier: LLM and embedding servers (ServiceAccount, 2 Services, StatefulSet, PDB each; the LLM's HPA), their
+            // ServiceMonitors, and 5 NetworkPolicies (each server's clients both ways, model download).
+            assert.equal(count(prod), 62);
         });
     });
 });

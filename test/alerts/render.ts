@@ -28,6 +28,7 @@ export async function renderRules(stack: string): Promise<RenderedRules> {
         return found.inputs.metadata.name as string;
     };
     const cfg = parseConfig(stack, readRawConfig(stack));
+    const llmService = ofType(r, T.Service).find((s) => component("llm")(s) && s.inputs.spec.type === "ClusterIP");
     return {
         groups: rule.inputs.spec.groups,
         scope: {
@@ -40,6 +41,9 @@ export async function renderRules(stack: string): Promise<RenderedRules> {
                 RagVectorStoreDown: name(T.StatefulSet, "vector-store"),
             },
             thresholds: cfg.monitoring.alerts,
+            ...(llmService
+                ? { llm: { service: llmService.inputs.metadata.name, statefulSet: name(T.StatefulSet, "llm"), thresholds: cfg.modelServing.alerts } }
+                : {}),
         },
     };
 }
