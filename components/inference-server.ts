@@ -94,6 +94,8 @@ export class InferenceServer extends pulumi.ComponentResource {
                     ports: [{ name: "http", containerPort: VLLM_PORT }],
                     env: [
                         { name: "HOME", value: "/tmp" },
+                        // The UID has no passwd entry: getpass.getuser() (torch's compile cache) reads USER instead.
+                        { name: "USER", value: "vllm" },
                         { name: "HF_HOME", value: `${cache}/hf` },
                         { name: "VLLM_CACHE_ROOT", value: `${cache}/vllm` },
                         { name: "TRITON_CACHE_DIR", value: `${cache}/triton` },

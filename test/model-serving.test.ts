@@ -1,5 +1,9 @@
 import { strict as assert } from "assert";
 import type { CapacityReport } from "../components/capacity";
+import { parseConfig } from "../components/config";
+import { Checker } from "../components/config/checker";
+import { validateModelServing } from "../components/config/validate/model-serving";
+import { readRawConfig } from "../scripts/stack-config";
 import { byName, expectConfigProblem, ofType, RenderResult, renderStack, T } from "./harness";
 
 const podOf = (r: RenderResult, name: string) => byName(r, T.StatefulSet, name).inputs.spec.template.spec;
@@ -169,7 +173,8 @@ describe("model-serving tier", () => {
             assert.equal(arg(containerOf(r, "rag-reranker"), "--model-id"), "BAAI/bge-reranker-base");
             const cm = byName(r, T.ConfigMap, "rag-config").inputs.data;
             assert.equal(cm.RERANKER_BASE_URL, "http://rag-reranker.rag-prod.svc.cluster.local:8080/v1");
-            assert.equal((r.outputs.capacity as CapacityReport).gpus.atMaximum, 5);
+            // LLM 4 at HPA maximum + 2 GPU embedding replicas (the reranker stays on CPU).
+            assert.equal((r.outputs.capacity as CapacityReport).gpus.atMaximum, 6);
         });
     });
 
@@ -248,10 +253,10 @@ describe("model-serving tier", () => {
                 /must tolerate the GPU nodes' taint/,
             ],
             [
-                "GPU pods that select no node",
-                { modelServing: { llm: { gpu: { nodeSelector: {} } } } },
+                "a node selector that is not a string map",
+                { modelServing: { llm: { gpu: { nodeSelector: { "nvidia.com/gpu.present": true } } } } },
                 "modelServing.llm.gpu.nodeSelector",
-                /must select GPU nodes/,
+                /map of string to string/,
             ],
             [
                 "a startup budget too short to load a model",
@@ -273,6 +278,18 @@ describe("model-serving tier", () => {
                 /not `latest`/,
             ],
         ];
+        it("rejects GPU pods that select no node (an empty selector cannot come from a stack file: merged over the default)", () => {
+            const cfg = parseConfig("prod", readRawConfig("prod"));
+            cfg.modelServing.llm.gpu.nodeSelector = {};
+            const check = new Checker("prod");
+            validateModelServing(check, cfg);
+            assert.deepEqual(
+                check.problems.map((p) => p.split(" = ")[0]),
+                ["rag-platform:modelServing.llm.gpu.nodeSelector"],
+            );
+            assert.match(check.problems[0], /must select GPU nodes/);
+        });
+
         for (const [title, overrides, key, allowed] of cases) {
             it(`rejects ${title} (prod)`, async () => {
                 assert.match(await expectConfigProblem("prod", overrides, key), allowed);
