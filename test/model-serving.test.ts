@@ -4,7 +4,7 @@ import { parseConfig } from "../components/config";
 import { Checker } from "../components/config/checker";
 import { validateModelServing } from "../components/config/validate/model-serving";
 import { readRawConfig } from "../scripts/stack-config";
-import { byName, expectConfigProblem, ofType, RenderResult, renderStack, T } from "./harness";
+import { byName, expectConfigProblem, ofComponent, ofType, RenderResult, renderStack, T } from "./harness";
 
 const podOf = (r: RenderResult, name: string) => byName(r, T.StatefulSet, name).inputs.spec.template.spec;
 const containerOf = (r: RenderResult, name: string) => podOf(r, name).containers[0];
@@ -25,7 +25,7 @@ describe("model-serving tier", () => {
         it("dev renders no model server and no GPU request: every model in the app's local mode", () => {
             assert.ok(!dev.resources.some((r) => MODEL_COMPONENTS.includes(component(r))));
             assert.doesNotMatch(JSON.stringify(dev.resources.map((r) => r.inputs)), /nvidia\.com\/gpu"?\s*:\s*"\d/);
-            const cm = byName(dev, T.ConfigMap, "rag-config").inputs.data;
+            const cm = ofComponent(dev, T.ConfigMap, "config").inputs.data;
             assert.equal(cm.LLM_BASE_URL, "");
             assert.equal(cm.EMBEDDING_BASE_URL, "");
             assert.equal(cm.EMBEDDING_MODEL, "text-embedding-3-small");
@@ -40,7 +40,7 @@ describe("model-serving tier", () => {
                     .sort(),
                 ["rag-embedding", "rag-llm"],
             );
-            const cm = byName(prod, T.ConfigMap, "rag-config").inputs.data;
+            const cm = ofComponent(prod, T.ConfigMap, "config").inputs.data;
             assert.equal(cm.LLM_BASE_URL, "http://rag-llm.rag-prod.svc.cluster.local:8000/v1");
             assert.equal(cm.LLM_MODEL, "Qwen/Qwen2.5-7B-Instruct");
             assert.equal(cm.EMBEDDING_BASE_URL, "http://rag-embedding.rag-prod.svc.cluster.local:8080/v1");
@@ -51,7 +51,7 @@ describe("model-serving tier", () => {
         it("an external endpoint is a per-stack choice", async () => {
             const r = await renderStack("prod", { modelServing: { llm: { mode: "external", baseUrl: "https://api.openai.com/v1", model: "gpt-4o-mini" } } });
             assert.ok(!ofType(r, T.StatefulSet).some((s) => component(s) === "llm"));
-            const cm = byName(r, T.ConfigMap, "rag-config").inputs.data;
+            const cm = ofComponent(r, T.ConfigMap, "config").inputs.data;
             assert.equal(cm.LLM_BASE_URL, "https://api.openai.com/v1");
             assert.equal(cm.LLM_MODEL, "gpt-4o-mini");
         });
@@ -171,7 +171,7 @@ describe("model-serving tier", () => {
             assert.equal(c.resources.requests["nvidia.com/gpu"], "1");
             assert.deepEqual(podOf(r, "rag-embedding").nodeSelector, { "nvidia.com/gpu.present": "true" });
             assert.equal(arg(containerOf(r, "rag-reranker"), "--model-id"), "BAAI/bge-reranker-base");
-            const cm = byName(r, T.ConfigMap, "rag-config").inputs.data;
+            const cm = ofComponent(r, T.ConfigMap, "config").inputs.data;
             assert.equal(cm.RERANKER_BASE_URL, "http://rag-reranker.rag-prod.svc.cluster.local:8080/v1");
             // LLM 4 at HPA maximum + 2 GPU embedding replicas (the reranker stays on CPU).
             assert.equal((r.outputs.capacity as CapacityReport).gpus.atMaximum, 6);
