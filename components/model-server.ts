@@ -100,7 +100,8 @@ export class ModelServer extends pulumi.ComponentResource {
                     replicas: args.replicas,
                     // Replicas are interchangeable: start and stop them together, not one after another.
                     podManagementPolicy: "Parallel",
-                    updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
+                    // One replica at a time (rollingUpdate.maxUnavailable is still feature-gated in StatefulSets).
+                    updateStrategy: { type: "RollingUpdate" },
                     revisionHistoryLimit: 5,
                     minReadySeconds: 10,
                     selector: { matchLabels: selectorLabels(identity) },
