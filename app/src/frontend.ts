@@ -49,7 +49,10 @@ export function createFrontend(s: Settings, publicDir: string): http.Server {
     return http.createServer((req, res) => {
         const url = new URL(req.url ?? "/", "http://frontend");
         const log = (status: number) =>
-            process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level: "info", service: "rag-frontend", method: req.method, path: url.pathname, status }) + "\n");
+            process.stdout.write(
+                JSON.stringify({ time: new Date().toISOString(), level: "info", service: "rag-frontend", method: req.method, path: url.pathname, status }) +
+                    "\n",
+            );
         if (upstream && (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`))) {
             const target = new URL(url.pathname + url.search, upstream);
             const headers = { ...req.headers, host: target.host };
@@ -77,7 +80,9 @@ export function createFrontend(s: Settings, publicDir: string): http.Server {
             return;
         }
         if (url.pathname === "/config.js") {
-            res.writeHead(200, { "content-type": TYPES[".js"], "cache-control": "no-cache", ...SECURITY_HEADERS }).end(req.method === "HEAD" ? undefined : config);
+            res.writeHead(200, { "content-type": TYPES[".js"], "cache-control": "no-cache", ...SECURITY_HEADERS }).end(
+                req.method === "HEAD" ? undefined : config,
+            );
             return;
         }
         const file = files.get(url.pathname === "/" ? "/index.html" : url.pathname);
@@ -101,7 +106,9 @@ if (require.main === module) {
     }
     const server = createFrontend(settings, path.join(__dirname, "..", "public"));
     server.listen(settings.FRONTEND_PORT, "0.0.0.0", () => {
-        process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level: "info", service: "rag-frontend", msg: "listening", port: settings.FRONTEND_PORT }) + "\n");
+        process.stdout.write(
+            JSON.stringify({ time: new Date().toISOString(), level: "info", service: "rag-frontend", msg: "listening", port: settings.FRONTEND_PORT }) + "\n",
+        );
     });
     const stop = () => server.close(() => process.exit(0));
     process.on("SIGTERM", stop);

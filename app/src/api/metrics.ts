@@ -22,7 +22,12 @@ export function createMetrics() {
         queueLength: new client.Gauge({ name: "rag_queue_length", help: "RAG operations waiting for a worker slot (WORKERS)", registers: [registry] }),
         inFlight: new client.Gauge({ name: "rag_operations_in_flight", help: "RAG operations running", registers: [registry] }),
         documentsIngested: new client.Counter({ name: "rag_documents_ingested_total", help: "Documents stored", registers: [registry] }),
-        queryCache: new client.Counter({ name: "rag_query_cache_total", help: "Queries by cache result", labelNames: ["result"] as const, registers: [registry] }),
+        queryCache: new client.Counter({
+            name: "rag_query_cache_total",
+            help: "Queries by cache result",
+            labelNames: ["result"] as const,
+            registers: [registry],
+        }),
     };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

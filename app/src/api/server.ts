@@ -80,7 +80,10 @@ export async function buildApi(s: Settings, service: RagService, log: Logger): P
         const down = unavailable(err);
         if (down) {
             req.log.warn({ err: err.message }, `${down.dependency} unavailable`);
-            return reply.code(503).header("retry-after", "5").send({ error: "unavailable", message: `${down.dependency} is unavailable; retry later` });
+            return reply
+                .code(503)
+                .header("retry-after", "5")
+                .send({ error: "unavailable", message: `${down.dependency} is unavailable; retry later` });
         }
         if (err instanceof UpstreamError) {
             req.log.warn({ err: err.message }, "model endpoint failed");
@@ -166,7 +169,10 @@ export async function buildApi(s: Settings, service: RagService, log: Logger): P
                     throw new InputError(415, "unsupported_type", `unsupported file type "${file.filename}": upload .txt, .md, .html or .json`);
                 }
                 const bytes = await file.toBuffer();
-                const title = typeof (file.fields.title as { value?: unknown } | undefined)?.value === "string" ? String((file.fields.title as { value: string }).value) : file.filename;
+                const title =
+                    typeof (file.fields.title as { value?: unknown } | undefined)?.value === "string"
+                        ? String((file.fields.title as { value: string }).value)
+                        : file.filename;
                 doc = { title, source: `upload:${file.filename}`.slice(0, 500), contentType, bytes };
             } else {
                 const body = req.body as { title?: string; text?: string; source?: string } | undefined;
@@ -176,7 +182,9 @@ export async function buildApi(s: Settings, service: RagService, log: Logger): P
                 doc = { title: body.title ?? "", source: body.source ?? "api", contentType: "text/plain", bytes: Buffer.from(body.text, "utf8") };
             }
             const text = extractText(doc.bytes, doc.contentType);
-            const result = await limiter.run(() => service.ingest({ title: doc.title, source: doc.source, contentType: doc.contentType, bytes: doc.bytes.length, text }));
+            const result = await limiter.run(() =>
+                service.ingest({ title: doc.title, source: doc.source, contentType: doc.contentType, bytes: doc.bytes.length, text }),
+            );
             if (result.created) {
                 metrics.documentsIngested.inc();
             }

@@ -110,6 +110,12 @@ export class LlmAnswerBuilder implements AnswerBuilder {
         }
         const ids = new Set(hits.map((h) => h.documentId));
         const cited = unique([...answer.matchAll(/\[doc:([^\]\s]+)\]/g)].map((m) => m[1]).filter((id) => ids.has(id)));
-        return { answer, mode: "llm", model: this.model, citations: cited.length > 0 ? cited : unique(hits.map((h) => h.documentId)), sources: toSources(hits) };
+        return {
+            answer,
+            mode: "llm",
+            model: this.model,
+            citations: cited.length > 0 ? cited : unique(hits.map((h) => h.documentId)),
+            sources: toSources(hits),
+        };
     }
 }

@@ -11,7 +11,10 @@ export class AnswerCache {
     readonly redis: Redis;
     private bumpPending = false;
 
-    constructor(redisUrl: string, private readonly ttlSeconds: number) {
+    constructor(
+        redisUrl: string,
+        private readonly ttlSeconds: number,
+    ) {
         this.redis = new Redis(redisUrl, {
             lazyConnect: true,
             enableOfflineQueue: false,

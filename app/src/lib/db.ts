@@ -86,7 +86,11 @@ export class Database {
             }
             const id = ins.rows[0].id;
             const chunks = await store(id);
-            const row = await this.q<DocumentRow>(`UPDATE documents SET chunk_count = $2, indexed_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, chunks], client);
+            const row = await this.q<DocumentRow>(
+                `UPDATE documents SET chunk_count = $2, indexed_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+                [id, chunks],
+                client,
+            );
             await this.q("COMMIT", [], client);
             return row.rows[0];
         } catch (err) {

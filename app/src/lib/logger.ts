@@ -6,23 +6,26 @@ import { pinoLevel } from "./contract";
  * whatever field it hides in (an error message quoting a connection string, a header...), and the usual
  * credential fields are dropped by path as well.
  */
-export function createLogger(level: string, secrets: string[], name: string): pino.Logger {
+export function createLogger(level: string, secrets: string[], name: string, destination?: pino.DestinationStream): pino.Logger {
     const needles = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
     const variants = needles.flatMap((s) => [...new Set([s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)])]);
-    return pino({
-        name,
-        level: pinoLevel(level),
-        base: { service: name },
-        timestamp: pino.stdTimeFunctions.isoTime,
-        formatters: { level: (label) => ({ level: label }) },
-        redact: {
-            paths: ["req.headers.authorization", "req.headers.cookie", "headers.authorization", "*.password", "*.apiKey", "*.token"],
-            censor: "[REDACTED]",
+    return pino(
+        {
+            name,
+            level: pinoLevel(level),
+            base: { service: name },
+            timestamp: pino.stdTimeFunctions.isoTime,
+            formatters: { level: (label) => ({ level: label }) },
+            redact: {
+                paths: ["req.headers.authorization", "req.headers.cookie", "headers.authorization", "*.password", "*.apiKey", "*.token"],
+                censor: "[REDACTED]",
+            },
+            hooks: {
+                streamWrite: (line: string) => redactAll(line, variants),
+            },
         },
-        hooks: {
-            streamWrite: (line: string) => redactAll(line, variants),
-        },
-    });
+        destination ?? pino.destination(1),
+    );
 }
 
 export function redactAll(text: string, needles: string[]): string {

@@ -51,7 +51,11 @@ export class RagService {
     /** Chunks, embeds and stores a document; idempotent by content checksum. */
     async ingest(doc: NewDocument): Promise<IngestResult> {
         if (doc.bytes > this.opts.maxDocumentBytes) {
-            throw new InputError(413, "document_too_large", `the document is ${doc.bytes} bytes; the limit is ${this.opts.maxDocumentBytes} (MAX_DOCUMENT_BYTES)`);
+            throw new InputError(
+                413,
+                "document_too_large",
+                `the document is ${doc.bytes} bytes; the limit is ${this.opts.maxDocumentBytes} (MAX_DOCUMENT_BYTES)`,
+            );
         }
         const text = normaliseText(doc.text);
         if (text.length === 0) {

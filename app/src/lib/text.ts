@@ -14,11 +14,34 @@ export function words(text: string): string[] {
     return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
-/** Words without the most common English function words (all of them when nothing else is left). */
+/** A light English suffix stripper, so that "computes" matches "compute" and "checksums" "checksum". */
+export function stem(w: string): string {
+    if (w.length <= 3 || /\d/.test(w)) {
+        return w;
+    }
+    if (w.endsWith("ies") && w.length > 4) {
+        return `${w.slice(0, -3)}y`;
+    }
+    if (w.endsWith("sses")) {
+        return w.slice(0, -2);
+    }
+    if (w.endsWith("ing") && w.length > 5) {
+        return w.slice(0, -3);
+    }
+    if (w.endsWith("ed") && w.length > 4) {
+        return w.slice(0, -2);
+    }
+    if (w.endsWith("s") && !/(ss|us|is)$/.test(w)) {
+        return w.slice(0, -1);
+    }
+    return w;
+}
+
+/** Stemmed words without the most common English function words (all of them when nothing else is left). */
 export function contentWords(text: string): string[] {
     const all = words(text);
     const content = all.filter((w) => !STOPWORDS.has(w));
-    return content.length > 0 ? content : all;
+    return (content.length > 0 ? content : all).map(stem);
 }
 
 /**

@@ -9,7 +9,13 @@ export * from "./types";
 
 /** The adapter VECTOR_DB_ENGINE names. */
 export function createVectorStore(s: Settings): VectorStore {
-    const opts = { host: s.VECTOR_DB_HOST, port: s.VECTOR_DB_PORT, apiKey: s.VECTOR_STORE_API_KEY, collection: s.VECTOR_COLLECTION, dimensions: s.EMBEDDING_DIMENSIONS };
+    const opts = {
+        host: s.VECTOR_DB_HOST,
+        port: s.VECTOR_DB_PORT,
+        apiKey: s.VECTOR_STORE_API_KEY,
+        collection: s.VECTOR_COLLECTION,
+        dimensions: s.EMBEDDING_DIMENSIONS,
+    };
     switch (s.VECTOR_DB_ENGINE) {
         case "qdrant":
             return new QdrantVectorStore(opts);

@@ -24,7 +24,12 @@ export class MilvusVectorStore implements VectorStore {
     private get c(): MilvusClient {
         if (!this.client) {
             // The client connects lazily on its first call and reconnects by itself.
-            this.client = new MilvusClient({ address: `${this.opts.host}:${this.opts.port}`, token: this.opts.apiKey || undefined, ssl: false, timeout: 30_000 });
+            this.client = new MilvusClient({
+                address: `${this.opts.host}:${this.opts.port}`,
+                token: this.opts.apiKey || undefined,
+                ssl: false,
+                timeout: 30_000,
+            });
         }
         return this.client;
     }
@@ -52,7 +57,13 @@ export class MilvusVectorStore implements VectorStore {
                     );
                     check(
                         "createIndex",
-                        await this.c.createIndex({ collection_name, field_name: "vector", index_type: "HNSW", metric_type: "COSINE", params: { M: 16, efConstruction: 200 } }),
+                        await this.c.createIndex({
+                            collection_name,
+                            field_name: "vector",
+                            index_type: "HNSW",
+                            metric_type: "COSINE",
+                            params: { M: 16, efConstruction: 200 },
+                        }),
                     );
                 }
                 check("loadCollection", await this.c.loadCollectionSync({ collection_name }));

@@ -7,7 +7,10 @@ export class QdrantVectorStore implements VectorStore {
     private readonly client: QdrantClient;
     private ready?: Promise<void>;
 
-    constructor(private readonly opts: VectorStoreOptions, https = false) {
+    constructor(
+        private readonly opts: VectorStoreOptions,
+        https = false,
+    ) {
         this.client = new QdrantClient({ host: opts.host, port: opts.port, https, apiKey: opts.apiKey || undefined, timeout: 30_000 });
     }
 
