@@ -2,13 +2,17 @@
 // `node /app/dist/api.js --print-api-key` prints the write API key derived from API_SIGNING_KEY.
 import { buildApi } from "./api/server";
 import { deriveApiKey } from "./lib/auth";
-import { ConfigError, loadSettings, secretValues } from "./lib/contract";
+import { ConfigError, loadSettings, secretValues, signingKeyFromEnv } from "./lib/contract";
 import { createLogger } from "./lib/logger";
 import { createService } from "./lib/runtime";
 
 async function main(): Promise<void> {
     let settings;
     try {
+        if (process.argv.includes("--print-api-key")) {
+            process.stdout.write(`${deriveApiKey(signingKeyFromEnv())}\n`);
+            return;
+        }
         settings = loadSettings("api");
     } catch (err) {
         if (err instanceof ConfigError) {
@@ -16,10 +20,6 @@ async function main(): Promise<void> {
             process.exit(78);
         }
         throw err;
-    }
-    if (process.argv.includes("--print-api-key")) {
-        process.stdout.write(`${deriveApiKey(settings.API_SIGNING_KEY)}\n`);
-        return;
     }
     const log = createLogger(settings.LOG_LEVEL, secretValues(settings), "rag-api");
     const service = createService(settings, log);

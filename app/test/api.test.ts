@@ -81,8 +81,8 @@ describe("app: API against real PostgreSQL, Redis and Chroma", function () {
     });
 
     after(async () => {
-        await service.store.drop().catch(() => undefined);
-        await api.shutdown(5000);
+        await service?.store.drop().catch(() => undefined);
+        await api?.shutdown(5000);
     });
 
     it("migrations are idempotent: a second run applies nothing", async () => {

@@ -343,6 +343,15 @@ export function loadSettings(entry: Entry, env: NodeJS.ProcessEnv = process.env)
     return s;
 }
 
+/** API_SIGNING_KEY alone, for `api.js --print-api-key` (an operator's shell has no other setting). */
+export function signingKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+    const key = env.API_SIGNING_KEY ?? "";
+    if (key.length < 16) {
+        throw new ConfigError(["API_SIGNING_KEY: is required (at least 16 characters) to derive the write API key"]);
+    }
+    return key;
+}
+
 /** PostgreSQL connection string: DATABASE_URL, else assembled from DB_* and POSTGRES_PASSWORD. */
 export function databaseUrl(s: Settings): string {
     if (s.DATABASE_URL) {
