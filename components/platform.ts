@@ -1,4 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { API_PORT, ApiService } from "./api";
 import { CapacityReport, capacityReport } from "./capacity";
@@ -24,6 +26,18 @@ export interface RagPlatformArgs {
 }
 
 const API_BASE_PATH = "/api";
+
+/** The app's sample documents (app/samples), indexed in dev. */
+export function sampleDocuments(): Record<string, string> {
+    const dir = path.join(__dirname, "..", "app", "samples");
+    return Object.fromEntries(
+        fs
+            .readdirSync(dir)
+            .filter((f) => /\.(md|txt)$/.test(f))
+            .sort()
+            .map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]),
+    );
+}
 
 /** Test-only transformation: tell the Kubernetes provider not to wait for readiness (no kubelet in e2e). */
 export const skipAwait: pulumi.ResourceTransformation = (args) => {
@@ -103,6 +117,13 @@ export class RagPlatform extends pulumi.ComponentResource {
                     CHUNK_SIZE: `${cfg.app.chunkSize}`,
                     CHUNK_OVERLAP: `${cfg.app.chunkOverlap}`,
                     EMBEDDING_MODEL: cfg.app.embeddingModel,
+                    EMBEDDING_BASE_URL: cfg.app.embeddingBaseUrl,
+                    EMBEDDING_DIMENSIONS: `${cfg.app.embeddingDimensions}`,
+                    LLM_BASE_URL: cfg.app.llmBaseUrl,
+                    LLM_MODEL: cfg.app.llmModel,
+                    TOP_K: `${cfg.app.topK}`,
+                    CACHE_TTL_SECONDS: `${cfg.app.cacheTtlSeconds}`,
+                    MAX_DOCUMENT_BYTES: `${cfg.app.maxDocumentBytes}`,
                     DB_HOST: dns(postgres.serviceName),
                     DB_PORT: `${postgres.port}`,
                     DB_NAME: cfg.postgres.database,
@@ -112,7 +133,7 @@ export class RagPlatform extends pulumi.ComponentResource {
                     VECTOR_DB_ENGINE: cfg.vectorStore.engine,
                     VECTOR_DB_HOST: dns(vector.serviceName),
                     VECTOR_DB_PORT: `${vector.port}`,
-                    VECTOR_DB_API_KEY_REQUIRED: `${ENGINES[cfg.vectorStore.engine].apiKeySupported}`,
+                    VECTOR_DB_AUTH_REQUIRED: `${ENGINES[cfg.vectorStore.engine].apiKeySupported}`,
                     API_PORT: `${API_PORT}`,
                     API_BASE_PATH,
                     WORKERS: `${cfg.api.workers}`,
@@ -138,7 +159,7 @@ export class RagPlatform extends pulumi.ComponentResource {
                 identity: id("frontend"),
                 config: cfg.frontend,
                 imagePullSecrets: cfg.imagePullSecrets,
-                apiBasePath: API_BASE_PATH,
+                configMapName: configMap.metadata.name,
                 nodePort: local.enabled ? local.frontendNodePort : undefined,
             },
             child,
@@ -146,7 +167,13 @@ export class RagPlatform extends pulumi.ComponentResource {
         // The indexer writes to the datastores: start it once they exist (and, outside tests, are ready).
         new DocumentIndexer(
             `${name}-indexer`,
-            { identity: id("indexer"), config: cfg.indexer, ...wiring },
+            {
+                identity: id("indexer"),
+                config: cfg.indexer,
+                ...wiring,
+                // Dev has nothing on the app-data claim yet: index the sample documents instead.
+                sampleDocuments: cfg.environment === "dev" ? sampleDocuments() : undefined,
+            },
             { parent: this, dependsOn: [postgres, redis, vector] },
         );
 

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
+import client from "prom-client";
 import { ConfigError, loadSettings, Settings } from "./lib/contract";
 
 const TYPES: Record<string, string> = {
@@ -45,9 +46,27 @@ export function createFrontend(s: Settings, publicDir: string): http.Server {
     const config = Buffer.from(`window.RAG_CONFIG = ${JSON.stringify({ apiBasePath: s.API_BASE_PATH })};\n`);
     const upstream = s.API_UPSTREAM ? new URL(s.API_UPSTREAM) : undefined;
     const prefix = s.API_BASE_PATH || "/api";
+    // The same request metrics as the API (the platform scrapes /metrics on both).
+    const registry = new client.Registry();
+    const labelNames = ["method", "handler", "status"] as const;
+    const duration = new client.Histogram({
+        name: "http_request_duration_seconds",
+        help: "HTTP request latency in seconds",
+        labelNames,
+        registers: [registry],
+    });
+    const total = new client.Counter({ name: "http_requests_total", help: "HTTP requests", labelNames, registers: [registry] });
 
     return http.createServer((req, res) => {
         const url = new URL(req.url ?? "/", "http://frontend");
+        const started = process.hrtime.bigint();
+        const known = files.has(url.pathname) || ["/", "/healthz", "/config.js", "/metrics"].includes(url.pathname);
+        const handler = url.pathname.startsWith(`${prefix}/`) ? `${prefix}/*` : known ? url.pathname : "unmatched";
+        res.on("finish", () => {
+            const labels = { method: req.method ?? "GET", handler, status: `${Math.floor(res.statusCode / 100)}xx` };
+            duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+            total.inc(labels);
+        });
         const log = (status: number) =>
             process.stdout.write(
                 JSON.stringify({ time: new Date().toISOString(), level: "info", service: "rag-frontend", method: req.method, path: url.pathname, status }) +
@@ -77,6 +96,10 @@ export function createFrontend(s: Settings, publicDir: string): http.Server {
         }
         if (url.pathname === "/healthz") {
             res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));
+            return;
+        }
+        if (url.pathname === "/metrics") {
+            registry.metrics().then((text) => res.writeHead(200, { "content-type": registry.contentType }).end(text));
             return;
         }
         if (url.pathname === "/config.js") {

@@ -25,6 +25,7 @@ describe("app: frontend server", () => {
             assert.equal((await fetch(`${base}/app.js`)).status, 200);
             assert.equal((await fetch(`${base}/../package.json`)).status, 404);
             assert.equal((await fetch(`${base}/api/v1/query`, { method: "POST" })).status, 405);
+            assert.match(await (await fetch(`${base}/metrics`)).text(), /http_requests_total\{method="GET",handler="\/healthz",status="2xx"\} 1/);
         } finally {
             await close(server);
         }

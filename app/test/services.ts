@@ -70,7 +70,7 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
         VECTOR_DB_ENGINE: "chroma",
         VECTOR_DB_HOST: "127.0.0.1",
         VECTOR_DB_PORT: String(services.chromaPort),
-        VECTOR_DB_API_KEY_REQUIRED: "false",
+        VECTOR_DB_AUTH_REQUIRED: "false",
         VECTOR_STORE_API_KEY: "vector-store-key-not-used-by-chroma",
         API_SIGNING_KEY: "test-signing-key-0123456789abcdef",
         CHUNK_SIZE: "400",

@@ -134,12 +134,12 @@ describe("app: retrieval in local mode", () => {
 
 describe("app: contract (environment keys)", () => {
     it("parses every key with its default, and typed values from the environment", () => {
-        const s = loadSettings("api", { API_SIGNING_KEY: "k".repeat(32), POSTGRES_PASSWORD: "pw", MAX_TOKENS: "512", VECTOR_DB_API_KEY_REQUIRED: "false" });
+        const s = loadSettings("api", { API_SIGNING_KEY: "k".repeat(32), POSTGRES_PASSWORD: "pw", MAX_TOKENS: "512", VECTOR_DB_AUTH_REQUIRED: "false" });
         assert.equal(s.MAX_TOKENS, 512);
         assert.equal(s.CHUNK_SIZE, 1000);
         assert.equal(s.API_PORT, 8000);
         assert.equal(s.API_BASE_PATH, "/api");
-        assert.equal(s.VECTOR_DB_API_KEY_REQUIRED, false);
+        assert.equal(s.VECTOR_DB_AUTH_REQUIRED, false);
         assert.equal(databaseUrl(s), "postgresql://rag:pw@127.0.0.1:5432/rag");
         assert.equal(redisUrl(s), "redis://127.0.0.1:6379/0");
     });

@@ -236,8 +236,34 @@ export interface AppConfig {
     chunkSize: number;
     chunkOverlap: number;
     embeddingModel: string;
+    /** OpenAI-compatible embeddings endpoint (…/v1); empty: the app's built-in local embedding. */
+    embeddingBaseUrl: string;
+    /** Vector dimension of the embedding (the local embedding's, or the endpoint model's). */
+    embeddingDimensions: number;
+    /** OpenAI-compatible chat completions endpoint (…/v1); empty: local extractive answers. */
+    llmBaseUrl: string;
+    llmModel: string;
+    /** Chunks retrieved per question. */
+    topK: number;
+    /** Lifetime of a cached answer in Redis; 0 disables the cache. */
+    cacheTtlSeconds: number;
+    /** Largest document the API and the indexer accept, in bytes. */
+    maxDocumentBytes: number;
 }
-export const APP_KEYS = ["logLevel", "maxTokens", "chunkSize", "chunkOverlap", "embeddingModel"] as const satisfies readonly (keyof AppConfig)[];
+export const APP_KEYS = [
+    "logLevel",
+    "maxTokens",
+    "chunkSize",
+    "chunkOverlap",
+    "embeddingModel",
+    "embeddingBaseUrl",
+    "embeddingDimensions",
+    "llmBaseUrl",
+    "llmModel",
+    "topK",
+    "cacheTtlSeconds",
+    "maxDocumentBytes",
+] as const satisfies readonly (keyof AppConfig)[];
 
 export interface PlatformConfig {
     stack: string;

@@ -187,7 +187,7 @@ export const KEYS = {
         readBy: MODEL_READERS,
         doc: "Vector store port (HTTP; gRPC for Milvus).",
     },
-    VECTOR_DB_API_KEY_REQUIRED: {
+    VECTOR_DB_AUTH_REQUIRED: {
         kind: "bool",
         default: "false",
         source: "configmap",
@@ -331,8 +331,8 @@ export function loadSettings(entry: Entry, env: NodeJS.ProcessEnv = process.env)
     if (entry === "api" && s.API_SIGNING_KEY.length < 16) {
         problems.push(`API_SIGNING_KEY: is required (at least 16 characters) to derive the write API key`);
     }
-    if (readable.has("VECTOR_DB_API_KEY_REQUIRED") && s.VECTOR_DB_API_KEY_REQUIRED && s.VECTOR_STORE_API_KEY === "") {
-        problems.push(`VECTOR_STORE_API_KEY: is required because VECTOR_DB_API_KEY_REQUIRED is true`);
+    if (readable.has("VECTOR_DB_AUTH_REQUIRED") && s.VECTOR_DB_AUTH_REQUIRED && s.VECTOR_STORE_API_KEY === "") {
+        problems.push(`VECTOR_STORE_API_KEY: is required because VECTOR_DB_AUTH_REQUIRED is true`);
     }
     if (readable.has("DATABASE_URL") && s.DATABASE_URL === "" && s.POSTGRES_PASSWORD === "") {
         problems.push(`POSTGRES_PASSWORD: is required when DATABASE_URL is not set`);
