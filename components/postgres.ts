@@ -21,7 +21,7 @@ export interface PostgresDatabaseArgs {
 
 /**
  * PostgreSQL (official alpine image, UID 70): PGDATA in a subdirectory of the volume (its root holds
- * lost+found), init SQL from a ConfigMap, pg_isready probes, password from the platform Secret.
+ * lost+found), pg_isready probes, an empty database (the app migrates it), password from the platform Secret.
  */
 export class PostgresDatabase extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
