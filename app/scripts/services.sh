@@ -90,7 +90,7 @@ CONF
     mkdir -p "$dir/chroma"
     (cd "$dir" && nohup "$VENV/bin/chroma" run --path "$dir/chroma" --host 127.0.0.1 --port "$chroma_port" >"$dir/chroma.log" 2>&1 &
         echo $! >"$dir/chroma.pid")
-    wait_for chroma curl -sf "http://127.0.0.1:$chroma_port/api/v2/heartbeat"
+    wait_for chroma node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "http://127.0.0.1:$chroma_port/api/v2/heartbeat"
 
     cat >"$dir/env" <<ENV
 RAG_TEST_SERVICES_DIR=$dir

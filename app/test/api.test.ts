@@ -15,6 +15,7 @@ import { createLogger } from "../src/lib/logger";
 import { migrate } from "../src/lib/migrations";
 import { createService } from "../src/lib/runtime";
 import { RagService } from "../src/lib/service";
+import { MemoryVectorStore } from "../src/lib/vector/memory";
 import { createDatabase, services, startRedis, stopRedis, testEnv, testSettings } from "./services";
 
 const run = promisify(execFile);
@@ -289,5 +290,53 @@ describe("app: the CLIs (migrate, indexer) as processes", function () {
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("app: graceful shutdown", function () {
+    this.timeout(30_000);
+
+    it("turns /ready to 503, lets an in-flight request finish, then closes", async () => {
+        const url = createDatabase("rag_shutdown_test");
+        const settings = testSettings("api", { DATABASE_URL: url, VECTOR_DB_ENGINE: "memory" });
+        const log = createLogger("error", secretValues(settings), "rag-api", new Writable({ write: (_c, _e, cb) => cb() }));
+        await migrate(url, log);
+        const base = createService(settings, log);
+        // A vector store whose searches take 800 ms: a request is still running when shutdown starts.
+        const slow = new MemoryVectorStore();
+        const search = slow.search.bind(slow);
+        slow.search = async (v, k) => {
+            await new Promise((r) => setTimeout(r, 800));
+            return search(v, k);
+        };
+        const service = new RagService(base.opts, base.db, slow, base.embedder, base.answerer, log, base.cache);
+        const api = await buildApi(settings, service, log);
+        await api.app.listen({ host: "127.0.0.1", port: 0 });
+        const addr = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
+
+        const inFlight = fetch(`${addr}/v1/query`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ question: "anything" }),
+        });
+        await new Promise((r) => setTimeout(r, 200));
+        const started = Date.now();
+        const stopped = api.shutdown(10_000);
+        const ready = await api.app.inject({ method: "GET", url: "/ready" });
+        assert.equal(ready.statusCode, 503);
+        const res = await inFlight;
+        assert.equal(res.status, 200);
+        assert.equal(((await res.json()) as { mode: string }).mode, "local-extractive");
+        await stopped;
+        const took = Date.now() - started;
+        assert.ok(took >= 400, "shutdown waited for the in-flight request");
+        assert.ok(took < 5000, `shutdown took ${took} ms: kept-alive connections held it`);
+        // Nothing is served any more: a new connection is refused (or, on a kept-alive one, a 503).
+        const after = await fetch(`${addr}/health`).then(
+            (r) => r.status,
+            () => "refused",
+        );
+        assert.ok(after === "refused" || after === 503, `after shutdown: ${after}`);
+        assert.equal(api.app.server.listening, false);
     });
 });

@@ -63,6 +63,14 @@ export async function buildApi(s: Settings, service: RagService, log: Logger): P
     });
     await app.register(multipart, { limits: { fileSize: s.MAX_DOCUMENT_BYTES, files: 1, fields: 5, fieldSize: 1024 } });
 
+    // While draining, every response closes its connection, so that keep-alive clients do not hold the
+    // server open until the end of the grace period.
+    app.addHook("onSend", async (_req, reply, payload) => {
+        if (draining) {
+            reply.header("connection", "close");
+        }
+        return payload;
+    });
     app.addHook("onResponse", async (req, reply) => {
         const labels = { method: req.method, handler: req.routeOptions.url ?? "unmatched", status: `${Math.floor(reply.statusCode / 100)}xx` };
         metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
