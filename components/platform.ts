@@ -8,6 +8,7 @@ import { DocumentIndexer } from "./indexer";
 import { InferenceServer } from "./inference-server";
 import { PlatformIngress } from "./ingress";
 import { PlatformMonitoring } from "./monitoring";
+import { createModelServers, ModelServers, sampleDocuments, settingsData } from "./platform-settings";
 import { Endpoint, ModelServerAccess, NetworkPolicies } from "./network-policy";
 import { PostgresDatabase } from "./postgres";
 import { RedisCache } from "./redis";
@@ -30,13 +31,6 @@ interface Datastores {
     postgres: PostgresDatabase;
     redis: RedisCache;
     vector: VectorStore;
-}
-
-/** The model servers running in the cluster (those in external or local mode are absent). */
-interface ModelServers {
-    llm?: InferenceServer;
-    embedding?: EmbeddingServer;
-    reranker?: EmbeddingServer;
 }
 
 interface Apps {
@@ -84,7 +78,13 @@ export class RagPlatform extends pulumi.ComponentResource {
             this.child,
         );
         const datastores = this.createDatastores(secrets.secretName, storage.storageClassName);
-        const models = this.createModelServers(storage.storageClassName);
+        const models = createModelServers({
+            instance: this.instance,
+            cfg: this.cfg,
+            id: (c) => this.id(c),
+            storageClassName: storage.storageClassName,
+            opts: this.child,
+        });
         const configMap = this.createConfigMap(datastores, models);
         const apps = this.createApps(
             {
@@ -165,85 +165,18 @@ export class RagPlatform extends pulumi.ComponentResource {
     }
 
     /** The platform ConfigMap: settings only, every credential comes from the platform Secret. */
+    /** The platform ConfigMap (see platform-settings.ts). */
     private createConfigMap({ postgres, redis, vector }: Datastores, models: ModelServers): k8s.core.v1.ConfigMap {
-        const cfg = this.cfg;
+        const sources = { cfg: this.cfg, postgres, redis, vector, models, apiPort: ApiService.CONTAINER_PORT, apiBasePath: API_BASE_PATH };
         return new k8s.core.v1.ConfigMap(
             `${this.instance}-config`,
             {
                 // Autonamed: a changed setting replaces the ConfigMap under a new name and rolls its consumers.
                 metadata: autonamedMetadata(this.id("config")),
-                data: {
-                    APP_ENV: cfg.environment,
-                    LOG_LEVEL: cfg.app.logLevel,
-                    MAX_TOKENS: `${cfg.app.maxTokens}`,
-                    CHUNK_SIZE: `${cfg.app.chunkSize}`,
-                    CHUNK_OVERLAP: `${cfg.app.chunkOverlap}`,
-                    EMBEDDING_MODEL: cfg.app.embeddingModel,
-                    DB_HOST: this.dns(postgres.serviceName),
-                    DB_PORT: `${postgres.port}`,
-                    DB_NAME: cfg.postgres.database,
-                    DB_USER: cfg.postgres.user,
-                    REDIS_HOST: this.dns(redis.serviceName),
-                    REDIS_PORT: `${redis.port}`,
-                    VECTOR_DB_ENGINE: vector.engine,
-                    VECTOR_DB_HOST: this.dns(vector.serviceName),
-                    VECTOR_DB_PORT: `${vector.port}`,
-                    VECTOR_DB_API_KEY_REQUIRED: `${vector.apiKeySupported}`,
-                    API_PORT: `${ApiService.CONTAINER_PORT}`,
-                    API_BASE_PATH,
-                    WORKERS: `${cfg.api.workers}`,
-                    // OpenAI-compatible endpoints (app contract: LLM_BASE_URL, LLM_MODEL, EMBEDDING_BASE_URL,
-                    // EMBEDDING_MODEL); an empty base URL selects the app's built-in local mode.
-                    ...this.modelEndpoints(models),
-                },
+                data: settingsData({ ...sources, dns: (s) => this.dns(s) }),
             },
             this.child,
         );
-    }
-
-    /** The model-serving tier: vLLM for the LLM, TEI for embeddings and the optional reranker, each when in-cluster. */
-    private createModelServers(storageClassName?: pulumi.Output<string>): ModelServers {
-        const { cfg, instance: name } = this;
-        const ms = cfg.modelServing;
-        const shared = { storageClassName, imagePullSecrets: cfg.imagePullSecrets };
-        const models: ModelServers = {};
-        if (ms.llm.mode === "in-cluster") {
-            models.llm = new InferenceServer(
-                `${name}-llm`,
-                { identity: this.id("llm"), config: ms.llm, requireSeparateNodes: ms.llm.antiAffinity === "required", ...shared },
-                this.child,
-            );
-        }
-        if (ms.embedding.mode === "in-cluster") {
-            models.embedding = new EmbeddingServer(
-                `${name}-embedding`,
-                { identity: this.id("embedding"), config: ms.embedding, mode: "embed", ...shared },
-                this.child,
-            );
-        }
-        if (ms.reranker.mode === "in-cluster") {
-            models.reranker = new EmbeddingServer(
-                `${name}-reranker`,
-                { identity: this.id("reranker"), config: ms.reranker, mode: "rerank", ...shared },
-                this.child,
-            );
-        }
-        return models;
-    }
-
-    /** The ConfigMap keys that point the app at its models: in-cluster Services, an external URL, or "" (local mode). */
-    private modelEndpoints(models: ModelServers): Record<string, pulumi.Input<string>> {
-        const ms = this.cfg.modelServing;
-        const url = (server: InferenceServer | EmbeddingServer | undefined, external: { mode: string; baseUrl: string }): pulumi.Input<string> =>
-            server ? pulumi.interpolate`http://${this.dns(server.serviceName)}:${server.port}/v1` : external.mode === "external" ? external.baseUrl : "";
-        return {
-            LLM_BASE_URL: url(models.llm, ms.llm),
-            LLM_MODEL: ms.llm.model,
-            EMBEDDING_BASE_URL: url(models.embedding, ms.embedding),
-            // In local mode the app embeds by itself and reports app.embeddingModel.
-            EMBEDDING_MODEL: ms.embedding.mode === "local" ? this.cfg.app.embeddingModel : ms.embedding.model,
-            ...(ms.reranker.mode !== "local" ? { RERANKER_BASE_URL: url(models.reranker, ms.reranker), RERANKER_MODEL: ms.reranker.model } : {}),
-        };
     }
 
     /** The API, the frontend and the indexer (which starts once the datastores exist). */
@@ -261,7 +194,7 @@ export class RagPlatform extends pulumi.ComponentResource {
                 identity: this.id("frontend"),
                 config: cfg.frontend,
                 imagePullSecrets: cfg.imagePullSecrets,
-                apiBasePath: API_BASE_PATH,
+                configMapName: wiring.configMapName,
                 nodePort: local.enabled ? local.frontendNodePort : undefined,
             },
             this.child,
@@ -269,7 +202,13 @@ export class RagPlatform extends pulumi.ComponentResource {
         // The indexer writes to the datastores: start it once they exist (and, outside tests, are ready).
         new DocumentIndexer(
             `${name}-indexer`,
-            { identity: this.id("indexer"), config: cfg.indexer, ...wiring },
+            {
+                identity: this.id("indexer"),
+                config: cfg.indexer,
+                ...wiring,
+                // Dev has nothing on the app-data claim yet: index the sample documents instead.
+                sampleDocuments: cfg.environment === "dev" ? sampleDocuments() : undefined,
+            },
             { parent: this, dependsOn: [postgres, redis, vector] },
         );
         return { api, frontend };

@@ -22,9 +22,9 @@ const noAutoscaling = (replicas: number): AutoscalingConfig => ({
 });
 
 export const IMAGES = {
-    api: "ghcr.io/rag-platform/rag-api:1.0.0",
-    frontend: "ghcr.io/rag-platform/rag-frontend:1.0.0",
-    indexer: "ghcr.io/rag-platform/rag-indexer:1.0.0",
+    api: "ghcr.io/rag-platform/rag-api:0.2.0",
+    frontend: "ghcr.io/rag-platform/rag-frontend:0.2.0",
+    indexer: "ghcr.io/rag-platform/rag-indexer:0.2.0",
     postgres: "postgres:16.4-alpine",
     redis: "redis:7.4.1-alpine",
     qdrant: "qdrant/qdrant:v1.12.4-unprivileged",
@@ -61,7 +61,17 @@ const teiServer = (model: string): TeiServerConfig => ({
 export function baseDefaults(stack: string): DefaultedConfig {
     return {
         namespace: `rag-${stack}`,
-        app: { logLevel: "info", maxTokens: 2048, chunkSize: 1000, chunkOverlap: 200, embeddingModel: "text-embedding-3-small" },
+        app: {
+            logLevel: "info",
+            maxTokens: 2048,
+            chunkSize: 1000,
+            chunkOverlap: 200,
+            embeddingModel: "text-embedding-3-small",
+            embeddingDimensions: 384,
+            topK: 4,
+            cacheTtlSeconds: 300,
+            maxDocumentBytes: 1048576,
+        },
         api: {
             image: IMAGES.api,
             replicas: 1,

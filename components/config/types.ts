@@ -235,9 +235,28 @@ export interface AppConfig {
     maxTokens: number;
     chunkSize: number;
     chunkOverlap: number;
+    /** The embedding model the app reports in local mode (modelServing.embedding.mode "local"). */
     embeddingModel: string;
+    /** Vector dimension of the embedding (the local embedding's, or the endpoint model's). */
+    embeddingDimensions: number;
+    /** Chunks retrieved per question. */
+    topK: number;
+    /** Lifetime of a cached answer in Redis; 0 disables the cache. */
+    cacheTtlSeconds: number;
+    /** Largest document the API and the indexer accept, in bytes. */
+    maxDocumentBytes: number;
 }
-export const APP_KEYS = ["logLevel", "maxTokens", "chunkSize", "chunkOverlap", "embeddingModel"] as const satisfies readonly (keyof AppConfig)[];
+export const APP_KEYS = [
+    "logLevel",
+    "maxTokens",
+    "chunkSize",
+    "chunkOverlap",
+    "embeddingModel",
+    "embeddingDimensions",
+    "topK",
+    "cacheTtlSeconds",
+    "maxDocumentBytes",
+] as const satisfies readonly (keyof AppConfig)[];
 
 // ---- Model serving (issue 11): in-cluster LLM inference (vLLM), embeddings and reranking (TEI) ----
 
