@@ -4,6 +4,7 @@ import type { Endpoint } from "./network-policy";
 import { SECRET_KEYS } from "./secrets";
 import { WebService } from "./web-service";
 import type { AppWiring, MetricsEndpoint, WorkloadRef } from "./wiring";
+import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, DATABASE_URL_ENV, migrateEnv, REDIS_URL_ENV } from "./app-env";
 import { httpProbe, Identity, scrapeAnnotations, secretEnv, startupProbe } from "./workload";
 
 export const API_PORT = 8000;
@@ -41,7 +42,18 @@ export class ApiService extends pulumi.ComponentResource {
             {
                 identity: args.identity,
                 service: config,
-                runAs: { uid: 10001, gid: 10001 },
+                runAs: APP_RUN_AS,
+                // Schema migrations run before the API serves (idempotent; concurrent pods wait on a lock).
+                initContainers: [
+                    {
+                        name: "migrate",
+                        image: config.image,
+                        resources: config.resources,
+                        command: ["node", "/app/dist/migrate.js"],
+                        env: migrateEnv(args.configMapName, secretName),
+                        writablePaths: APP_WRITABLE_PATHS,
+                    },
+                ],
                 imagePullSecrets: args.imagePullSecrets,
                 nodePort: args.nodePort,
                 terminationGracePeriodSeconds: 45,
@@ -62,8 +74,8 @@ export class ApiService extends pulumi.ComponentResource {
                         secretEnv("VECTOR_STORE_API_KEY", secretName, SECRET_KEYS.vectorStoreApiKey),
                         secretEnv("API_SIGNING_KEY", secretName, SECRET_KEYS.apiSigningKey),
                         secretEnv("LLM_API_KEY", secretName, SECRET_KEYS.llmApiKey, true),
-                        { name: "DATABASE_URL", value: "postgresql://$(DB_USER):$(POSTGRES_PASSWORD)@$(DB_HOST):$(DB_PORT)/$(DB_NAME)" },
-                        { name: "REDIS_URL", value: "redis://:$(REDIS_PASSWORD)@$(REDIS_HOST):$(REDIS_PORT)/0" },
+                        DATABASE_URL_ENV,
+                        REDIS_URL_ENV,
                         { name: "GPU_ENABLED", value: gpu ? "true" : "false" },
                     ],
                     probes: {
@@ -72,8 +84,8 @@ export class ApiService extends pulumi.ComponentResource {
                         startup: startupProbe(httpProbe("/health", "http"), gpu ? 600 : 120),
                     },
                     preStopSleepSeconds: 10,
-                    writablePaths: ["/tmp"],
-                    volumeMounts: [{ name: "app-data", mountPath: "/app/data" }],
+                    writablePaths: APP_WRITABLE_PATHS,
+                    volumeMounts: [{ name: "app-data", mountPath: APP_DATA_PATH }],
                 },
             },
             { parent: this },

@@ -8,6 +8,8 @@ export interface CapacityRow {
     replicas: number;
     maxReplicas: number;
     resources: ResourceSpec;
+    /** GPUs (the extended resource) per replica; absent or 0 without GPU. */
+    gpus?: number;
 }
 
 export interface Totals {
@@ -23,6 +25,8 @@ export interface CapacityReport {
     /** With every HPA at its maximum. */
     atMaximum: Totals;
     storage: { volumes: Record<string, string>; total: string };
+    /** GPUs requested at the configured replica counts and with every HPA at its maximum. */
+    gpus: { current: number; atMaximum: number };
 }
 
 function total(rows: CapacityRow[], replicas: (r: CapacityRow) => number): Totals {
@@ -48,6 +52,7 @@ export function capacityReport(cfg: PlatformConfig): CapacityReport {
         single("redis", cfg.redis.resources),
         single(`vector-store (${cfg.vectorStore.engine})`, cfg.vectorStore.resources),
         single("indexer", cfg.indexer.resources),
+        ...modelServerRows(cfg),
     ];
     const volumes: Record<string, string> = {
         postgres: cfg.postgres.storage,
@@ -55,6 +60,12 @@ export function capacityReport(cfg: PlatformConfig): CapacityReport {
         "vector-store": cfg.vectorStore.storage,
         "app-data": cfg.storage.appData.size,
     };
+    for (const row of modelServerRows(cfg)) {
+        // One model cache claim per replica (a StatefulSet's claims stay when it scales down).
+        const cache = row.component === "llm" ? cfg.modelServing.llm.cacheSize : cfg.modelServing[row.component as "embedding" | "reranker"].cacheSize;
+        volumes[`${row.component} model cache (x${row.maxReplicas})`] = formatBytes(row.maxReplicas * (parseQuantity(cache) ?? 0));
+    }
+    const gpus = (replicas: (r: CapacityRow) => number) => rows.reduce((acc, r) => acc + replicas(r) * (r.gpus ?? 0), 0);
     const storageBytes = Object.values(volumes).reduce((acc, q) => acc + (parseQuantity(q) ?? 0), 0);
     return {
         stack: cfg.stack,
@@ -62,12 +73,42 @@ export function capacityReport(cfg: PlatformConfig): CapacityReport {
         current: total(rows, (r) => r.replicas),
         atMaximum: total(rows, (r) => r.maxReplicas),
         storage: { volumes, total: formatBytes(storageBytes) },
+        gpus: { current: gpus((r) => r.replicas), atMaximum: gpus((r) => r.maxReplicas) },
     };
+}
+
+/** The in-cluster model servers: the LLM (GPUs, HPA on queued requests), embeddings and the reranker. */
+function modelServerRows(cfg: PlatformConfig): CapacityRow[] {
+    const ms = cfg.modelServing;
+    const rows: CapacityRow[] = [];
+    if (ms.llm.mode === "in-cluster") {
+        const a = ms.llm.autoscaling;
+        rows.push({
+            component: "llm",
+            replicas: ms.llm.replicas,
+            maxReplicas: a.enabled ? a.maxReplicas : ms.llm.replicas,
+            resources: ms.llm.resources,
+            gpus: ms.llm.gpu.count,
+        });
+    }
+    for (const name of ["embedding", "reranker"] as const) {
+        const tei = ms[name];
+        if (tei.mode === "in-cluster") {
+            rows.push({
+                component: name,
+                replicas: tei.replicas,
+                maxReplicas: tei.replicas,
+                resources: tei.resources,
+                gpus: tei.gpu.enabled ? tei.gpu.count : 0,
+            });
+        }
+    }
+    return rows;
 }
 
 /** The report as a plain-text table for the terminal. */
 export function formatCapacityReport(report: CapacityReport): string {
-    const header = ["component", "replicas", "max", "cpu req", "cpu lim", "mem req", "mem lim"];
+    const header = ["component", "replicas", "max", "cpu req", "cpu lim", "mem req", "mem lim", "gpus"];
     const lines = report.rows.map((r) => [
         r.component,
         `${r.replicas}`,
@@ -76,9 +117,15 @@ export function formatCapacityReport(report: CapacityReport): string {
         r.resources.limits.cpu,
         r.resources.requests.memory,
         r.resources.limits.memory,
+        `${r.gpus ?? 0}`,
     ]);
-    const totals = (label: string, t: Totals) => [label, "", "", t.requests.cpu, t.limits.cpu, t.requests.memory, t.limits.memory];
-    const table = [header, ...lines, totals("total (current)", report.current), totals("total (HPA max)", report.atMaximum)];
+    const totals = (label: string, t: Totals, gpus: number) => [label, "", "", t.requests.cpu, t.limits.cpu, t.requests.memory, t.limits.memory, `${gpus}`];
+    const table = [
+        header,
+        ...lines,
+        totals("total (current)", report.current, report.gpus.current),
+        totals("total (HPA max)", report.atMaximum, report.gpus.atMaximum),
+    ];
     const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
     const render = (row: string[]) =>
         row

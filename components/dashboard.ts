@@ -1,6 +1,6 @@
 // The platform's Grafana dashboard, built from typed panels (not a pasted JSON blob). Grafana's dashboard
 // sidecar loads it from a ConfigMap labelled grafana_dashboard: "1".
-import { APP_METRICS as APP, apiSeries, CLUSTER_METRICS as K, inNamespace, MonitoredNames } from "./metrics";
+import { APP_METRICS as APP, apiSeries, CLUSTER_METRICS as K, GPU_METRICS as GPU, inNamespace, MODEL_METRICS as M, MonitoredNames } from "./metrics";
 
 export interface Target {
     expr: string;
@@ -89,6 +89,7 @@ export function platformDashboard(names: MonitoredNames): Dashboard {
             unit: "short",
             targets: [[`${APP.queueLength}{${api}}`, "{{pod}}"]],
         },
+        ...modelServingPanels(names),
     ];
     return {
         uid: `rag-${names.namespace}`.slice(0, 40),
@@ -109,4 +110,42 @@ export function platformDashboard(names: MonitoredNames): Dashboard {
             targets: spec.targets.map(([expr, legendFormat], j) => ({ expr, legendFormat, refId: String.fromCharCode(65 + j) })),
         })),
     };
+}
+
+/** LLM and embedding panels, when the platform serves an LLM in the cluster. */
+function modelServingPanels(names: MonitoredNames): PanelSpec[] {
+    if (!names.llm) {
+        return [];
+    }
+    const ns = inNamespace(names);
+    const llm = `${ns}, service="${names.llm.service}"`;
+    const gpuPods = `${ns}, pod=~"${names.llm.statefulSet}-[0-9]+"`;
+    return [
+        {
+            title: "LLM time to first token p50 / p99",
+            unit: "s",
+            targets: [
+                [`histogram_quantile(0.50, sum by (le) (rate(${M.llmTimeToFirstToken}_bucket{${llm}}[5m])))`, "p50"],
+                [`histogram_quantile(0.99, sum by (le) (rate(${M.llmTimeToFirstToken}_bucket{${llm}}[5m])))`, "p99"],
+            ],
+        },
+        {
+            title: "LLM requests waiting / running per pod",
+            unit: "short",
+            targets: [
+                [`${M.llmRequestsWaiting}{${llm}}`, "{{pod}} waiting"],
+                [`${M.llmRequestsRunning}{${llm}}`, "{{pod}} running"],
+            ],
+        },
+        { title: "LLM KV-cache usage", unit: "percentunit", targets: [[`${M.llmKvCacheUsage}{${llm}}`, "{{pod}}"]] },
+        { title: "LLM generated tokens per second", unit: "short", targets: [[`sum by (pod) (rate(${M.llmGenerationTokens}{${llm}}[5m]))`, "{{pod}}"]] },
+        {
+            title: "GPU memory used (DCGM)",
+            unit: "percentunit",
+            targets: [
+                [`${GPU.framebufferUsed}{${gpuPods}} / (${GPU.framebufferUsed}{${gpuPods}} + ${GPU.framebufferFree}{${gpuPods}})`, "{{pod}} GPU {{gpu}}"],
+            ],
+        },
+        { title: "Embedding queue per pod (TEI)", unit: "short", targets: [[`${M.teiQueueSize}{${ns}}`, "{{service}} {{pod}}"]] },
+    ];
 }

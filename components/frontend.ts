@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "./config";
+import { APP_RUN_AS, APP_WRITABLE_PATHS } from "./app-env";
 import type { Endpoint } from "./network-policy";
 import type { MetricsEndpoint, WorkloadRef } from "./wiring";
 import { WebService } from "./web-service";
@@ -13,11 +14,14 @@ export interface WebFrontendArgs {
     imagePullSecrets: string[];
     /** Expose on this node port too (dev only; see localAccess). @default no NodePort Service */
     nodePort?: number;
-    /** Path prefix under which the browser reaches the API through the same ingress host. */
-    apiBasePath: string;
+    /** The platform ConfigMap: API_BASE_PATH, the prefix under which the browser reaches the API on the same host. */
+    configMapName: pulumi.Input<string>;
 }
 
-/** The web UI: an unprivileged nginx-based image serving `/` on 8080 (UID 101), same shape as the API. */
+/**
+ * The web UI: the app's frontend (`node /app/dist/frontend.js`, UID 10001, writes only /tmp) serving the chat
+ * page on 8080, same shape as the API. The page calls the API at API_BASE_PATH on the same ingress host.
+ */
 export class WebFrontend extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly deploymentName: pulumi.Output<string>;
@@ -35,7 +39,7 @@ export class WebFrontend extends pulumi.ComponentResource {
             {
                 identity: args.identity,
                 service: args.config,
-                runAs: { uid: 101, gid: 101 },
+                runAs: APP_RUN_AS,
                 imagePullSecrets: args.imagePullSecrets,
                 nodePort: args.nodePort,
                 terminationGracePeriodSeconds: 30,
@@ -44,13 +48,13 @@ export class WebFrontend extends pulumi.ComponentResource {
                     image: args.config.image,
                     resources: args.config.resources,
                     ports: [{ name: "http", containerPort: FRONTEND_PORT }],
-                    env: [{ name: "API_BASE_PATH", value: args.apiBasePath }],
+                    env: [{ name: "API_BASE_PATH", valueFrom: { configMapKeyRef: { name: args.configMapName, key: "API_BASE_PATH" } } }],
                     probes: {
                         liveness: httpProbe("/healthz", "http", { periodSeconds: 15 }),
                         readiness: httpProbe("/healthz", "http", { periodSeconds: 5 }),
                     },
                     preStopSleepSeconds: 5,
-                    writablePaths: ["/tmp", "/var/cache/nginx"],
+                    writablePaths: APP_WRITABLE_PATHS,
                 },
             },
             { parent: this },

@@ -1,22 +1,29 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IndexerConfig } from "./config";
-import type { AppWiring } from "./wiring";
-import { autonamedMetadata, Identity, labels, pod, PodArgs, serviceAccount } from "./workload";
+import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, DOCUMENTS_PATH, indexerEnv } from "./app-env";
 import { objectName } from "./naming";
+import type { AppWiring } from "./wiring";
+import { autonamedMetadata, Identity, labels, metadata, pod, PodArgs, serviceAccount } from "./workload";
 
 export interface DocumentIndexerArgs extends AppWiring {
     identity: Identity;
     config: IndexerConfig;
+    /**
+     * Documents to index instead of the app-data claim's (file name → text): a ConfigMap mounted where the
+     * indexer reads (dev, where the claim starts empty).
+     */
+    sampleDocuments?: Record<string, string>;
 }
 
 /**
- * Indexes the documents on the app-data volume into the vector store: a Job at deploy time (retried
- * `backoffLimit` times, removed `ttlSecondsAfterFinished` after it ends; `pulumi up` waits for it and fails
- * when it fails) and, with `schedule`, a CronJob that re-indexes without overlapping runs. The CronJob's
- * Jobs have no TTL: the TTL controller would delete a failed nightly run (and its pods' logs) before anyone
- * looked; the CronJob's history limits keep the last 3 successful and the last 3 failed runs instead, and
- * RagIndexerJobFailed (alerts.ts) fires on a failed one.
+ * Runs `node /app/dist/indexer.js index --source /app/data/documents` with only the settings and credentials
+ * it reads. Indexes the documents on the app-data volume (or the sample documents) into the vector store: a
+ * Job at deploy time (retried `backoffLimit` times, removed `ttlSecondsAfterFinished` after it ends; `pulumi up`
+ * waits for it and fails when it fails) and, with `schedule`, a CronJob that re-indexes without overlapping
+ * runs. The CronJob's Jobs have no TTL: the TTL controller would delete a failed nightly run (and its pods'
+ * logs) before anyone looked; the CronJob's history limits keep the last 3 successful and the last 3 failed
+ * runs instead, and RagIndexerJobFailed (alerts.ts) fires on a failed one.
  */
 export class DocumentIndexer extends pulumi.ComponentResource {
     readonly jobName: pulumi.Output<string>;
@@ -29,21 +36,35 @@ export class DocumentIndexer extends pulumi.ComponentResource {
         const { identity, config } = args;
         const k8sName = objectName(identity);
         const sa = serviceAccount(identity, k8sName, { parent: this });
+        let volume: k8s.types.input.core.v1.Volume;
+        let mountPath: string;
+        if (args.sampleDocuments) {
+            const samples = new k8s.core.v1.ConfigMap(
+                `${name}-sample-documents`,
+                { metadata: metadata(identity, objectName(identity, "sample-documents")), data: args.sampleDocuments },
+                { parent: this },
+            );
+            volume = { name: "documents", configMap: { name: samples.metadata.name } };
+            mountPath = DOCUMENTS_PATH;
+        } else {
+            volume = { name: "app-data", persistentVolumeClaim: { claimName: args.appDataClaimName, readOnly: true } };
+            mountPath = APP_DATA_PATH;
+        }
         const podArgs: PodArgs = {
             serviceAccountName: sa.metadata.name,
-            runAs: { uid: 10001, gid: 10001 },
+            runAs: APP_RUN_AS,
             restartPolicy: "Never",
             imagePullSecrets: args.imagePullSecrets,
-            volumes: [{ name: "app-data", persistentVolumeClaim: { claimName: args.appDataClaimName, readOnly: true } }],
+            volumes: [volume],
             containers: [
                 {
                     name: "indexer",
                     image: config.image,
                     resources: config.resources,
-                    args: ["index", "--source", "/app/data/documents"],
-                    envFrom: [{ configMapRef: { name: args.configMapName } }, { secretRef: { name: args.secretName } }],
-                    writablePaths: ["/tmp"],
-                    volumeMounts: [{ name: "app-data", mountPath: "/app/data", readOnly: true }],
+                    args: ["index", "--source", DOCUMENTS_PATH],
+                    env: indexerEnv(args.configMapName, args.secretName),
+                    writablePaths: APP_WRITABLE_PATHS,
+                    volumeMounts: [{ name: volume.name, mountPath, readOnly: true }],
                 },
             ],
         };

@@ -31,6 +31,34 @@ export const CLUSTER_METRICS = {
     volumeCapacity: "kubelet_volume_stats_capacity_bytes",
 } as const;
 
+/** Exposed by the model servers on /metrics: vLLM (v0.11, V1 engine) and text-embeddings-inference. */
+export const MODEL_METRICS = {
+    /** Gauge: requests queued in a vLLM replica; the inference HPA's Pods metric. */
+    llmRequestsWaiting: "vllm:num_requests_waiting",
+    /** Gauge: requests being generated. */
+    llmRequestsRunning: "vllm:num_requests_running",
+    /** Histogram: time to first token, seconds. */
+    llmTimeToFirstToken: "vllm:time_to_first_token_seconds",
+    /** Gauge: KV-cache usage, 1 = full (replaces the deprecated vllm:gpu_cache_usage_perc). */
+    llmKvCacheUsage: "vllm:kv_cache_usage_perc",
+    /** Counter: generated tokens. */
+    llmGenerationTokens: "vllm:generation_tokens_total",
+    /** Gauge: requests queued in a TEI replica. */
+    teiQueueSize: "te_queue_size",
+    /** Histogram: TEI request duration, seconds. */
+    teiRequestDuration: "te_request_duration",
+} as const;
+
+/** From NVIDIA's DCGM exporter (GPU operator), when present; pod-mapped series carry the pod's namespace. */
+export const GPU_METRICS = {
+    /** Framebuffer memory used, MiB. */
+    framebufferUsed: "DCGM_FI_DEV_FB_USED",
+    /** Framebuffer memory free, MiB. */
+    framebufferFree: "DCGM_FI_DEV_FB_FREE",
+    /** GPU utilisation, percent. */
+    utilization: "DCGM_FI_DEV_GPU_UTIL",
+} as const;
+
 /** The objects the monitoring refers to, by their Kubernetes names. */
 export interface MonitoredNames {
     namespace: string;
@@ -42,6 +70,8 @@ export interface MonitoredNames {
     datastores: { postgres: string; redis: string; vectorStore: string };
     /** The indexer's CronJob (its Jobs are `<name>-<minute>`); undefined without a schedule. */
     indexerCronJob?: string;
+    /** The in-cluster LLM server's Service and StatefulSet, when there is one. */
+    llm?: { service: string; statefulSet: string };
 }
 
 /** A label matcher for the platform's namespace. */

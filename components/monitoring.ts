@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { alertRules } from "./alerts";
-import type { MonitoringConfig } from "./config";
+import type { ModelServingAlertThresholds, MonitoringConfig } from "./config";
 import { platformDashboard } from "./dashboard";
 import type { MonitoredNames } from "./metrics";
+import { modelServingAlertRules } from "./model-serving-alerts";
 import { HEADLESS_LABEL } from "./stateful-service";
 import { Identity, labels, metadata, selectorLabels } from "./workload";
 import { objectName } from "./naming";
@@ -27,6 +28,8 @@ export interface PlatformMonitoringArgs {
     config: MonitoringConfig;
     targets: ScrapeTarget[];
     names: MonitoredNames;
+    /** Thresholds of the model-serving alerts (rendered when names.llm is set). */
+    modelServingAlerts?: ModelServingAlertThresholds;
 }
 
 /**
@@ -85,7 +88,17 @@ export class PlatformMonitoring extends pulumi.ComponentResource {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "PrometheusRule",
                 metadata: meta(objectName(identity.instance, "alerts")),
-                spec: { groups: [{ name: "rag-platform.rules", rules: alertRules(args.names, config.alerts) }] },
+                spec: {
+                    groups: [
+                        {
+                            name: "rag-platform.rules",
+                            rules: [
+                                ...alertRules(args.names, config.alerts),
+                                ...(args.modelServingAlerts ? modelServingAlertRules(args.names, args.modelServingAlerts) : []),
+                            ],
+                        },
+                    ],
+                },
             },
             { parent: this },
         );

@@ -13,6 +13,13 @@ export interface Endpoint {
     ports: number[];
 }
 
+/** A model server and the components allowed to call it. */
+export interface ModelServerAccess {
+    /** The server's component label and its API port (not its metrics port). */
+    server: Endpoint;
+    clients: string[];
+}
+
 export interface NetworkPoliciesArgs {
     /** Identity of the platform (component "network-policy"). */
     identity: Identity;
@@ -23,6 +30,8 @@ export interface NetworkPoliciesArgs {
     datastores: Endpoint[];
     /** Extra ingress: e.g. the monitoring namespace to metrics ports; no `fromNamespace` means any source (NodePorts). */
     extraIngress?: { name: string; fromNamespace?: string; to: Endpoint[] }[];
+    /** In-cluster model servers: only their clients may reach them; they may download weights over HTTPS. */
+    modelServers?: ModelServerAccess[];
 }
 
 const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"];
@@ -81,6 +90,26 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         if (args.config.allowExternalHttps) {
             policies["allow-external-https"] = {
                 podSelector: pods(...clients),
+                policyTypes: ["Egress"],
+                egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }], ports: [{ protocol: "TCP", port: 443 }] }],
+            };
+        }
+        for (const { server, clients: callers } of args.modelServers ?? []) {
+            policies[`allow-${server.component}-clients`] = {
+                podSelector: pods(server.component),
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [{ podSelector: pods(...callers) }], ports: tcp([server]) }],
+            };
+            policies[`allow-clients-to-${server.component}`] = {
+                podSelector: pods(...callers),
+                policyTypes: ["Egress"],
+                egress: [{ to: [{ podSelector: pods(server.component) }], ports: tcp([server]) }],
+            };
+        }
+        if (args.modelServers?.length) {
+            // Model weights come from the Hugging Face Hub (or a mirror) over HTTPS on first start of each replica.
+            policies["allow-model-download"] = {
+                podSelector: pods(...args.modelServers.map((m) => m.server.component)),
                 policyTypes: ["Egress"],
                 egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }], ports: [{ protocol: "TCP", port: 443 }] }],
             };

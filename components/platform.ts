@@ -3,10 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { ApiService } from "./api";
 import type { PlatformConfig } from "./config";
 import { WebFrontend } from "./frontend";
+import { EmbeddingServer } from "./embedding-server";
 import { DocumentIndexer } from "./indexer";
+import { InferenceServer } from "./inference-server";
 import { PlatformIngress } from "./ingress";
 import { PlatformMonitoring } from "./monitoring";
-import { Endpoint, NetworkPolicies } from "./network-policy";
+import { createModelServers, ModelServers, sampleDocuments, settingsData } from "./platform-settings";
+import { Endpoint, ModelServerAccess, NetworkPolicies } from "./network-policy";
 import { PostgresDatabase } from "./postgres";
 import { RedisCache } from "./redis";
 import { PlatformSecrets } from "./secrets";
@@ -76,7 +79,14 @@ export class RagPlatform extends pulumi.ComponentResource {
             this.child,
         );
         const datastores = this.createDatastores(secrets.secretName, storage.storageClassName);
-        const configMap = this.createConfigMap(datastores);
+        const models = createModelServers({
+            instance: this.instance,
+            cfg: this.cfg,
+            id: (c) => this.id(c),
+            storageClassName: storage.storageClassName,
+            opts: this.child,
+        });
+        const configMap = this.createConfigMap(datastores, models);
         const apps = this.createApps(
             {
                 configMapName: configMap.metadata.name,
@@ -92,12 +102,12 @@ export class RagPlatform extends pulumi.ComponentResource {
             extraIngress.push({ name: "allow-node-ports", to: [apps.api.endpoint, apps.frontend.endpoint] });
         }
         if (cfg.monitoring.enabled) {
-            extraIngress.push(this.createMonitoring(apps, datastores));
+            extraIngress.push(this.createMonitoring(apps, datastores, models));
         }
         if (cfg.verticalAutoscaling.enabled) {
             this.createVerticalAutoscaling(apps, datastores);
         }
-        this.createNetworkPolicies(apps, datastores, extraIngress);
+        this.createNetworkPolicies(apps, datastores, extraIngress, models);
 
         this.services = {
             api: this.dns(apps.api.serviceName),
@@ -105,6 +115,7 @@ export class RagPlatform extends pulumi.ComponentResource {
             postgres: this.dns(datastores.postgres.serviceName),
             redis: this.dns(datastores.redis.serviceName),
             vectorStore: this.dns(datastores.vector.serviceName),
+            ...Object.fromEntries(Object.entries(models).map(([role, server]) => [role, this.dns(server.serviceName)])),
         };
         this.registerOutputs({ namespace: this.namespace, url: this.url, services: this.services, secretName: this.secretName });
     }
@@ -155,34 +166,15 @@ export class RagPlatform extends pulumi.ComponentResource {
     }
 
     /** The platform ConfigMap: settings only, every credential comes from the platform Secret. */
-    private createConfigMap({ postgres, redis, vector }: Datastores): k8s.core.v1.ConfigMap {
-        const cfg = this.cfg;
+    /** The platform ConfigMap (see platform-settings.ts). */
+    private createConfigMap({ postgres, redis, vector }: Datastores, models: ModelServers): k8s.core.v1.ConfigMap {
+        const sources = { cfg: this.cfg, postgres, redis, vector, models, apiPort: ApiService.CONTAINER_PORT, apiBasePath: API_BASE_PATH };
         return new k8s.core.v1.ConfigMap(
             `${this.instance}-config`,
             {
                 // Autonamed: a changed setting replaces the ConfigMap under a new name and rolls its consumers.
                 metadata: autonamedMetadata(this.id("config")),
-                data: {
-                    APP_ENV: cfg.environment,
-                    LOG_LEVEL: cfg.app.logLevel,
-                    MAX_TOKENS: `${cfg.app.maxTokens}`,
-                    CHUNK_SIZE: `${cfg.app.chunkSize}`,
-                    CHUNK_OVERLAP: `${cfg.app.chunkOverlap}`,
-                    EMBEDDING_MODEL: cfg.app.embeddingModel,
-                    DB_HOST: this.dns(postgres.serviceName),
-                    DB_PORT: `${postgres.port}`,
-                    DB_NAME: cfg.postgres.database,
-                    DB_USER: cfg.postgres.user,
-                    REDIS_HOST: this.dns(redis.serviceName),
-                    REDIS_PORT: `${redis.port}`,
-                    VECTOR_DB_ENGINE: vector.engine,
-                    VECTOR_DB_HOST: this.dns(vector.serviceName),
-                    VECTOR_DB_PORT: `${vector.port}`,
-                    VECTOR_DB_API_KEY_REQUIRED: `${vector.apiKeySupported}`,
-                    API_PORT: `${ApiService.CONTAINER_PORT}`,
-                    API_BASE_PATH,
-                    WORKERS: `${cfg.api.workers}`,
-                },
+                data: settingsData({ ...sources, dns: (s) => this.dns(s) }),
             },
             this.child,
         );
@@ -203,7 +195,7 @@ export class RagPlatform extends pulumi.ComponentResource {
                 identity: this.id("frontend"),
                 config: cfg.frontend,
                 imagePullSecrets: cfg.imagePullSecrets,
-                apiBasePath: API_BASE_PATH,
+                configMapName: wiring.configMapName,
                 nodePort: local.enabled ? local.frontendNodePort : undefined,
             },
             this.child,
@@ -211,7 +203,13 @@ export class RagPlatform extends pulumi.ComponentResource {
         // The indexer writes to the datastores: start it once they exist (and, outside tests, are ready).
         const indexer = new DocumentIndexer(
             `${name}-indexer`,
-            { identity: this.id("indexer"), config: cfg.indexer, ...wiring },
+            {
+                identity: this.id("indexer"),
+                config: cfg.indexer,
+                ...wiring,
+                // Dev has nothing on the app-data claim yet: index the sample documents instead.
+                sampleDocuments: cfg.environment === "dev" ? sampleDocuments() : undefined,
+            },
             { parent: this, dependsOn: [postgres, redis, vector] },
         );
         return { api, frontend, indexer };
@@ -226,9 +224,14 @@ export class RagPlatform extends pulumi.ComponentResource {
     }
 
     /** ServiceMonitors, alert rules and the dashboard; returns the ingress rule that lets Prometheus scrape. */
-    private createMonitoring({ api, frontend, indexer }: Apps, { postgres, redis, vector }: Datastores): ExtraIngress {
+    private createMonitoring({ api, frontend, indexer }: Apps, { postgres, redis, vector }: Datastores, models: ModelServers): ExtraIngress {
         const cfg = this.cfg;
-        const targets: MetricsEndpoint[] = [api.metrics, frontend.metrics, ...(vector.metrics ? [vector.metrics] : [])];
+        const targets: MetricsEndpoint[] = [
+            api.metrics,
+            frontend.metrics,
+            ...(vector.metrics ? [vector.metrics] : []),
+            ...Object.values(models).map((m: InferenceServer | EmbeddingServer) => m.metrics),
+        ];
         new PlatformMonitoring(
             `${this.instance}-monitoring`,
             {
@@ -238,10 +241,12 @@ export class RagPlatform extends pulumi.ComponentResource {
                 names: {
                     namespace: cfg.namespace,
                     apiService: api.workload.name,
-                    hpas: [api.hpaName, frontend.hpaName].filter((n): n is string => n !== undefined),
+                    hpas: [api.hpaName, frontend.hpaName, models.llm?.hpaName].filter((n): n is string => n !== undefined),
                     datastores: { postgres: postgres.workload.name, redis: redis.workload.name, vectorStore: vector.workload.name },
                     indexerCronJob: indexer.scheduledName,
+                    ...(models.llm ? { llm: { service: models.llm.workload.name, statefulSet: models.llm.workload.name } } : {}),
                 },
+                modelServingAlerts: cfg.modelServing.alerts,
             },
             this.child,
         );
@@ -265,7 +270,15 @@ export class RagPlatform extends pulumi.ComponentResource {
         );
     }
 
-    private createNetworkPolicies({ api, frontend }: Apps, { postgres, redis, vector }: Datastores, extraIngress: ExtraIngress[]): void {
+    private createNetworkPolicies({ api, frontend }: Apps, { postgres, redis, vector }: Datastores, extraIngress: ExtraIngress[], models: ModelServers): void {
+        // Only the API reaches the LLM and the reranker; the API and the indexer reach the embeddings.
+        const access = (server: InferenceServer | EmbeddingServer | undefined, clients: string[]): ModelServerAccess[] =>
+            server ? [{ server: { component: server.endpoint.component, ports: [server.port] }, clients }] : [];
+        const modelServers = [
+            ...access(models.llm, [api.endpoint.component]),
+            ...access(models.embedding, [api.endpoint.component, "indexer"]),
+            ...access(models.reranker, [api.endpoint.component]),
+        ];
         new NetworkPolicies(
             `${this.instance}-network`,
             {
@@ -276,6 +289,7 @@ export class RagPlatform extends pulumi.ComponentResource {
                 indexer: { component: "indexer" },
                 datastores: [postgres.endpoint, redis.endpoint, vector.endpoint],
                 extraIngress,
+                modelServers,
             },
             this.child,
         );

@@ -1,44 +1,16 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "./config";
 import type { Endpoint } from "./network-policy";
 import type { DatastoreArgs, WorkloadRef } from "./wiring";
 import { SECRET_KEYS } from "./secrets";
 import { StatefulService } from "./stateful-service";
-import { execProbe, metadata, secretEnv, startupProbe } from "./workload";
-import { objectName } from "./naming";
+import { execProbe, secretEnv, startupProbe } from "./workload";
 
 export const POSTGRES_PORT = 5432;
 const DATA_PATH = "/var/lib/postgresql/data";
 
-/** Schema the RAG API and the indexer share: document bookkeeping and conversation history. */
-export const INIT_SQL = `-- Applied once, by the image's entrypoint, when the data directory is initialised.
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
-
-CREATE TABLE IF NOT EXISTS documents (
-    id          BIGSERIAL PRIMARY KEY,
-    source      TEXT        NOT NULL,
-    checksum    TEXT        NOT NULL UNIQUE,
-    metadata    JSONB       NOT NULL DEFAULT '{}'::jsonb,
-    chunk_count INTEGER     NOT NULL DEFAULT 0,
-    indexed_at  TIMESTAMPTZ NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS documents_source_trgm ON documents USING gin (source gin_trgm_ops);
-
-CREATE TABLE IF NOT EXISTS conversations (
-    id         UUID        PRIMARY KEY,
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
-);
-
-CREATE TABLE IF NOT EXISTS messages (
-    id              BIGSERIAL   PRIMARY KEY,
-    conversation_id UUID        NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
-    role            TEXT        NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
-    content         TEXT        NOT NULL,
-    created_at      TIMESTAMPTZ NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS messages_conversation ON messages (conversation_id, created_at);
-`;
+// The schema belongs to the application: its migrations (app/src/migrations, run by the API pod's `migrate`
+// init container) create the tables. The database starts empty.
 
 export type PostgresDatabaseArgs = DatastoreArgs<PostgresConfig>;
 
@@ -59,8 +31,8 @@ export const APPLY_PASSWORD_SCRIPT = [
 
 /**
  * PostgreSQL (official alpine image, UID 70): PGDATA in a subdirectory of the volume (its root holds
- * lost+found), init SQL from a ConfigMap, pg_isready probes, password from the platform Secret (applied to
- * the running database at every start, so that a rotation needs no manual step).
+ * lost+found), pg_isready probes, an empty database (the app migrates it), password from the platform Secret
+ * (applied to the running database at every start, so that a rotation needs no manual step).
  */
 export class PostgresDatabase extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
@@ -71,11 +43,6 @@ export class PostgresDatabase extends pulumi.ComponentResource {
     constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:PostgresDatabase", name, {}, opts);
         const { identity, config } = args;
-        const init = new k8s.core.v1.ConfigMap(
-            `${name}-init`,
-            { metadata: metadata(identity, objectName(identity, "init")), data: { "01-schema.sql": INIT_SQL } },
-            { parent: this },
-        );
         const ready = execProbe(["pg_isready", "-U", config.user, "-d", config.database, "-h", "127.0.0.1", "-p", `${POSTGRES_PORT}`]);
         const store = new StatefulService(
             name,
@@ -88,7 +55,6 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 imagePullSecrets: args.imagePullSecrets,
                 protect: args.protect,
                 terminationGracePeriodSeconds: 120,
-                volumes: [{ name: "init-sql", configMap: { name: init.metadata.name } }],
                 container: {
                     name: "postgres",
                     image: config.image,
@@ -107,7 +73,6 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                     },
                     postStartCommand: ["sh", "-c", APPLY_PASSWORD_SCRIPT],
                     writablePaths: ["/var/run/postgresql", "/tmp"],
-                    volumeMounts: [{ name: "init-sql", mountPath: "/docker-entrypoint-initdb.d", readOnly: true }],
                 },
             },
             { parent: this },

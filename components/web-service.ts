@@ -12,6 +12,8 @@ export interface WebServiceArgs {
     service: ServiceConfig;
     /** The serving container; its first port is exposed by the Service on port 80. */
     container: ContainerArgs;
+    /** Run to completion before the serving container starts (e.g. schema migrations). */
+    initContainers?: ContainerArgs[];
     runAs: RunAs;
     podAnnotations?: Record<string, string>;
     volumes?: k8s.types.input.core.v1.Volume[];
@@ -51,6 +53,7 @@ export class WebService extends pulumi.ComponentResource {
             serviceAccountName: sa.metadata.name,
             runAs: args.runAs,
             containers: [args.container],
+            initContainers: args.initContainers,
             volumes: args.volumes,
             imagePullSecrets: args.imagePullSecrets,
             terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,

@@ -199,7 +199,7 @@ export interface PodArgs {
     runAs: RunAs;
     containers: ContainerArgs[];
     initContainers?: ContainerArgs[];
-    /** Volumes beyond the scratch emptyDirs (each scratch emptyDir has `sizeLimit: 256Mi`; ConfigMaps, PVCs). */
+    /** Volumes beyond the scratch emptyDirs (each scratch emptyDir has `sizeLimit: scratchSizeLimit`; ConfigMaps, PVCs). */
     volumes?: Volume[];
     /** @default [] */
     imagePullSecrets?: string[];
@@ -207,6 +207,10 @@ export interface PodArgs {
     terminationGracePeriodSeconds?: number;
     /** Spread replicas across nodes and zones using these selector labels. */
     spreadBy?: Record<string, string>;
+    /** With spreadBy: never two replicas on one node (required anti-affinity) instead of only preferring it. @default false */
+    requireSeparateNodes?: boolean;
+    /** Size limit of each scratch emptyDir (writablePaths). @default "256Mi" */
+    scratchSizeLimit?: string;
     nodeSelector?: Record<string, string>;
     tolerations?: k8s.types.input.core.v1.Toleration[];
     /** @default unset: Kubernetes' "Always" (Jobs set "Never") */
@@ -217,7 +221,7 @@ export interface PodArgs {
 export function pod(args: PodArgs): PodSpec {
     const all = [...(args.initContainers ?? []), ...args.containers];
     const scratchPaths = [...new Set(all.flatMap((c) => c.writablePaths ?? []))];
-    const scratchVolumes: Volume[] = scratchPaths.map((path) => ({ name: scratchVolumeName(path), emptyDir: { sizeLimit: "256Mi" } }));
+    const scratchVolumes: Volume[] = scratchPaths.map((path) => ({ name: scratchVolumeName(path), emptyDir: { sizeLimit: args.scratchSizeLimit ?? "256Mi" } }));
     return {
         serviceAccountName: args.serviceAccountName,
         automountServiceAccountToken: false,
@@ -228,15 +232,19 @@ export function pod(args: PodArgs): PodSpec {
         ...(args.imagePullSecrets?.length ? { imagePullSecrets: args.imagePullSecrets.map((name) => ({ name })) } : {}),
         ...(args.nodeSelector && Object.keys(args.nodeSelector).length ? { nodeSelector: args.nodeSelector } : {}),
         ...(args.tolerations?.length ? { tolerations: args.tolerations } : {}),
-        ...(args.spreadBy ? spread(args.spreadBy) : {}),
+        ...(args.spreadBy ? spread(args.spreadBy, args.requireSeparateNodes ?? false) : {}),
         ...(args.initContainers?.length ? { initContainers: args.initContainers.map((c) => hardenContainer(c, args.runAs)) } : {}),
         containers: args.containers.map((c) => hardenContainer(c, args.runAs)),
         volumes: [...scratchVolumes, ...(args.volumes ?? [])],
     };
 }
 
-/** Prefer one replica per node and balance across zones; never blocks scheduling on a one-node cluster. */
-function spread(selector: Record<string, string>): Pick<PodSpec, "topologySpreadConstraints" | "affinity"> {
+/**
+ * Prefer one replica per node and balance across zones; never blocks scheduling on a one-node cluster.
+ * With `requireSeparateNodes`, two replicas never share a node (GPU servers: one node failure, one replica).
+ */
+function spread(selector: Record<string, string>, requireSeparateNodes: boolean): Pick<PodSpec, "topologySpreadConstraints" | "affinity"> {
+    const onePerNode = { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selector } };
     return {
         topologySpreadConstraints: ["kubernetes.io/hostname", "topology.kubernetes.io/zone"].map((topologyKey) => ({
             maxSkew: 1,
@@ -245,13 +253,19 @@ function spread(selector: Record<string, string>): Pick<PodSpec, "topologySpread
             labelSelector: { matchLabels: selector },
         })),
         affinity: {
-            podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [
-                    { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selector } } },
-                ],
-            },
+            podAntiAffinity: requireSeparateNodes
+                ? { requiredDuringSchedulingIgnoredDuringExecution: [onePerNode] }
+                : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: onePerNode }] },
         },
     };
+}
+
+/**
+ * A memory-backed /dev/shm of `sizeLimit` (the container runtime's default is 64Mi): PyTorch and NCCL pass
+ * tensors between processes through it. It counts against the pod's memory limit.
+ */
+export function sharedMemory(sizeLimit: string): { volume: Volume; mount: VolumeMount } {
+    return { volume: { name: "dshm", emptyDir: { medium: "Memory", sizeLimit } }, mount: { name: "dshm", mountPath: "/dev/shm" } };
 }
 
 /** A dedicated ServiceAccount that mounts no API token: no platform workload talks to the Kubernetes API. */

@@ -1,13 +1,18 @@
 import { strict as assert } from "assert";
 import type { Dashboard } from "../components/dashboard";
-import { APP_METRICS, CLUSTER_METRICS } from "../components/metrics";
+import { APP_METRICS, CLUSTER_METRICS, GPU_METRICS, MODEL_METRICS } from "../components/metrics";
 import { autoname, byName, expectConfigProblem, ofType, RenderResult, renderStack, T } from "./harness";
 
 const SM = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
 const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 const VPA = "kubernetes:autoscaling.k8s.io/v1:VerticalPodAutoscaler";
 
-const KNOWN_METRICS = new Set<string>([...Object.values(APP_METRICS), ...Object.values(CLUSTER_METRICS)]);
+const KNOWN_METRICS = new Set<string>([
+    ...Object.values(APP_METRICS),
+    ...Object.values(CLUSTER_METRICS),
+    ...Object.values(MODEL_METRICS),
+    ...Object.values(GPU_METRICS),
+]);
 
 /** Metric names a PromQL expression selects: identifiers directly followed by a label matcher. */
 function metricsIn(expr: string): string[] {
@@ -43,12 +48,12 @@ describe("observability and scaling extras", () => {
             assert.ok(!ofType(dev, T.Service).some((s) => s.inputs.spec.type === "NodePort"));
         });
 
-        it("prod renders ServiceMonitors for the API, frontend and vector store, the rules and the dashboard", () => {
+        it("prod renders ServiceMonitors for the API, frontend, vector store and model servers, the rules and the dashboard", () => {
             assert.deepEqual(
                 ofType(prod, SM)
                     .map((s) => s.inputs.metadata.name)
                     .sort(),
-                ["rag-api", "rag-frontend", "rag-vector-store"],
+                ["rag-api", "rag-embedding", "rag-frontend", "rag-llm", "rag-vector-store"],
             );
             assert.equal(ofType(prod, RULE).length, 1);
             assert.equal(byName(prod, T.ConfigMap, "rag-dashboard").inputs.metadata.labels.grafana_dashboard, "1");
@@ -72,7 +77,7 @@ describe("observability and scaling extras", () => {
                 ofType(r, SM)
                     .map((s) => s.inputs.metadata.name)
                     .sort(),
-                ["rag-api", "rag-frontend"],
+                ["rag-api", "rag-embedding", "rag-frontend", "rag-llm"],
             );
         });
 
@@ -81,7 +86,7 @@ describe("observability and scaling extras", () => {
             assert.deepEqual(np.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "monitoring" });
             assert.deepEqual(
                 np.ingress[0].ports.map((p: any) => p.port),
-                [8000, 8080, 6333],
+                [8000, 8080, 6333, 9000], // API, frontend, Qdrant, vLLM (8000, its API port), TEI's Prometheus port
             );
         });
     });
@@ -133,9 +138,13 @@ describe("observability and scaling extras", () => {
             assert.deepEqual(names.sort(), [
                 "RagApiErrorRatio",
                 "RagApiHighLatencyP99",
+                "RagGpuMemoryNearlyFull",
                 "RagHighCpuAgainstLimit",
                 "RagHpaAtMaximum",
                 "RagIndexerJobFailed",
+                "RagLlmKvCacheNearlyFull",
+                "RagLlmRequestsWaiting",
+                "RagLlmTimeToFirstTokenP99",
                 "RagPodRestarting",
                 "RagPostgresDown",
                 "RagRedisDown",
@@ -169,7 +178,10 @@ describe("observability and scaling extras", () => {
             }
             const hpas = ofType(prod, T.HPA).map((h) => h.inputs.metadata.name);
             assert.deepEqual([...new Set(labelValues(exprs, "horizontalpodautoscaler"))].sort(), hpas.sort());
-            const sts = ofType(prod, T.StatefulSet).map((s) => s.inputs.metadata.name);
+            // The datastores' StatefulSets (the model servers' are watched through their own metrics).
+            const sts = ofType(prod, T.StatefulSet)
+                .map((s) => s.inputs.metadata.name)
+                .filter((n: string) => !["rag-llm", "rag-embedding"].includes(n));
             assert.deepEqual(labelValues(exprs, "statefulset").sort(), sts.sort());
         });
 

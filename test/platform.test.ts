@@ -289,6 +289,18 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.equal(envOf(c, "DATABASE_URL").value, "postgresql://$(DB_USER):$(POSTGRES_PASSWORD)@$(DB_HOST):$(DB_PORT)/$(DB_NAME)");
         });
 
+        it("runs the app's migrations first: a `migrate` init container from the same image", () => {
+            const d = byName(dev, T.Deployment, "rag-api");
+            const init = podSpecOf(d).initContainers![0];
+            assert.equal(init.name, "migrate");
+            assert.equal(init.image, containerOf(d, "api").image);
+            assert.equal(init.image, "ghcr.io/rag-platform/rag-api:0.2.0");
+            assert.deepEqual(init.command, ["node", "/app/dist/migrate.js"]);
+            assert.equal(init.securityContext.readOnlyRootFilesystem, true);
+            assert.equal(envOf(init, "POSTGRES_PASSWORD").valueFrom.secretKeyRef.key, "POSTGRES_PASSWORD");
+            assert.equal(init.livenessProbe, undefined);
+        });
+
         it("Service, PDB and no HPA in dev; HPA 3-10 at 70% CPU / 80% memory with behaviour in prod", () => {
             assert.equal(byName(dev, T.Service, "rag-api").inputs.spec.ports[0].targetPort, "http");
             assert.deepEqual(byName(dev, T.PDB, "rag-api").inputs.spec.maxUnavailable, 1);
@@ -371,13 +383,17 @@ describe("platform (dev and prod stacks under mocks)", () => {
     });
 
     describe("WebFrontend", () => {
-        it("defaults: same shape as the API, smaller, on 8080 as UID 101", () => {
+        it("defaults: same shape as the API, smaller, the app's frontend on 8080 as UID 10001 writing only /tmp", () => {
             const d = byName(dev, T.Deployment, "rag-frontend");
             const c = containerOf(d, "frontend");
             assert.equal(c.ports[0].containerPort, 8080);
             assert.equal(c.resources.requests.cpu, "50m");
-            assert.equal(podSpecOf(d).securityContext.runAsUser, 101);
-            assert.ok(c.volumeMounts.some((m: any) => m.mountPath === "/var/cache/nginx"));
+            assert.equal(podSpecOf(d).securityContext.runAsUser, 10001);
+            assert.deepEqual(
+                c.volumeMounts.map((m: any) => m.mountPath),
+                ["/tmp"],
+            );
+            assert.equal(c.image, "ghcr.io/rag-platform/rag-frontend:0.2.0");
             assert.ok(byName(dev, T.PDB, "rag-frontend"));
         });
         it("option: autoscaling from the stack (prod 2-5)", () => {
@@ -387,7 +403,7 @@ describe("platform (dev and prod stacks under mocks)", () => {
     });
 
     describe("PostgresDatabase", () => {
-        it("StatefulSet with PGDATA in a subdirectory of its claim, UID 70, pg_isready probes, init SQL", () => {
+        it("StatefulSet with PGDATA in a subdirectory of its claim, UID 70, pg_isready probes; no init SQL (the app migrates)", () => {
             const s = byName(dev, T.StatefulSet, "rag-postgres");
             const c = containerOf(s, "postgres");
             assert.equal(envOf(c, "PGDATA").value, "/var/lib/postgresql/data/pgdata");
@@ -396,8 +412,8 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.equal(c.readinessProbe.exec.command[0], "pg_isready");
             assert.ok(c.startupProbe);
             assert.ok(c.volumeMounts.some((m: any) => m.mountPath === "/var/run/postgresql"));
-            assert.ok(c.volumeMounts.some((m: any) => m.mountPath === "/docker-entrypoint-initdb.d"));
-            assert.match(byName(dev, T.ConfigMap, "rag-postgres-init").inputs.data["01-schema.sql"], /CREATE TABLE IF NOT EXISTS documents/);
+            assert.ok(!c.volumeMounts.some((m: any) => m.mountPath === "/docker-entrypoint-initdb.d"));
+            assert.ok(!ofType(dev, T.ConfigMap).some((m) => m.inputs.metadata.name === "rag-postgres-init"));
             const claim = s.inputs.spec.volumeClaimTemplates[0].spec;
             assert.equal(claim.resources.requests.storage, "2Gi");
             assert.equal(claim.storageClassName, "rag-dev-data");
@@ -469,14 +485,42 @@ describe("platform (dev and prod stacks under mocks)", () => {
     });
 
     describe("DocumentIndexer", () => {
-        it("a Job with backoffLimit and TTL, env from the ConfigMap and the Secret; no CronJob in dev", () => {
+        it("a Job with backoffLimit and TTL, env by reference to single keys (never the whole Secret); no CronJob in dev", () => {
             const [job] = ofType(dev, T.Job);
             assert.equal(job.inputs.spec.backoffLimit, 3);
             assert.equal(job.inputs.spec.ttlSecondsAfterFinished, 3600);
             const c = containerOf(job, "indexer");
-            assert.deepEqual(c.envFrom, [{ configMapRef: { name: CONFIG_MAP } }, { secretRef: { name: SECRET } }]);
+            assert.equal(c.envFrom, undefined);
+            assert.deepEqual(c.args, ["index", "--source", "/app/data/documents"]);
+            assert.equal(envOf(c, "POSTGRES_PASSWORD").valueFrom.secretKeyRef.key, "POSTGRES_PASSWORD");
+            assert.equal(envOf(c, "CHUNK_SIZE").valueFrom.configMapKeyRef.name, CONFIG_MAP);
+            assert.ok(!c.env.some((e: any) => e.name === "API_SIGNING_KEY"));
             assert.equal(podSpecOf(job).restartPolicy, "Never");
             assert.equal(ofType(dev, T.CronJob).length, 0);
+        });
+        it("dev indexes the sample documents from a ConfigMap; prod the app-data claim's documents/ folder", () => {
+            const [job] = ofType(dev, T.Job);
+            const samples = byName(dev, T.ConfigMap, "rag-indexer-sample-documents").inputs.data;
+            assert.ok(Object.keys(samples).length >= 3);
+            assert.match(samples["platform-overview.md"], /question-answering/);
+            assert.deepEqual(
+                containerOf(job, "indexer").volumeMounts.find((m: any) => m.name === "documents"),
+                {
+                    name: "documents",
+                    mountPath: "/app/data/documents",
+                    readOnly: true,
+                },
+            );
+            const [prodJob] = ofType(prod, T.Job);
+            assert.deepEqual(
+                containerOf(prodJob, "indexer").volumeMounts.find((m: any) => m.name === "app-data"),
+                {
+                    name: "app-data",
+                    mountPath: "/app/data",
+                    readOnly: true,
+                },
+            );
+            assert.ok(!ofType(prod, T.ConfigMap).some((m) => m.inputs.metadata.name === "rag-indexer-sample-documents"));
         });
         it("option: a scheduled re-index CronJob that never overlaps (prod)", () => {
             const [cron] = ofType(prod, T.CronJob);
@@ -577,7 +621,10 @@ describe("platform (dev and prod stacks under mocks)", () => {
 
     describe("dev vs prod", () => {
         it("prod protects stateful resources and retains claims; dev does neither", () => {
-            const stateful = (r: RenderResult) => [...ofType(r, T.StatefulSet), ...ofType(r, T.PVC), ...ofType(r, T.StorageClass), ...ofType(r, T.Namespace)];
+            // Model servers' StatefulSets hold only re-downloadable weights: neither protected nor retained.
+            const modelServer = (x: { inputs: any }) => ["llm", "embedding", "reranker"].includes(x.inputs.metadata.labels?.["app.kubernetes.io/component"]);
+            const datastores = (r: RenderResult) => ofType(r, T.StatefulSet).filter((s) => !modelServer(s));
+            const stateful = (r: RenderResult) => [...datastores(r), ...ofType(r, T.PVC), ...ofType(r, T.StorageClass), ...ofType(r, T.Namespace)];
             assert.equal(stateful(prod).length, 6);
             assert.ok(
                 stateful(prod).every((x) => x.protect),
@@ -587,7 +634,7 @@ describe("platform (dev and prod stacks under mocks)", () => {
                 stateful(dev).every((x) => !x.protect),
                 "dev resources are not protected",
             );
-            for (const s of ofType(prod, T.StatefulSet)) {
+            for (const s of datastores(prod)) {
                 assert.deepEqual(s.inputs.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Retain", whenScaled: "Retain" });
             }
             for (const s of ofType(dev, T.StatefulSet)) {
@@ -616,8 +663,11 @@ describe("platform (dev and prod stacks under mocks)", () => {
 
         it("resource counts per stack", () => {
             const count = (r: RenderResult) => r.resources.filter((x) => x.type.startsWith("kubernetes:")).length;
-            assert.equal(count(dev), 35);
-            assert.equal(count(prod), 44); // + 2 HPAs, the re-index CronJob, 3 ServiceMonitors, rules, dashboard, scrape policy
+            assert.equal(count(dev), 35); // the sample-documents ConfigMap replaced the PostgreSQL init ConfigMap
+            // + 2 HPAs, the re-index CronJob, 3 ServiceMonitors, rules, dashboard, scrape policy (43, no sample documents),
+            // and the model-serving tier: LLM and embedding servers (ServiceAccount, 2 Services, StatefulSet, PDB each; the
+            // LLM's HPA), their ServiceMonitors, and 5 NetworkPolicies (each server's clients both ways, model download).
+            assert.equal(count(prod), 61);
         });
     });
 });

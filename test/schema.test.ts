@@ -31,6 +31,16 @@ describe("Kubernetes OpenAPI schema", () => {
         ["dev", { vectorStore: { engine: "milvus" } }],
         ["prod", { api: { gpu: { enabled: true, nodeSelector: { "nvidia.com/gpu.present": "true" } } }, imagePullSecrets: ["registry-creds"] }],
         ["prod", { vectorStore: { engine: "milvus" }, verticalAutoscaling: { enabled: true } }],
+        [
+            "prod",
+            {
+                modelServing: {
+                    llm: { hfTokenSecret: { name: "hf", key: "token" } },
+                    embedding: { gpu: { enabled: true } },
+                    reranker: { mode: "in-cluster", hfTokenSecret: { name: "hf", key: "token" } },
+                },
+            },
+        ],
         ["dev", { monitoring: { enabled: true }, localAccess: { enabled: true }, verticalAutoscaling: { enabled: true, updateMode: "Auto" } }],
     ];
     for (const [stack, overrides] of variants) {

@@ -1,7 +1,7 @@
 // Per-environment defaults: `baseDefaults` for every environment, `ENV_DEFAULTS` over it per environment,
 // the stack's own config over both (`deepMerge`).
 import type { ScalingBehavior } from "./scaling";
-import type { AutoscalingConfig, Environment, PlatformConfig, ResourceSpec } from "./types";
+import type { AutoscalingConfig, Environment, GpuSchedulingConfig, PlatformConfig, ResourceSpec, TeiServerConfig } from "./types";
 
 /** Every part optional, recursively; lists stay whole (a stack's list replaces the default). */
 export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
@@ -47,28 +47,63 @@ const noAutoscaling = (replicas: number): AutoscalingConfig => ({
 });
 
 export const IMAGES = {
-    api: "ghcr.io/rag-platform/rag-api:1.0.0",
-    frontend: "ghcr.io/rag-platform/rag-frontend:1.0.0",
-    indexer: "ghcr.io/rag-platform/rag-indexer:1.0.0",
+    api: "ghcr.io/rag-platform/rag-api:0.2.0",
+    frontend: "ghcr.io/rag-platform/rag-frontend:0.2.0",
+    indexer: "ghcr.io/rag-platform/rag-indexer:0.2.0",
     postgres: "postgres:16.4-alpine",
     redis: "redis:7.4.1-alpine",
     qdrant: "qdrant/qdrant:v1.12.4-unprivileged",
     chroma: "chromadb/chroma:1.0.12",
     milvus: "milvusdb/milvus:v2.4.15",
+    vllm: "vllm/vllm-openai:v0.11.0",
+    teiCpu: "ghcr.io/huggingface/text-embeddings-inference:cpu-1.8",
+    teiGpu: "ghcr.io/huggingface/text-embeddings-inference:1.8",
 } as const;
+
+/** Fits the common GPU node pools: the GPU operator's node label and the `nvidia.com/gpu` taint. */
+const gpuScheduling = (count: number): GpuSchedulingConfig => ({
+    resourceName: "nvidia.com/gpu",
+    count,
+    nodeSelector: { "nvidia.com/gpu.present": "true" },
+    tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
+});
+
+const teiServer = (model: string): TeiServerConfig => ({
+    mode: "local",
+    baseUrl: "",
+    image: IMAGES.teiCpu,
+    gpuImage: IMAGES.teiGpu,
+    model,
+    revision: "main",
+    replicas: 1,
+    resources: resources("500m", "1Gi", "2", "2Gi"),
+    cacheSize: "5Gi",
+    startupProbeSeconds: 600,
+    gpu: { enabled: false, ...gpuScheduling(1) },
+});
 
 /** Defaults shared by every environment; `ENV_DEFAULTS` overrides them per environment. */
 export function baseDefaults(stack: string): DefaultedConfig {
     return {
         namespace: `rag-${stack}`,
-        app: { logLevel: "info", maxTokens: 2048, chunkSize: 1000, chunkOverlap: 200, embeddingModel: "text-embedding-3-small" },
+        app: {
+            logLevel: "info",
+            maxTokens: 2048,
+            chunkSize: 1000,
+            chunkOverlap: 200,
+            embeddingModel: "text-embedding-3-small",
+            embeddingDimensions: 384,
+            topK: 4,
+            cacheTtlSeconds: 300,
+            maxDocumentBytes: 1048576,
+        },
         api: {
             image: IMAGES.api,
             replicas: 1,
             workers: 2,
             resources: resources("250m", "512Mi", "1", "1Gi"),
             autoscaling: noAutoscaling(1),
-            gpu: { enabled: false, resourceName: "nvidia.com/gpu", count: 1, nodeSelector: {} },
+            gpu: { enabled: false, resourceName: "nvidia.com/gpu", count: 1, nodeSelector: { "nvidia.com/gpu.present": "true" } },
         },
         frontend: {
             image: IMAGES.frontend,
@@ -121,6 +156,38 @@ export function baseDefaults(stack: string): DefaultedConfig {
         },
         verticalAutoscaling: { enabled: false, updateMode: "Off" },
         localAccess: { enabled: false, apiNodePort: 30080, frontendNodePort: 30081 },
+        // Dev: every model endpoint in the app's local mode, so a laptop cluster fits (no GPU object).
+        modelServing: {
+            llm: {
+                mode: "local",
+                baseUrl: "",
+                image: IMAGES.vllm,
+                model: "Qwen/Qwen2.5-7B-Instruct",
+                revision: "main",
+                dtype: "bfloat16",
+                maxModelLen: 8192,
+                tensorParallelSize: 1,
+                replicas: 1,
+                resources: resources("4", "24Gi", "8", "32Gi"),
+                gpu: gpuScheduling(1),
+                autoscaling: {
+                    enabled: false,
+                    minReplicas: 1,
+                    maxReplicas: 1,
+                    metricName: "vllm:num_requests_waiting",
+                    targetAverageValue: "5",
+                    scaleDownStabilizationSeconds: 600,
+                },
+                antiAffinity: "preferred",
+                cacheSize: "50Gi",
+                shmSize: "8Gi",
+                startupProbeSeconds: 1800,
+                drainSeconds: 300,
+            },
+            embedding: teiServer("BAAI/bge-small-en-v1.5"),
+            reranker: teiServer("BAAI/bge-reranker-base"),
+            alerts: { timeToFirstTokenP99Seconds: 2, requestsWaiting: 10, kvCacheUsageRatio: 0.9, gpuMemoryUsageRatio: 0.95 },
+        },
         imagePullSecrets: [],
         secretsRotation: "initial",
         protectStateful: false,
@@ -161,6 +228,16 @@ export const ENV_DEFAULTS: Record<Environment, DeepPartial<DefaultedConfig>> = {
             rateLimitRps: 50,
         },
         monitoring: { enabled: true },
+        // Prod serves the LLM (2-4 GPU replicas, one per node) and the embeddings in the cluster.
+        modelServing: {
+            llm: {
+                mode: "in-cluster",
+                replicas: 2,
+                autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 4 },
+                antiAffinity: "required",
+            },
+            embedding: { mode: "in-cluster", replicas: 2 },
+        },
         protectStateful: true,
     },
 };

@@ -22,11 +22,23 @@ import {
     IngressConfig,
     IngressTlsConfig,
     LOCAL_ACCESS_KEYS,
+    LLM_SERVER_KEYS,
+    LlmServerConfig,
     LocalAccessConfig,
+    MODEL_AUTOSCALING_KEYS,
+    MODEL_SERVING_ALERT_KEYS,
+    MODEL_SERVING_KEYS,
+    ModelAutoscalingConfig,
+    ModelServingAlertThresholds,
+    ModelServingConfig,
     MONITORING_KEYS,
     MonitoringConfig,
     NETWORK_POLICY_KEYS,
     NetworkPolicyConfig,
+    GPU_SCHEDULING_KEYS,
+    GpuSchedulingConfig,
+    OPTIONAL_GPU_KEYS,
+    OptionalGpuConfig,
     PlatformConfig,
     PODS_METRIC_KEYS,
     PodsMetric,
@@ -36,10 +48,14 @@ import {
     RESOURCE_SPEC_KEYS,
     ResourceAmounts,
     ResourceSpec,
+    SECRET_KEY_KEYS,
+    SecretKeyConfig,
     SERVICE_KEYS,
     ServiceConfig,
     STORAGE_KEYS,
     StorageConfig,
+    TEI_SERVER_KEYS,
+    TeiServerConfig,
     VECTOR_STORE_KEYS,
     VectorStoreConfig,
     VERTICAL_AUTOSCALING_KEYS,
@@ -66,6 +82,7 @@ export const TOP_LEVEL_KEYS: Record<Exclude<keyof PlatformConfig, "stack"> | "ll
     monitoring: "object",
     verticalAutoscaling: "object",
     localAccess: "object",
+    modelServing: "object",
     imagePullSecrets: "array",
     secretsRotation: "scalar",
     protectStateful: "scalar",
@@ -99,6 +116,29 @@ const AUTOSCALING = shape<PlatformConfig["api"]["autoscaling"]>(AUTOSCALING_KEYS
     podsMetric: shape<NonNullable<PlatformConfig["api"]["autoscaling"]["podsMetric"]>>(PODS_METRIC_KEYS, {}),
     behavior: shape<ScalingBehavior>(SCALING_BEHAVIOR_KEYS, { scaleUp: SCALING_RULES, scaleDown: SCALING_RULES }),
 });
+type MS = PlatformConfig["modelServing"];
+const MODEL_RESOURCES = shape<MS["llm"]["resources"]>(RESOURCE_SPEC_KEYS, {
+    requests: shape<MS["llm"]["resources"]["requests"]>(RESOURCE_AMOUNT_KEYS, {}),
+    limits: shape<MS["llm"]["resources"]["limits"]>(RESOURCE_AMOUNT_KEYS, {}),
+});
+const HF_TOKEN_SECRET = shape<NonNullable<MS["llm"]["hfTokenSecret"]>>(SECRET_KEY_KEYS, {});
+const TEI_SERVER = shape<MS["embedding"]>(TEI_SERVER_KEYS, {
+    resources: MODEL_RESOURCES,
+    hfTokenSecret: HF_TOKEN_SECRET,
+    gpu: shape<MS["embedding"]["gpu"]>(OPTIONAL_GPU_KEYS, {}),
+});
+const MODEL_SERVING = shape<MS>(MODEL_SERVING_KEYS, {
+    llm: shape<MS["llm"]>(LLM_SERVER_KEYS, {
+        resources: MODEL_RESOURCES,
+        hfTokenSecret: HF_TOKEN_SECRET,
+        gpu: shape<MS["llm"]["gpu"]>(GPU_SCHEDULING_KEYS, {}),
+        autoscaling: shape<MS["llm"]["autoscaling"]>(MODEL_AUTOSCALING_KEYS, {}),
+    }),
+    embedding: TEI_SERVER,
+    reranker: TEI_SERVER,
+    alerts: shape<MS["alerts"]>(MODEL_SERVING_ALERT_KEYS, {}),
+});
+
 const NESTED: Record<NestedKeys<PlatformConfig>, ConfigShape> = {
     app: shape<PlatformConfig["app"]>(APP_KEYS, {}),
     api: shape<PlatformConfig["api"]>(API_KEYS, {
@@ -117,6 +157,7 @@ const NESTED: Record<NestedKeys<PlatformConfig>, ConfigShape> = {
     monitoring: shape<PlatformConfig["monitoring"]>(MONITORING_KEYS, { alerts: shape<PlatformConfig["monitoring"]["alerts"]>(ALERT_KEYS, {}) }),
     verticalAutoscaling: shape<PlatformConfig["verticalAutoscaling"]>(VERTICAL_AUTOSCALING_KEYS, {}),
     localAccess: shape<PlatformConfig["localAccess"]>(LOCAL_ACCESS_KEYS, {}),
+    modelServing: MODEL_SERVING,
 };
 
 /** The whole config tree, from the top-level keys down. */
@@ -157,4 +198,12 @@ export type KeyListsAreComplete = [
     NoKeyMissing<Missing<VerticalAutoscalingConfig, typeof VERTICAL_AUTOSCALING_KEYS>>,
     NoKeyMissing<Missing<LocalAccessConfig, typeof LOCAL_ACCESS_KEYS>>,
     NoKeyMissing<Missing<AppConfig, typeof APP_KEYS>>,
+    NoKeyMissing<Missing<GpuSchedulingConfig, typeof GPU_SCHEDULING_KEYS>>,
+    NoKeyMissing<Missing<OptionalGpuConfig, typeof OPTIONAL_GPU_KEYS>>,
+    NoKeyMissing<Missing<SecretKeyConfig, typeof SECRET_KEY_KEYS>>,
+    NoKeyMissing<Missing<ModelAutoscalingConfig, typeof MODEL_AUTOSCALING_KEYS>>,
+    NoKeyMissing<Missing<LlmServerConfig, typeof LLM_SERVER_KEYS>>,
+    NoKeyMissing<Missing<TeiServerConfig, typeof TEI_SERVER_KEYS>>,
+    NoKeyMissing<Missing<ModelServingAlertThresholds, typeof MODEL_SERVING_ALERT_KEYS>>,
+    NoKeyMissing<Missing<ModelServingConfig, typeof MODEL_SERVING_KEYS>>,
 ];

@@ -2,6 +2,7 @@
 // analyzer (only ../index.ts constructs the PolicyPack).
 import type { Policies } from "@pulumi/policy";
 import { envPolicies } from "./env";
+import { gpuPolicies } from "./gpu";
 import { hostPolicies } from "./host";
 import { imagePolicies } from "./images";
 import { ingressPolicies } from "./ingress";
@@ -21,4 +22,5 @@ export const allPolicies: Policies = [
     ...ingressPolicies,
     ...namespacePolicies,
     ...stackPolicies,
+    ...gpuPolicies,
 ];

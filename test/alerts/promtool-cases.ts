@@ -21,6 +21,12 @@ export interface AlertScope {
     /** The indexer's CronJob, whose Jobs RagIndexerJobFailed watches. */
     indexerCronJob?: string;
     thresholds: { cpuLimitRatio: number; restartsIn5m: number; hpaAtMaxMinutes: number; p99LatencySeconds: number; errorRatio: number; pvcUsageRatio: number };
+    /** The in-cluster LLM server's Service and its alert thresholds (modelServing.alerts), when the stack serves one. */
+    llm?: {
+        service: string;
+        statefulSet: string;
+        thresholds: { timeToFirstTokenP99Seconds: number; requestsWaiting: number; kvCacheUsageRatio: number; gpuMemoryUsageRatio: number };
+    };
 }
 
 interface Series {
@@ -153,9 +159,54 @@ function cases(scope: AlertScope, rule: RenderedAlert): Case {
             ];
             return { evalMinutes, labels: c, fire: pods(4, 0), quiet: pods(1, 1) };
         }
+        case "RagLlmTimeToFirstTokenP99": {
+            const { llm, ttft } = llmScope(scope);
+            // Every first token in one bucket: p99 lands inside it.
+            const buckets = (slow: boolean) =>
+                [ttft / 4, ttft, ttft * 4, "+Inf"].map((le, i) => ({
+                    series: sel("vllm:time_to_first_token_seconds_bucket", { ...llm, le: `${le}` }),
+                    values: counter(slow && i < 2 ? 0 : 10),
+                }));
+            return { evalMinutes, labels: {}, fire: buckets(true), quiet: buckets(false) };
+        }
+        case "RagLlmRequestsWaiting": {
+            const { llm, t: m } = llmScope(scope);
+            const pod = { pod: `${scope.llm!.statefulSet}-0` };
+            const waiting = (n: number) => [{ series: sel("vllm:num_requests_waiting", { ...llm, ...pod }), values: gauge(n) }];
+            return { evalMinutes, labels: pod, fire: waiting(m.requestsWaiting + 5), quiet: waiting(m.requestsWaiting - 1) };
+        }
+        case "RagLlmKvCacheNearlyFull": {
+            const { llm, t: m } = llmScope(scope);
+            const pod = { pod: `${scope.llm!.statefulSet}-0` };
+            const usage = (u: number) => [{ series: sel("vllm:kv_cache_usage_perc", { ...llm, ...pod }), values: gauge(u) }];
+            return { evalMinutes, labels: pod, fire: usage(Math.min(1, m.kvCacheUsageRatio + 0.05)), quiet: usage(m.kvCacheUsageRatio / 2) };
+        }
+        case "RagGpuMemoryNearlyFull": {
+            const { t: m } = llmScope(scope);
+            const c = { ...ns, pod: `${scope.llm!.statefulSet}-0`, gpu: "0" };
+            // Framebuffer MiB of an 80 GiB GPU: used and free add up to 81920.
+            const used = (ratio: number) => [
+                { series: sel("DCGM_FI_DEV_FB_USED", c), values: gauge(Math.round(81920 * ratio)) },
+                { series: sel("DCGM_FI_DEV_FB_FREE", c), values: gauge(81920 - Math.round(81920 * ratio)) },
+            ];
+            return {
+                evalMinutes,
+                labels: { pod: c.pod, gpu: c.gpu },
+                fire: used(Math.min(1, m.gpuMemoryUsageRatio + (1 - m.gpuMemoryUsageRatio) / 2)),
+                quiet: used(m.gpuMemoryUsageRatio / 2),
+            };
+        }
         default:
             throw new Error(`no promtool case for alert ${rule.alert}: add one to test/alerts/promtool-cases.ts`);
     }
+}
+
+/** The LLM server's series labels and thresholds; an LLM alert without an LLM server in scope is a bug. */
+function llmScope(scope: AlertScope) {
+    if (!scope.llm) {
+        throw new Error("an LLM alert was rendered but the scope has no LLM server");
+    }
+    return { llm: { namespace: scope.namespace, service: scope.llm.service }, t: scope.llm.thresholds, ttft: scope.llm.thresholds.timeToFirstTokenP99Seconds };
 }
 
 /** promtool test groups: `<alert> fires` and `<alert> stays silent` for every rule. */

@@ -28,6 +28,7 @@ export async function renderRules(stack: string): Promise<RenderedRules> {
         return found.inputs.metadata.name as string;
     };
     const cfg = parseConfig(stack, readRawConfig(stack));
+    const llmService = ofType(r, T.Service).find((s) => component("llm")(s) && s.inputs.spec.type === "ClusterIP");
     return {
         groups: rule.inputs.spec.groups,
         scope: {
@@ -41,6 +42,9 @@ export async function renderRules(stack: string): Promise<RenderedRules> {
             },
             indexerCronJob: ofType(r, T.CronJob)[0]?.inputs.metadata.name,
             thresholds: cfg.monitoring.alerts,
+            ...(llmService
+                ? { llm: { service: llmService.inputs.metadata.name, statefulSet: name(T.StatefulSet, "llm"), thresholds: cfg.modelServing.alerts } }
+                : {}),
         },
     };
 }

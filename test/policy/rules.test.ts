@@ -29,7 +29,7 @@ const none = () => undefined;
 
 describe("policy pack rules", () => {
     it("every policy is mandatory by default and has a config schema with an exclusion list", () => {
-        assert.equal(allPolicies.length, 13);
+        assert.equal(allPolicies.length, 16);
         for (const p of allPolicies) {
             assert.equal(p.enforcementLevel, "mandatory", p.name);
             assert.ok(p.configSchema?.properties.exclude, p.name);

@@ -21,6 +21,7 @@ describe("policy pack over the program's stacks", () => {
         ["prod", {}],
         ["dev", { vectorStore: { engine: "milvus" }, monitoring: { enabled: true }, localAccess: { enabled: true } }],
         ["prod", { vectorStore: { engine: "chroma" }, verticalAutoscaling: { enabled: true }, api: { gpu: { enabled: true } } }],
+        ["prod", { modelServing: { embedding: { gpu: { enabled: true } }, reranker: { mode: "in-cluster" } } }],
     ];
     for (const [stack, overrides] of variants) {
         it(`${stack} ${JSON.stringify(overrides)} has zero mandatory violations`, async () => {
@@ -46,6 +47,18 @@ describe("policy pack over the program's stacks", () => {
 
     it("prod has no finding at all, advisory included", async () => {
         assert.deepEqual(runPack(await stackResources("prod"), packConfig("prod")), []);
+    });
+
+    it("the pack catches a GPU regression in the program (the LLM server without its toleration and node selector)", async () => {
+        const resources = await stackResources("prod");
+        const llm = resources.find((r) => r.props.metadata?.name === "rag-llm" && r.type.endsWith("StatefulSet"))!;
+        delete llm.props.spec.template.spec.tolerations;
+        delete llm.props.spec.template.spec.nodeSelector;
+        const messages = mandatory(runPack(resources, packConfig("prod"))).map((v) => v.message);
+        assert.deepEqual(messages, [
+            'StatefulSet rag-llm: spec.template.spec.tolerations do not tolerate the "nvidia.com/gpu" taint of GPU nodes; add { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }',
+            'StatefulSet rag-llm: spec.template.spec.nodeSelector is missing on a GPU pod; select GPU nodes, e.g. nodeSelector { "nvidia.com/gpu.present": "true" }, or a required node affinity',
+        ]);
     });
 
     it("the pack catches a regression in the program (a container without limits)", async () => {

@@ -2,6 +2,7 @@
 import type { Checker } from "../checker";
 import type { DefaultedConfig } from "../defaults";
 import type { PlatformConfig } from "../types";
+import { validateModelServing } from "./model-serving";
 import { validateLocalAccess, validateMonitoring, validateVerticalAutoscaling } from "./observability";
 import {
     validateImagePullSecrets,
@@ -33,6 +34,7 @@ export const VALIDATORS: Record<keyof DefaultedConfig, Validator> = {
     monitoring: validateMonitoring,
     verticalAutoscaling: validateVerticalAutoscaling,
     localAccess: validateLocalAccess,
+    modelServing: validateModelServing,
     imagePullSecrets: validateImagePullSecrets,
     secretsRotation: validateSecretsRotation,
     protectStateful: validateProtectStateful,

@@ -21,12 +21,16 @@ export function validateApp(check: Checker, cfg: PlatformConfig): void {
     check.unknownKeys("app", cfg.app, APP_KEYS);
     check.oneOf("app.logLevel", cfg.app.logLevel, LOG_LEVELS);
     check.int("app.maxTokens", cfg.app.maxTokens, 1, 1_000_000);
-    check.int("app.chunkSize", cfg.app.chunkSize, 1);
+    check.int("app.chunkSize", cfg.app.chunkSize, 50, 100_000);
     check.int("app.chunkOverlap", cfg.app.chunkOverlap, 0);
     if (cfg.app.chunkOverlap >= cfg.app.chunkSize) {
         check.fail("app.chunkOverlap", cfg.app.chunkOverlap, `must be smaller than app.chunkSize (${cfg.app.chunkSize})`);
     }
     check.string("app.embeddingModel", cfg.app.embeddingModel, /^\S+$/, "must be a non-empty model name");
+    check.int("app.embeddingDimensions", cfg.app.embeddingDimensions, 8, 8192);
+    check.int("app.topK", cfg.app.topK, 1, 50);
+    check.int("app.cacheTtlSeconds", cfg.app.cacheTtlSeconds, 0, 86_400);
+    check.int("app.maxDocumentBytes", cfg.app.maxDocumentBytes, 1024, 104_857_600);
 }
 
 export function validateApi(check: Checker, cfg: PlatformConfig): void {
