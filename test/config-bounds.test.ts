@@ -133,6 +133,7 @@ describe("config boundaries", () => {
                 /label value/,
             );
             accepts("dev", { api: { gpu: { nodeSelector: { "nvidia.com/gpu.present": "true" } } } });
+            refuses("dev", { api: { gpu: { nodeSelector: { "nvidia.com/gpu.present": true } } } }, "api.gpu.nodeSelector", /map of string to string/);
         });
 
         it("a StorageClass provisioner is a qualified name (validateProvisioner)", () => {

@@ -148,8 +148,8 @@ export class Checker {
 
     /** A label map: keys qualified names (IsQualifiedName), values valid label values (IsValidLabelValue). */
     labelMap(key: string, value: unknown): void {
-        if (!isPlainObject(value)) {
-            this.fail(key, value, "must be a map of label keys to values");
+        if (!isPlainObject(value) || Object.values(value).some((v) => typeof v !== "string")) {
+            this.fail(key, value, "must be a map of string to string (label keys to label values)");
             return;
         }
         for (const [k, v] of Object.entries(value)) {
