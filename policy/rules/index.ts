@@ -2,10 +2,10 @@
 // analyzer (only ../index.ts constructs the PolicyPack).
 import type { Policies } from "@pulumi/policy";
 import { envPolicies } from "./env";
-import { hostPolicies } from "./host";
 import { imagePolicies } from "./images";
 import { ingressPolicies } from "./ingress";
 import { namespacePolicies } from "./namespace";
+import { podSecurityPolicies } from "./pod-security";
 import { probePolicies } from "./probes";
 import { resourcePolicies } from "./resources";
 import { securityContextPolicies } from "./security-context";
@@ -14,8 +14,8 @@ import { stackPolicies } from "./stack";
 export const allPolicies: Policies = [
     ...resourcePolicies,
     ...probePolicies,
+    ...podSecurityPolicies,
     ...securityContextPolicies,
-    ...hostPolicies,
     ...imagePolicies,
     ...envPolicies,
     ...ingressPolicies,

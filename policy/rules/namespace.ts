@@ -8,6 +8,11 @@ const PREFIX = "pod-security.kubernetes.io";
 export const namespacePolicies: ResourceValidationPolicy[] = [
     objectPolicy({
         name: "k8s-namespace-pod-security",
+        displayName: "Namespace Pod Security labels",
+        severity: "high",
+        remediationSteps: "Label the Namespace pod-security.kubernetes.io/enforce=restricted, audit=restricted and warn=restricted.",
+        url: "https://kubernetes.io/docs/concepts/security/pod-security-admission/",
+        tags: ["kubernetes", "security", "pod-security-standards"],
         description: 'Namespaces carry Pod Security Admission labels: enforce "restricted", plus audit and warn.',
         types: NAMESPACE_TYPES,
         check: (r, report) => {
