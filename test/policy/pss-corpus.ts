@@ -413,13 +413,13 @@ export interface CorpusCase {
     resource: TestResource;
 }
 
-/** A DNS-1123 name for a case: lower case, digits and dashes, at most 63 characters, unique per case. */
+/** A DNS-1123 name for a case: lower case, digits and dashes, at most 52 characters (a CronJob's limit), unique per case. */
 function objectName(index: number, kind: CorpusKind, v: Variant): string {
     const slug = `${kind}-${v.control}-${v.id}`
         .toLowerCase()
         .replace(/[^a-z0-9]+/g, "-")
         .replace(/^-|-$/g, "");
-    return `c${index}-${slug}`.slice(0, 63).replace(/-+$/, "");
+    return `c${index}-${slug}`.slice(0, 52).replace(/-+$/, ""); // CronJob names: at most 52
 }
 
 /** The whole corpus: every variant for every kind, in a namespace `namespace`. */
