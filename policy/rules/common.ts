@@ -94,6 +94,20 @@ export interface PodView {
     metaPath: string;
     kind: WorkloadKind;
     containers: ContainerView[];
+    /** Parts of the pod that were unknown (preview) and left out; the policy rethrows at the end. */
+    unknowns: UnknownGuard;
+}
+
+/** A container's name for messages; its index when the name is missing or not known yet (preview). */
+function nameOrIndex(container: any, i: number): string {
+    try {
+        return typeof container?.name === "string" ? container.name : `#${i}`;
+    } catch (e) {
+        if (e instanceof UnknownValueError) {
+            return `#${i}`;
+        }
+        throw e;
+    }
 }
 
 /** The pod spec of a workload and its containers (init, regular and ephemeral); undefined for other types. */
@@ -104,7 +118,9 @@ export function podOf(r: ResourceView): PodView | undefined {
         return undefined;
     }
     const path = kind.podSpecPath.join(".");
-    const meta = get(r.props, kind.podMetaPath);
+    const unknowns = new UnknownGuard();
+    let meta: unknown;
+    unknowns.run(() => (meta = get(r.props, kind.podMetaPath)));
     const list = (field: string): ContainerView[] => {
         const items: unknown = spec[field];
         if (!Array.isArray(items)) {
@@ -112,27 +128,36 @@ export function podOf(r: ResourceView): PodView | undefined {
         }
         const views: ContainerView[] = [];
         for (let i = 0; i < items.length; i++) {
-            const container = items[i];
-            const init = field === "initContainers";
-            views.push({
-                container: container ?? {},
-                path: `${path}.${field}[${i}]`,
-                name: typeof container?.name === "string" ? container.name : `#${i}`,
-                init,
-                ephemeral: field === "ephemeralContainers",
-                sidecar: init && container?.restartPolicy === "Always",
+            // A container (or its restartPolicy) not known yet is left out, and the policy reports that it
+            // could not fully run; the other containers are still checked.
+            unknowns.run(() => {
+                const container = items[i];
+                const init = field === "initContainers";
+                views.push({
+                    container: container ?? {},
+                    path: `${path}.${field}[${i}]`,
+                    name: nameOrIndex(container, i),
+                    init,
+                    ephemeral: field === "ephemeralContainers",
+                    sidecar: init && container?.restartPolicy === "Always",
+                });
             });
         }
         return views;
     };
     // The order Pod Security admission visits them in: init (sidecars included), regular, ephemeral.
+    const containers: ContainerView[] = [];
+    for (const field of ["initContainers", "containers", "ephemeralContainers"]) {
+        unknowns.run(() => containers.push(...list(field)));
+    }
     return {
         spec,
         path,
-        meta: meta && typeof meta === "object" ? meta : {},
+        meta: meta && typeof meta === "object" ? (meta as Record<string, any>) : {},
         metaPath: kind.podMetaPath.join("."),
         kind,
-        containers: [...list("initContainers"), ...list("containers"), ...list("ephemeralContainers")],
+        containers,
+        unknowns,
     };
 }
 
@@ -230,8 +255,24 @@ export interface WorkloadPolicyArgs<C extends BaseConfig> extends PolicyMetadata
     description: string;
     defaults: C;
     configSchema?: PolicyConfigSchema;
-    pod?: PodCheck<C>;
-    container?: ContainerCheck<C>;
+    /** Pod-level checks; each runs on its own, so an unknown value stops only the check that reads it. */
+    pod?: PodCheck<C> | PodCheck<C>[];
+    /** Container-level checks, run for every container; each on its own, as for `pod`. */
+    container?: ContainerCheck<C> | ContainerCheck<C>[];
+}
+
+const asList = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+
+/** Runs fn for each item; an unknown item (or value read by fn) skips only that item, and is rethrown after the loop. */
+export function eachKnown(items: any, fn: (item: any, i: number) => void): void {
+    if (!Array.isArray(items)) {
+        return;
+    }
+    const guard = new UnknownGuard();
+    for (let i = 0; i < items.length; i++) {
+        guard.run(() => fn(items[i], i));
+    }
+    guard.finish();
 }
 
 function metadataOf(p: PolicyMetadata): PolicyMetadata {
@@ -258,14 +299,15 @@ export function workloadPolicy<C extends BaseConfig>(p: WorkloadPolicyArgs<C>): 
                 return;
             }
             const guard = new UnknownGuard();
-            if (p.pod) {
-                guard.run(() => p.pod!(r, pod, config, report));
+            for (const check of asList(p.pod)) {
+                guard.run(() => check(r, pod, config, report));
             }
-            if (p.container) {
+            for (const check of asList(p.container)) {
                 for (const c of pod.containers) {
-                    guard.run(() => p.container!(r, pod, c, config, report));
+                    guard.run(() => check(r, pod, c, config, report));
                 }
             }
+            guard.run(() => pod.unknowns.finish());
             guard.finish();
         },
     };

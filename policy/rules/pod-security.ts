@@ -8,8 +8,8 @@
 // Not modelled, as in a default 1.34 API server: the relaxation for user-namespaced pods (feature gate
 // UserNamespacesPodSecurityStandards, alpha, off) and exemptions configured in the API server's admission
 // configuration (usernames, runtime classes, namespaces) — use this pack's `exclude` for the latter.
-import type { PolicyComplianceFramework, ResourceValidationPolicy } from "@pulumi/policy";
-import { BaseConfig, ContainerView, containerMessage, describe, get, PodView, podMessage, workloadPolicy } from "./common";
+import type { PolicyComplianceFramework, ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
+import { BaseConfig, ContainerView, containerMessage, describe, eachKnown, get, PodView, podMessage, ResourceView, workloadPolicy } from "./common";
 
 const PSS_URL = "https://kubernetes.io/docs/concepts/security/pod-security-standards/";
 
@@ -123,30 +123,37 @@ export const podSecurityPolicies: ResourceValidationPolicy[] = [
         tags: [...PSS_TAGS, "restricted"],
         framework: framework("restricted", "Running as Non-root"),
         defaults: {},
-        pod: (r, pod, _config, report) => {
-            const s = podSc(pod);
-            if (s?.runAsNonRoot === false) {
-                report(podMessage(r, pod, "securityContext.runAsNonRoot", "is false", "set it to true (or remove it and set it on every container)"));
-            }
-            if (s?.runAsUser === 0) {
-                report(podMessage(r, pod, "securityContext.runAsUser", "is 0 (root)", "run as the image's non-root UID, e.g. 10001"));
-            }
-        },
-        container: (r, pod, c, _config, report) => {
-            const own = sc(c);
-            if (own?.runAsUser === 0) {
-                report(containerMessage(r, c, "securityContext.runAsUser", "is 0 (root)", "run as a non-root UID"));
-            }
-            if (own?.runAsNonRoot === false) {
-                report(containerMessage(r, c, "securityContext.runAsNonRoot", "is false", "remove it or set it to true"));
-            } else if (!isSet(own?.runAsNonRoot)) {
-                const onPod = podSc(pod)?.runAsNonRoot;
-                if (onPod !== true) {
-                    const problem = isSet(onPod) ? `is not set and the pod's is ${show(onPod)}` : "is not set (nor on the pod)";
-                    report(containerMessage(r, c, "securityContext.runAsNonRoot", problem, "set runAsNonRoot: true on the pod or the container"));
+        pod: [
+            (r, pod, _config, report) => {
+                if (podSc(pod)?.runAsNonRoot === false) {
+                    report(podMessage(r, pod, "securityContext.runAsNonRoot", "is false", "set it to true (or remove it and set it on every container)"));
                 }
-            }
-        },
+            },
+            (r, pod, _config, report) => {
+                if (podSc(pod)?.runAsUser === 0) {
+                    report(podMessage(r, pod, "securityContext.runAsUser", "is 0 (root)", "run as the image's non-root UID, e.g. 10001"));
+                }
+            },
+        ],
+        container: [
+            (r, _pod, c, _config, report) => {
+                if (sc(c)?.runAsUser === 0) {
+                    report(containerMessage(r, c, "securityContext.runAsUser", "is 0 (root)", "run as a non-root UID"));
+                }
+            },
+            (r, pod, c, _config, report) => {
+                const own = sc(c)?.runAsNonRoot;
+                if (own === false) {
+                    report(containerMessage(r, c, "securityContext.runAsNonRoot", "is false", "remove it or set it to true"));
+                } else if (!isSet(own)) {
+                    const onPod = podSc(pod)?.runAsNonRoot;
+                    if (onPod !== true) {
+                        const problem = isSet(onPod) ? `is not set and the pod's is ${show(onPod)}` : "is not set (nor on the pod)";
+                        report(containerMessage(r, c, "securityContext.runAsNonRoot", problem, "set runAsNonRoot: true on the pod or the container"));
+                    }
+                }
+            },
+        ],
     }),
     workloadPolicy<BaseConfig>({
         name: "k8s-no-privilege-escalation",
@@ -160,41 +167,39 @@ export const podSecurityPolicies: ResourceValidationPolicy[] = [
         tags: [...PSS_TAGS, "baseline", "restricted"],
         framework: framework("restricted", "Privilege Escalation, Capabilities; baseline: Privileged Containers"),
         defaults: {},
-        container: (r, pod, c, _config, report) => {
-            const s = sc(c);
-            if (s?.privileged === true) {
-                report(containerMessage(r, c, "securityContext.privileged", "is true", "remove privileged mode"));
-            }
-            if (isWindows(pod)) {
-                return;
-            }
-            if (s?.allowPrivilegeEscalation !== false) {
-                report(
-                    containerMessage(
-                        r,
-                        c,
-                        "securityContext.allowPrivilegeEscalation",
-                        s?.allowPrivilegeEscalation === true ? "is true" : "is not set",
-                        "set allowPrivilegeEscalation: false",
-                    ),
-                );
-            }
-            const caps = s?.capabilities;
-            if (!array(caps?.drop).includes("ALL")) {
-                report(containerMessage(r, c, "securityContext.capabilities.drop", 'does not include "ALL"', 'set capabilities.drop: ["ALL"]'));
-            }
-            for (const cap of array(caps?.add).filter((a) => !RESTRICTED_ADDABLE_CAPABILITIES.includes(a))) {
-                report(
-                    containerMessage(
-                        r,
-                        c,
-                        "securityContext.capabilities.add",
-                        `adds ${show(cap)}`,
-                        `add nothing beyond ${RESTRICTED_ADDABLE_CAPABILITIES.join(", ")}`,
-                    ),
-                );
-            }
-        },
+        container: [
+            (r, _pod, c, _config, report) => {
+                if (sc(c)?.privileged === true) {
+                    report(containerMessage(r, c, "securityContext.privileged", "is true", "remove privileged mode"));
+                }
+            },
+            (r, pod, c, _config, report) => {
+                const ape = sc(c)?.allowPrivilegeEscalation;
+                if (ape !== false && !isWindows(pod)) {
+                    report(
+                        containerMessage(
+                            r,
+                            c,
+                            "securityContext.allowPrivilegeEscalation",
+                            ape === true ? "is true" : "is not set",
+                            "set allowPrivilegeEscalation: false",
+                        ),
+                    );
+                }
+            },
+            (r, pod, c, _config, report) => {
+                if (!array(sc(c)?.capabilities?.drop).includes("ALL") && !isWindows(pod)) {
+                    report(containerMessage(r, c, "securityContext.capabilities.drop", 'does not include "ALL"', 'set capabilities.drop: ["ALL"]'));
+                }
+            },
+            (r, pod, c, _config, report) =>
+                eachKnown(sc(c)?.capabilities?.add, (cap) => {
+                    if (!RESTRICTED_ADDABLE_CAPABILITIES.includes(cap) && !isWindows(pod)) {
+                        const fix = `add nothing beyond ${RESTRICTED_ADDABLE_CAPABILITIES.join(", ")}`;
+                        report(containerMessage(r, c, "securityContext.capabilities.add", `adds ${show(cap)}`, fix));
+                    }
+                }),
+        ],
     }),
     workloadPolicy<BaseConfig>({
         name: "k8s-seccomp-profile",
@@ -250,48 +255,36 @@ export const podSecurityPolicies: ResourceValidationPolicy[] = [
         tags: [...PSS_TAGS, "baseline"],
         framework: framework("baseline", "Host Namespaces, HostPath Volumes, Host Ports, Host Probes / Lifecycle Hooks"),
         defaults: {},
-        pod: (r, pod, _config, report) => {
-            for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
+        pod: [
+            ...["hostNetwork", "hostPID", "hostIPC"].map((field) => (r: ResourceView, pod: PodView, _config: BaseConfig, report: ReportViolation) => {
                 if (pod.spec[field] === true) {
                     report(podMessage(r, pod, field, "is true", `remove ${field}; use a Service for networking`));
                 }
-            }
-            array(pod.spec.volumes).forEach((v, i) => {
-                if (isSet(v?.hostPath)) {
-                    report(
-                        podMessage(
-                            r,
-                            pod,
-                            `volumes[${i}].hostPath`,
-                            `mounts ${v.hostPath.path ?? "a node path"} (volume "${v.name}")`,
-                            "use an emptyDir, a ConfigMap or a PersistentVolumeClaim",
-                        ),
-                    );
-                }
-            });
-        },
-        container: (r, _pod, c, _config, report) => {
-            array(c.container.ports).forEach((p, i) => {
-                if (isSet(p?.hostPort) && p.hostPort !== 0) {
-                    report(containerMessage(r, c, `ports[${i}].hostPort`, `is ${p.hostPort}`, "remove hostPort; expose the port through a Service"));
-                }
-            });
-            const handlers: [string, unknown][] = [
-                ["livenessProbe", c.container.livenessProbe],
-                ["readinessProbe", c.container.readinessProbe],
-                ["startupProbe", c.container.startupProbe],
-                ["lifecycle.postStart", get(c.container, ["lifecycle", "postStart"])],
-                ["lifecycle.preStop", get(c.container, ["lifecycle", "preStop"])],
-            ];
-            for (const [field, handler] of handlers) {
-                for (const action of ["httpGet", "tcpSocket"]) {
-                    const host = get(handler, [action, "host"]);
+            }),
+            (r, pod, _config, report) =>
+                eachKnown(pod.spec.volumes, (v, i) => {
+                    if (isSet(v?.hostPath)) {
+                        const what = `mounts ${v.hostPath.path ?? "a node path"} (volume "${v.name}")`;
+                        report(podMessage(r, pod, `volumes[${i}].hostPath`, what, "use an emptyDir, a ConfigMap or a PersistentVolumeClaim"));
+                    }
+                }),
+        ],
+        container: [
+            (r, _pod, c, _config, report) =>
+                eachKnown(c.container.ports, (p, i) => {
+                    if (isSet(p?.hostPort) && p.hostPort !== 0) {
+                        report(containerMessage(r, c, `ports[${i}].hostPort`, `is ${p.hostPort}`, "remove hostPort; expose the port through a Service"));
+                    }
+                }),
+            ...["livenessProbe", "readinessProbe", "startupProbe", "lifecycle.postStart", "lifecycle.preStop"].flatMap((field) =>
+                ["httpGet", "tcpSocket"].map((action) => (r: ResourceView, _pod: PodView, c: ContainerView, _config: BaseConfig, report: ReportViolation) => {
+                    const host = get(c.container, [...field.split("."), action, "host"]);
                     if (typeof host === "string" && host !== "") {
                         report(containerMessage(r, c, `${field}.${action}.host`, `is "${host}"`, "remove host: probes and hooks must target the pod's own IP"));
                     }
-                }
-            }
-        },
+                }),
+            ),
+        ],
     }),
     workloadPolicy<BaseConfig>({
         name: "k8s-no-host-process",
@@ -325,22 +318,27 @@ export const podSecurityPolicies: ResourceValidationPolicy[] = [
         tags: [...PSS_TAGS, "baseline"],
         framework: framework("baseline", "AppArmor"),
         defaults: {},
-        pod: (r, pod, _config, report) => {
-            const profile = podSc(pod)?.appArmorProfile;
-            if (isSet(profile) && !VALID_PROFILE_TYPES.includes(profile.type)) {
-                report(podMessage(r, pod, "securityContext.appArmorProfile.type", `is ${show(profile.type)}`, 'use "RuntimeDefault" or "Localhost"'));
-            }
-            const annotations = pod.meta.annotations;
-            if (annotations && typeof annotations === "object") {
-                for (const key of Object.keys(annotations).filter((k) => k.startsWith(APPARMOR_ANNOTATION_PREFIX))) {
-                    if (!allowedAppArmorAnnotation(annotations[key])) {
-                        report(
-                            `${describe(r)}: ${pod.metaPath}.annotations["${key}"] is ${show(annotations[key])}; use "runtime/default" or "localhost/<profile>", or the appArmorProfile field`,
-                        );
-                    }
+        pod: [
+            (r, pod, _config, report) => {
+                const profile = podSc(pod)?.appArmorProfile;
+                if (isSet(profile) && !VALID_PROFILE_TYPES.includes(profile.type)) {
+                    report(podMessage(r, pod, "securityContext.appArmorProfile.type", `is ${show(profile.type)}`, 'use "RuntimeDefault" or "Localhost"'));
                 }
-            }
-        },
+            },
+            (r, pod, _config, report) => {
+                const annotations = pod.meta.annotations;
+                if (!annotations || typeof annotations !== "object") {
+                    return;
+                }
+                const keys = Object.keys(annotations).filter((k) => k.startsWith(APPARMOR_ANNOTATION_PREFIX));
+                eachKnown(keys, (key) => {
+                    if (!allowedAppArmorAnnotation(annotations[key])) {
+                        const fix = 'use "runtime/default" or "localhost/<profile>", or the appArmorProfile field';
+                        report(`${describe(r)}: ${pod.metaPath}.annotations["${key}"] is ${show(annotations[key])}; ${fix}`);
+                    }
+                });
+            },
+        ],
         container: (r, _pod, c, _config, report) => {
             const profile = sc(c)?.appArmorProfile;
             if (isSet(profile) && !VALID_PROFILE_TYPES.includes(profile.type)) {
@@ -402,7 +400,7 @@ export const podSecurityPolicies: ResourceValidationPolicy[] = [
         framework: framework("baseline", "Sysctls"),
         defaults: {},
         pod: (r, pod, _config, report) => {
-            array(podSc(pod)?.sysctls).forEach((s, i) => {
+            eachKnown(podSc(pod)?.sysctls, (s, i) => {
                 if (!SAFE_SYSCTLS.includes(s?.name)) {
                     report(
                         podMessage(
@@ -429,7 +427,7 @@ export const podSecurityPolicies: ResourceValidationPolicy[] = [
         framework: framework("restricted", "Volume Types"),
         defaults: {},
         pod: (r, pod, _config, report) => {
-            array(pod.spec.volumes).forEach((v, i) => {
+            eachKnown(pod.spec.volumes, (v, i) => {
                 if (!v || typeof v !== "object" || isSet(v.hostPath)) {
                     return;
                 }
