@@ -259,6 +259,11 @@ export interface WorkloadPolicyArgs<C extends BaseConfig> extends PolicyMetadata
     pod?: PodCheck<C> | PodCheck<C>[];
     /** Container-level checks, run for every container; each on its own, as for `pod`. */
     container?: ContainerCheck<C> | ContainerCheck<C>[];
+    /**
+     * For enforcement level `remediate`: fixes the pod spec in place (args.props, as @pulumi/policy documents),
+     * before validation. Only for fixes that are safe without knowing the image.
+     */
+    remediatePod?: (pod: PodView) => void;
 }
 
 const asList = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
@@ -310,6 +315,23 @@ export function workloadPolicy<C extends BaseConfig>(p: WorkloadPolicyArgs<C>): 
             guard.run(() => pod.unknowns.finish());
             guard.finish();
         },
+        ...(p.remediatePod ? { remediateResource: remediation(p.remediatePod) } : {}),
+    };
+}
+
+/** A remediateResource that edits the pod spec of workloads (not excluded ones) in place and returns the props. */
+function remediation(fix: (pod: PodView) => void): NonNullable<ResourceValidationPolicy["remediateResource"]> {
+    return (args) => {
+        if (!workloadKind(args.type)) {
+            return undefined;
+        }
+        const r: ResourceView = { type: args.type, name: args.name, props: args.props };
+        const pod = podOf(r);
+        if (!pod || isExcluded(r, configOf<BaseConfig>(args, {}))) {
+            return undefined;
+        }
+        fix(pod);
+        return args.props;
     };
 }
 
@@ -319,6 +341,8 @@ export interface ObjectPolicyArgs extends PolicyMetadata {
     /** Type tokens the policy applies to (Patch variants included by the caller). */
     types: string[];
     check: (r: ResourceView, report: ReportViolation) => void;
+    /** For enforcement level `remediate`: fixes the object's props in place, before validation. */
+    remediate?: (props: Record<string, any>) => void;
 }
 
 /** A mandatory policy over non-workload objects of the given types, honouring the exclusion list. */
@@ -335,5 +359,17 @@ export function objectPolicy(p: ObjectPolicyArgs): ResourceValidationPolicy {
                 p.check(r, report);
             }
         },
+        ...(p.remediate
+            ? {
+                  remediateResource: (args: ResourceValidationArgs) => {
+                      const r: ResourceView = { type: args.type, name: args.name, props: args.props };
+                      if (!p.types.includes(args.type) || isExcluded(r, configOf<BaseConfig>(args, {}))) {
+                          return undefined;
+                      }
+                      p.remediate!(args.props);
+                      return args.props;
+                  },
+              }
+            : {}),
     };
 }

@@ -15,6 +15,15 @@ export const namespacePolicies: ResourceValidationPolicy[] = [
         tags: ["kubernetes", "security", "pod-security-standards"],
         description: 'Namespaces carry Pod Security Admission labels: enforce "restricted", plus audit and warn.',
         types: NAMESPACE_TYPES,
+        remediate: (props) => {
+            props.metadata ??= {};
+            props.metadata.labels ??= {};
+            const labels = props.metadata.labels;
+            labels[`${PREFIX}/enforce`] = "restricted";
+            for (const mode of ["audit", "warn"]) {
+                labels[`${PREFIX}/${mode}`] ??= "restricted";
+            }
+        },
         check: (r, report) => {
             const labels = (get(r.props, ["metadata", "labels"]) ?? {}) as Record<string, string>;
             const enforce = labels[`${PREFIX}/enforce`];

@@ -167,6 +167,20 @@ export const podSecurityPolicies: ResourceValidationPolicy[] = [
         tags: [...PSS_TAGS, "baseline", "restricted"],
         framework: framework("restricted", "Privilege Escalation, Capabilities; baseline: Privileged Containers"),
         defaults: {},
+        // Remediation: "ALL" is added to every container's capabilities.drop (nothing else is changed).
+        remediatePod: (pod) => {
+            if (isWindows(pod)) {
+                return;
+            }
+            for (const c of pod.containers) {
+                const s = (c.container.securityContext ??= {});
+                const caps = (s.capabilities ??= {});
+                const drop = array(caps.drop);
+                if (!drop.includes("ALL")) {
+                    caps.drop = [...drop, "ALL"];
+                }
+            }
+        },
         container: [
             (r, _pod, c, _config, report) => {
                 if (sc(c)?.privileged === true) {
@@ -212,6 +226,14 @@ export const podSecurityPolicies: ResourceValidationPolicy[] = [
         tags: [...PSS_TAGS, "baseline", "restricted"],
         framework: framework("restricted", "Seccomp"),
         defaults: {},
+        // Remediation: a pod without a seccomp profile gets RuntimeDefault (explicit profiles are left alone).
+        remediatePod: (pod) => {
+            if (isWindows(pod)) {
+                return;
+            }
+            pod.spec.securityContext ??= {};
+            pod.spec.securityContext.seccompProfile ??= { type: "RuntimeDefault" };
+        },
         pod: (r, pod, _config, report) => {
             const profile = podSc(pod)?.seccompProfile;
             if (!isWindows(pod) && isSet(profile) && !VALID_PROFILE_TYPES.includes(profile.type)) {

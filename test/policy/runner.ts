@@ -77,10 +77,20 @@ export function runPack(resources: TestResource[], config: PackConfig = {}, poli
     const preview = options.preview ?? false;
     const violations: Violation[] = [];
     const stackTags = new Map<string, string>();
+    // The engine calls Remediate (every remediating policy, in order) before Analyze.
     for (const policy of policies) {
-        const level = levelOf(policy, config);
+        if (levelOf(policy, config) === "remediate" && "remediateResource" in policy && policy.remediateResource) {
+            resources = resources.map((r) => ({ ...r, props: remediate(policy.name, r, config) ?? r.props }));
+        }
+    }
+    for (const policy of policies) {
+        let level = levelOf(policy, config);
         if (level === "disabled") {
             continue;
+        }
+        if (level === "remediate") {
+            // Remediated above; what still violates afterwards is reported as mandatory (as the analyzer does).
+            level = "mandatory";
         }
         const report = (message: string, urn?: string) => violations.push({ policy: policy.name, level, message, urn });
         if ("validateResource" in policy && policy.validateResource) {
@@ -129,3 +139,26 @@ export function runPolicy(name: string, resources: TestResource[], config: PackC
 }
 
 export const mandatory = (violations: Violation[]) => violations.filter((v) => v.level === "mandatory");
+
+/**
+ * Runs a policy's remediateResource on a copy of the resource, as the analyzer's Remediate call does (props
+ * behind unknownCheckingProxy, edited in place and returned); the remediated props, or undefined when the
+ * policy left the resource alone.
+ */
+export function remediate(name: string, r: TestResource, config: PackConfig = {}): Record<string, any> | undefined {
+    const policy = allPolicies.find((p) => p.name === name);
+    if (!policy || !("remediateResource" in policy) || !policy.remediateResource) {
+        throw new Error(`no remediation in policy ${name}`);
+    }
+    const props = JSON.parse(JSON.stringify(r.props));
+    const result = policy.remediateResource({
+        type: r.type,
+        name: r.name,
+        urn: urnOf(r),
+        props: unknownCheckingProxy(props),
+        getConfig: getConfigFor(policy, config),
+        notApplicable,
+    } as any);
+    // The proxy wrote through to `props`: return the plain object.
+    return result ? props : undefined;
+}
