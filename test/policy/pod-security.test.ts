@@ -320,3 +320,31 @@ describe("Pod Security Standards controls", () => {
         assert.deepEqual(runPack([r]), []);
     });
 });
+
+describe("policy metadata and policy/README.md", () => {
+    const readme = require("fs").readFileSync(require("path").join(__dirname, "..", "..", "policy", "README.md"), "utf8") as string;
+    const { allPolicies } = require("../../policy/rules") as typeof import("../../policy/rules");
+
+    it("every policy carries severity, remediation steps, a URL and tags; the Pod Security ones a compliance framework", () => {
+        for (const p of allPolicies) {
+            assert.ok(["low", "medium", "high", "critical"].includes(p.severity ?? ""), p.name);
+            assert.ok((p.remediationSteps ?? "").length > 20, p.name);
+            assert.match(p.url ?? "", /^https:\/\/kubernetes\.io\/docs\//, p.name);
+            assert.ok((p.tags ?? []).includes("kubernetes"), p.name);
+            assert.ok(p.displayName, p.name);
+        }
+        const pss = allPolicies.filter((p) => p.tags?.includes("pod-security-standards") && p.name !== "k8s-namespace-pod-security");
+        assert.equal(pss.length, 10);
+        assert.ok(pss.every((p) => p.framework?.name === "Kubernetes Pod Security Standards"));
+    });
+
+    it("the README's rules table lists every policy with its severity, and `remediate` exactly where a remediateResource exists", () => {
+        for (const p of allPolicies) {
+            const row = readme.split("\n").find((l) => l.startsWith("| ") && l.includes(`| \`${p.name}\``));
+            assert.ok(row, `README row for ${p.name}`);
+            const cells = row.split("|").map((c) => c.trim());
+            assert.equal(cells[3], p.severity, p.name);
+            assert.equal(cells[6] === "`remediate`", "remediateResource" in p && !!p.remediateResource, p.name);
+        }
+    });
+});
