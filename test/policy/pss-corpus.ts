@@ -137,7 +137,12 @@ export function variants(): Variant[] {
             id: "privileged-true",
             violates: true,
             refusedByValidation: "privileged",
-            edit: (c) => (sc(c).privileged = true),
+            // The API refuses privileged: true with allowPrivilegeEscalation: false, so this variant also
+            // leaves allowPrivilegeEscalation unset (a restricted violation of its own: not isolatable).
+            edit: (c) => {
+                sc(c).privileged = true;
+                delete sc(c).allowPrivilegeEscalation;
+            },
         }),
     );
     v.push(...containerVariants("Privileged Containers", { id: "privileged-false", violates: false, edit: (c) => (sc(c).privileged = false) }));
