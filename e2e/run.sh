@@ -428,6 +428,26 @@ if run "$LOGS/init-render.log" stack_init render dev; then
 fi
 
 # ---------------------------------------------------------------------------------------------
+# g. the pack's Pod Security verdicts against the API server's own Pod Security admission
+# (e2e/pss-differential.ts: generated corpus, server-side dry runs; one ok line, or a FAIL line per disagreement)
+if [ "$MODE" = project ] && [ -f "$COPY/e2e/pss-differential.ts" ]; then
+  run "$LOGS/pss-differential.log" env -C "$COPY" node -r ts-node/register/transpile-only e2e/pss-differential.ts
+  pss_rc=$?
+  record_time "Pod Security differential (dry runs)" "$LAST_SECS"
+  grep '^# ' "$LOGS/pss-differential.log" | sed 's/^# /       /'
+  while IFS= read -r line; do
+    case $line in
+    "ok   - "*) pass "${line#ok   - }" ;;
+    "FAIL - "*) fail "${line#FAIL - }" ;;
+    "       object: "*) echo "${line:0:2000}" ;;
+    esac
+  done <"$LOGS/pss-differential.log"
+  if [ $pss_rc -ne 0 ] && ! grep -q '^FAIL - ' "$LOGS/pss-differential.log"; then
+    fail "Pod Security differential exited $pss_rc" "$LOGS/pss-differential.log" 20
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------------
 echo
 echo "Timings (seconds; pulumi includes starting node, the language host, plugins and the policy pack):"
 for k in "${TIME_ORDER[@]}"; do printf '  %-48s %8s\n' "$k" "${TIMES[$k]}"; done

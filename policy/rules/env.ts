@@ -17,6 +17,11 @@ function isReference(name: string, value: string): boolean {
 export const envPolicies: ResourceValidationPolicy[] = [
     workloadPolicy<SecretEnvConfig>({
         name: "k8s-secret-env-from-secret",
+        displayName: "Secrets only from Secrets",
+        severity: "high",
+        remediationSteps: "Store the value in a Secret and reference it with env[].valueFrom.secretKeyRef (or mount it as a file).",
+        url: "https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-environment-variables",
+        tags: ["kubernetes", "security", "secrets"],
         description: "Env vars whose names look secret (PASSWORD, TOKEN, API_KEY...) use valueFrom.secretKeyRef, never a plain value.",
         defaults: { secretNamePatterns: DEFAULT_SECRET_PATTERNS },
         configSchema: schema({

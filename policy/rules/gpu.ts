@@ -27,6 +27,12 @@ const within = (path: string, mount: string) => path === mount || path.startsWit
 export const gpuPolicies: ResourceValidationPolicy[] = [
     workloadPolicy<BaseConfig>({
         name: "k8s-gpu-requests-equal-limits",
+        displayName: "GPU requests equal limits",
+        severity: "high",
+        remediationSteps:
+            'Set resources.limits["nvidia.com/gpu"] (or your GPU resource) on every container that uses a GPU, and a request equal to it or none; GPUs cannot be overcommitted.',
+        url: "https://kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus/",
+        tags: ["kubernetes", "gpu", "reliability"],
         description: "A container that asks for a GPU sets the GPU limit, and its GPU request (if any) equals the limit.",
         defaults: {},
         container: (r, _pod, c, _config, report) => {
@@ -59,6 +65,12 @@ export const gpuPolicies: ResourceValidationPolicy[] = [
     }),
     workloadPolicy<BaseConfig & { requireNodeSelection?: boolean }>({
         name: "k8s-gpu-scheduling",
+        displayName: "GPU pods tolerate and select GPU nodes",
+        severity: "medium",
+        remediationSteps:
+            'Add a toleration { key: "<gpu resource>", operator: "Exists", effect: "NoSchedule" } and a nodeSelector such as { "nvidia.com/gpu.present": "true" } (or a required node affinity) to every pod that asks for a GPU.',
+        url: "https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/",
+        tags: ["kubernetes", "gpu", "scheduling"],
         description:
             "A pod that asks for a GPU tolerates the GPU taint (key = the resource name) and selects GPU nodes (nodeSelector or required node affinity).",
         defaults: { requireNodeSelection: true },
@@ -102,6 +114,12 @@ export const gpuPolicies: ResourceValidationPolicy[] = [
     }),
     workloadPolicy<BaseConfig>({
         name: "k8s-model-cache-sized",
+        displayName: "Model caches are sized",
+        severity: "medium",
+        remediationSteps:
+            "Put model weights on a PersistentVolumeClaim (a StatefulSet claim template), or give the emptyDir (and every memory-backed emptyDir such as /dev/shm) a sizeLimit.",
+        url: "https://kubernetes.io/docs/concepts/storage/volumes/#emptydir",
+        tags: ["kubernetes", "gpu", "reliability", "storage"],
         description:
             "A model cache (where HF_HOME and friends point, or a models/huggingface path) or a memory-backed emptyDir is never an emptyDir without a sizeLimit.",
         defaults: {},

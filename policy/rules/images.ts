@@ -13,6 +13,11 @@ export function imageReference(image: string): { tag?: string; digest?: string }
 export const imagePolicies: ResourceValidationPolicy[] = [
     workloadPolicy<BaseConfig>({
         name: "k8s-image-pinned",
+        displayName: "Pinned images",
+        severity: "medium",
+        remediationSteps: "Pin every image to a version tag other than latest (repo:1.2.3) or to a digest (repo@sha256:...).",
+        url: "https://kubernetes.io/docs/concepts/containers/images/#image-names",
+        tags: ["kubernetes", "supply-chain", "reliability"],
         description: "Container images are pinned to a version tag (not latest) or a digest.",
         defaults: {},
         container: (r, _pod, c, _config, report) => {

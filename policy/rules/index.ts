@@ -3,10 +3,10 @@
 import type { Policies } from "@pulumi/policy";
 import { envPolicies } from "./env";
 import { gpuPolicies } from "./gpu";
-import { hostPolicies } from "./host";
 import { imagePolicies } from "./images";
 import { ingressPolicies } from "./ingress";
 import { namespacePolicies } from "./namespace";
+import { podSecurityPolicies } from "./pod-security";
 import { probePolicies } from "./probes";
 import { resourcePolicies } from "./resources";
 import { securityContextPolicies } from "./security-context";
@@ -15,8 +15,8 @@ import { stackPolicies } from "./stack";
 export const allPolicies: Policies = [
     ...resourcePolicies,
     ...probePolicies,
+    ...podSecurityPolicies,
     ...securityContextPolicies,
-    ...hostPolicies,
     ...imagePolicies,
     ...envPolicies,
     ...ingressPolicies,

@@ -7,6 +7,11 @@ export const INGRESS_TYPES = ["kubernetes:networking.k8s.io/v1:Ingress", "kubern
 export const ingressPolicies: ResourceValidationPolicy[] = [
     objectPolicy({
         name: "k8s-ingress-tls",
+        displayName: "Ingress TLS",
+        severity: "high",
+        remediationSteps: "Add a spec.tls entry listing every host (e.g. with a cert-manager.io/cluster-issuer annotation for the certificate).",
+        url: "https://kubernetes.io/docs/concepts/services-networking/ingress/#tls",
+        tags: ["kubernetes", "security", "network"],
         description: "Every Ingress host is covered by spec.tls (set this policy advisory for development stacks through the pack config).",
         types: INGRESS_TYPES,
         check: (r, report) => {

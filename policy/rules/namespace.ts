@@ -8,8 +8,22 @@ const PREFIX = "pod-security.kubernetes.io";
 export const namespacePolicies: ResourceValidationPolicy[] = [
     objectPolicy({
         name: "k8s-namespace-pod-security",
+        displayName: "Namespace Pod Security labels",
+        severity: "high",
+        remediationSteps: "Label the Namespace pod-security.kubernetes.io/enforce=restricted, audit=restricted and warn=restricted.",
+        url: "https://kubernetes.io/docs/concepts/security/pod-security-admission/",
+        tags: ["kubernetes", "security", "pod-security-standards"],
         description: 'Namespaces carry Pod Security Admission labels: enforce "restricted", plus audit and warn.',
         types: NAMESPACE_TYPES,
+        remediate: (props) => {
+            props.metadata ??= {};
+            props.metadata.labels ??= {};
+            const labels = props.metadata.labels;
+            labels[`${PREFIX}/enforce`] = "restricted";
+            for (const mode of ["audit", "warn"]) {
+                labels[`${PREFIX}/${mode}`] ??= "restricted";
+            }
+        },
         check: (r, report) => {
             const labels = (get(r.props, ["metadata", "labels"]) ?? {}) as Record<string, string>;
             const enforce = labels[`${PREFIX}/enforce`];

@@ -6,10 +6,15 @@ import { BaseConfig, containerMessage, workloadPolicy } from "./common";
 export const probePolicies: ResourceValidationPolicy[] = [
     workloadPolicy<BaseConfig>({
         name: "k8s-container-probes",
+        displayName: "Liveness and readiness probes",
+        severity: "medium",
+        remediationSteps: "Add livenessProbe and readinessProbe (httpGet, tcpSocket, grpc or exec) to every long-running container and native sidecar.",
+        url: "https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/",
+        tags: ["kubernetes", "reliability"],
         description: "Long-running containers have liveness and readiness probes.",
         defaults: {},
         container: (r, pod, c, _config, report) => {
-            if (!pod.kind.longRunning || (c.init && !c.sidecar)) {
+            if (!pod.kind.longRunning || c.ephemeral || (c.init && !c.sidecar)) {
                 return;
             }
             if (!c.container.livenessProbe) {

@@ -16,6 +16,12 @@ const EXAMPLE = { cpu: '"500m"', memory: '"512Mi"' } as const;
 export const resourcePolicies: ResourceValidationPolicy[] = [
     workloadPolicy<ResourcesConfig>({
         name: "k8s-container-resources",
+        displayName: "Container requests and limits",
+        severity: "high",
+        remediationSteps:
+            "Set resources.requests and resources.limits for cpu and memory on every container and init container, limits at least the requests (in this repository: the component's resources config key).",
+        url: "https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/",
+        tags: ["kubernetes", "reliability", "cost"],
         description: "Every container and init container sets CPU and memory requests and limits, with limits not below requests.",
         defaults: {},
         configSchema: schema({
@@ -23,6 +29,9 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
             maxMemoryLimit: { type: "string", description: 'Largest memory limit per container, e.g. "8Gi".' },
         }),
         container: (r, _pod, c, config, report) => {
+            if (c.ephemeral) {
+                return; // the API server forbids resources on ephemeral containers
+            }
             const resources = c.container.resources ?? {};
             for (const res of ["cpu", "memory"] as const) {
                 const values: Partial<Record<"requests" | "limits", number>> = {};

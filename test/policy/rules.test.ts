@@ -29,7 +29,7 @@ const none = () => undefined;
 
 describe("policy pack rules", () => {
     it("every policy is mandatory by default and has a config schema with an exclusion list", () => {
-        assert.equal(allPolicies.length, 16);
+        assert.equal(allPolicies.length, 22);
         for (const p of allPolicies) {
             assert.equal(p.enforcementLevel, "mandatory", p.name);
             assert.ok(p.configSchema?.properties.exclude, p.name);
@@ -148,7 +148,7 @@ describe("policy pack rules", () => {
         {
             title: "a container overriding runAsNonRoot to false",
             edit: (p) => (main(p).securityContext.runAsNonRoot = false),
-            expect: [/runAsNonRoot is false, overriding the pod/],
+            expect: [/containers\[0\]\.securityContext\.runAsNonRoot is false; remove it or set it to true/],
         },
         {
             title: "runAsUser 0 on the pod",
@@ -182,12 +182,12 @@ describe("policy pack rules", () => {
         {
             title: "capabilities not dropped",
             edit: (p) => (main(p).securityContext.capabilities = { drop: ["NET_RAW"] }),
-            expect: [/capabilities\.drop does not include ALL/],
+            expect: [/capabilities\.drop does not include "ALL"; set capabilities\.drop: \["ALL"\]/],
         },
         {
             title: "an added SYS_ADMIN",
             edit: (p) => (main(p).securityContext.capabilities.add = ["SYS_ADMIN"]),
-            expect: [/capabilities\.add adds SYS_ADMIN; add nothing beyond NET_BIND_SERVICE/],
+            expect: [/capabilities\.add adds "SYS_ADMIN"; add nothing beyond NET_BIND_SERVICE/],
         },
         { title: "an added NET_BIND_SERVICE", edit: (p) => (main(p).securityContext.capabilities.add = ["NET_BIND_SERVICE"]), expect: [] },
         {
@@ -223,7 +223,7 @@ describe("policy pack rules", () => {
         {
             title: "a container overriding to Unconfined",
             edit: (p) => (main(p).securityContext.seccompProfile = { type: "Unconfined" }),
-            expect: [/seccompProfile\.type is Unconfined/],
+            expect: [/containers\[0\]\.securityContext\.seccompProfile\.type is "Unconfined"; use "RuntimeDefault" or "Localhost"/],
         },
         {
             title: "a Localhost profile on the container",
