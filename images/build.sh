@@ -6,7 +6,7 @@
 #
 # Each image is images/<name>/build.sh (+ its files), built into an OCI layout with umoci and
 # written as an OCI archive to ${RAG_IMAGE_CACHE:-$HOME/.cache/rag-platform-images}/<name>-<hash>.tar
-# where <hash> covers the recipe directory, images/lib.sh and this script (and, for the app images,
+# where <hash> covers the recipe directory, images/lib.sh and images/build-one.sh (and, for the app images,
 # the packaged app): a warm cache rebuilds nothing. Prints `<ref> <tar>` per image on stdout; logs go to
 # the cache's logs/ directory. See images/README.md for what each image is and how it differs from
 # the official one.
@@ -53,7 +53,8 @@ recipe_hash() { # NAME
   local dir=$HERE/$1
   case "$1" in rag-*) dir=$HERE/app ;; esac
   {
-    (cd "$HERE" && find "$dir" lib.sh build.sh -type f | LC_ALL=C sort | xargs sha256sum | sed "s#$HERE/##")
+    # what goes into the image: the recipe, lib.sh and build-one.sh (not this driver)
+    (cd "$HERE" && find "$dir" lib.sh build-one.sh -type f | LC_ALL=C sort | xargs sha256sum | sed "s#$HERE/##")
     echo "ref=${REFS[$1]}"
     case "$1" in
       rag-*) echo "app=$APP_HASH base=$(recipe_hash node)" ;;
@@ -96,6 +97,11 @@ for n in "${NAMES[@]}"; do
       # --index-name: without it ctr also leaves an `import-<date>:<tag>` name (see e2e/README.md)
       ctr --address "$IMPORT_SOCK" -n k8s.io images import --index-name "${REFS[$n]}" "$tar" >>"$CACHE/logs/import.log" 2>&1 ||
         { log "$n: import FAILED (see $CACHE/logs/import.log)"; rc=1; continue; }
+      # the archive's index also names the manifest (umoci's tag), which ctr turns into a stray
+      # `import-<date>:<tag>` image; the CRI may resolve a ref to that name: remove it at once
+      for stray in $(ctr --address "$IMPORT_SOCK" -n k8s.io images ls -q | grep -E "^import-[0-9-]+:$n\$"); do
+        ctr --address "$IMPORT_SOCK" -n k8s.io images rm "$stray" >>"$CACHE/logs/import.log" 2>&1
+      done
     fi
     echo "${REFS[$n]} $tar"
   else
