@@ -6,7 +6,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
     // e2e/fixtures are separate Pulumi programs (own Pulumi.yaml), type-checked when the e2e test runs them.
-    { ignores: ["node_modules/", "**/node_modules/", "bin/", "rendered/", ".pulumi-state/", "e2e/fixtures/"] },
+    { ignores: ["node_modules/", "**/node_modules/", "bin/", "rendered/", ".pulumi-state/", "e2e/fixtures/", "app/dist/"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {
@@ -21,12 +21,17 @@ export default tseslint.config(
     },
     {
         // Policies, tests and scripts read raw Kubernetes props of any program: untyped JSON by nature.
-        files: ["policy/**/*.ts", "test/**/*.ts", "scripts/**/*.ts", "e2e/**/*.ts"],
+        files: ["policy/**/*.ts", "test/**/*.ts", "scripts/**/*.ts", "e2e/**/*.ts", "app/test/**/*.ts", "app/bench/**/*.ts"],
         rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-require-imports": "off" },
     },
     {
         files: ["**/*.js", "**/*.mjs"],
         languageOptions: { globals: { require: "readonly", module: "writable", process: "readonly", __dirname: "readonly" } },
         rules: { "@typescript-eslint/no-require-imports": "off" },
+    },
+    {
+        // The chat page's script runs in the browser.
+        files: ["app/public/**/*.js"],
+        languageOptions: { sourceType: "script", globals: { window: "readonly", document: "readonly", fetch: "readonly", FormData: "readonly" } },
     },
 );

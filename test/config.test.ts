@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { strict as assert } from "assert";
 import { ConfigError, parseConfig } from "../components/config";
 import { expectConfigProblem, Overrides } from "./harness";
@@ -201,6 +202,29 @@ describe("config validation", () => {
             () => parseConfig("dev", { api: JSON.stringify({ replicas: -1, image: "api:latest" }), vectorStore: JSON.stringify({ engine: "x" }) }),
             (e: ConfigError) => e.problems.length === 3,
         );
+    });
+
+    it("fails with a pulumi.RunError, which the Pulumi CLI prints as its message alone, no stack trace", () => {
+        const err = (() => {
+            try {
+                parseConfig("prod", {});
+            } catch (e) {
+                return e;
+            }
+            return assert.fail("prod without a host must be refused");
+        })();
+        assert.ok(err instanceof ConfigError);
+        assert.ok(pulumi.RunError.isInstance(err), "the CLI's uncaught-error handler prints a RunError's message only");
+        assert.equal(
+            err.message,
+            'Invalid configuration for stack "prod" (1 problem):\n' +
+                '  - rag-platform:ingress.host = (missing): is required in prod: the public host name of the platform, e.g. rag.example.com (stack "prod")',
+        );
+        assert.equal(err.stackName, "prod");
+        assert.deepEqual(err.problems, [err.message.split("\n  - ")[1]]);
+        // The stack trace is Error's own again (a `stack` field holding the stack's name used to shadow it).
+        assert.match(String(err.stack), /^ConfigError: Invalid configuration|^Error: Invalid configuration/);
+        assert.match(String(err.stack), /\n\s+at /);
     });
 
     it("rejects structured values that are not valid JSON", () => {

@@ -1,0 +1,116 @@
+// The chat page: `node /app/dist/frontend.js` serves /app/public on FRONTEND_PORT (8080) with /healthz, and
+// /config.js telling the page where the API is (API_BASE_PATH, same host through the ingress). With
+// API_UPSTREAM set it also forwards API_BASE_PATH/* there (running without an ingress). Writes nothing.
+import { readdirSync, readFileSync } from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { ConfigError, loadSettings, Settings } from "./lib/contract";
+
+const TYPES: Record<string, string> = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+    ".json": "application/json",
+};
+
+const SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:",
+};
+
+/** Loads every file of `dir` into memory at start (the root filesystem is read-only anyway). */
+function loadStatic(dir: string): Map<string, { body: Buffer; type: string }> {
+    const files = new Map<string, { body: Buffer; type: string }>();
+    const walk = (d: string) => {
+        for (const e of readdirSync(d, { withFileTypes: true })) {
+            const full = path.join(d, e.name);
+            if (e.isDirectory()) {
+                walk(full);
+            } else {
+                const rel = "/" + path.relative(dir, full).split(path.sep).join("/");
+                files.set(rel, { body: readFileSync(full), type: TYPES[path.extname(e.name)] ?? "application/octet-stream" });
+            }
+        }
+    };
+    walk(dir);
+    return files;
+}
+
+export function createFrontend(s: Settings, publicDir: string): http.Server {
+    const files = loadStatic(publicDir);
+    const config = Buffer.from(`window.RAG_CONFIG = ${JSON.stringify({ apiBasePath: s.API_BASE_PATH })};\n`);
+    const upstream = s.API_UPSTREAM ? new URL(s.API_UPSTREAM) : undefined;
+    const prefix = s.API_BASE_PATH || "/api";
+
+    return http.createServer((req, res) => {
+        const url = new URL(req.url ?? "/", "http://frontend");
+        const log = (status: number) =>
+            process.stdout.write(
+                JSON.stringify({ time: new Date().toISOString(), level: "info", service: "rag-frontend", method: req.method, path: url.pathname, status }) +
+                    "\n",
+            );
+        if (upstream && (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`))) {
+            const target = new URL(url.pathname + url.search, upstream);
+            const headers = { ...req.headers, host: target.host };
+            const proxied = http.request(target, { method: req.method, headers }, (up) => {
+                res.writeHead(up.statusCode ?? 502, up.headers);
+                up.pipe(res);
+                log(up.statusCode ?? 502);
+            });
+            proxied.on("error", () => {
+                if (!res.headersSent) {
+                    res.writeHead(502, { "content-type": "application/json" });
+                }
+                res.end(JSON.stringify({ error: "bad_gateway", message: "the API upstream is unreachable" }));
+                log(502);
+            });
+            req.pipe(proxied);
+            return;
+        }
+        if (req.method !== "GET" && req.method !== "HEAD") {
+            res.writeHead(405, { allow: "GET, HEAD", "content-type": "application/json" }).end(JSON.stringify({ error: "method_not_allowed" }));
+            return;
+        }
+        if (url.pathname === "/healthz") {
+            res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));
+            return;
+        }
+        if (url.pathname === "/config.js") {
+            res.writeHead(200, { "content-type": TYPES[".js"], "cache-control": "no-cache", ...SECURITY_HEADERS }).end(
+                req.method === "HEAD" ? undefined : config,
+            );
+            return;
+        }
+        const file = files.get(url.pathname === "/" ? "/index.html" : url.pathname);
+        if (!file) {
+            res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found\n");
+            log(404);
+            return;
+        }
+        res.writeHead(200, { "content-type": file.type, "content-length": file.body.length, "cache-control": "no-cache", ...SECURITY_HEADERS });
+        res.end(req.method === "HEAD" ? undefined : file.body);
+    });
+}
+
+if (require.main === module) {
+    let settings: Settings;
+    try {
+        settings = loadSettings("frontend");
+    } catch (err) {
+        process.stderr.write(`rag-frontend: ${(err as ConfigError).message}\n`);
+        process.exit(78);
+    }
+    const server = createFrontend(settings, path.join(__dirname, "..", "public"));
+    server.listen(settings.FRONTEND_PORT, "0.0.0.0", () => {
+        process.stdout.write(
+            JSON.stringify({ time: new Date().toISOString(), level: "info", service: "rag-frontend", msg: "listening", port: settings.FRONTEND_PORT }) + "\n",
+        );
+    });
+    const stop = () => server.close(() => process.exit(0));
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+}

@@ -1,0 +1,66 @@
+// Batch indexer: `node /app/dist/indexer.js index --source <dir>` (the platform's Job and CronJob). Writes
+// straight to PostgreSQL and the vector store through the same library code as the API. Idempotent by
+// content checksum; exit 0 when every file is indexed or unchanged, 1 when any failed, 2 on usage errors.
+import { stat } from "node:fs/promises";
+import { ConfigError, loadSettings, PLATFORM, secretValues } from "./lib/contract";
+import { indexDirectory } from "./lib/indexer";
+import { createLogger } from "./lib/logger";
+import { createService } from "./lib/runtime";
+
+const USAGE = `usage: indexer.js index [--source <dir>]   (default ${PLATFORM.documentsPath})\n`;
+
+async function main(argv: string[]): Promise<number> {
+    if (argv[0] !== "index") {
+        process.stderr.write(USAGE);
+        return 2;
+    }
+    let source: string = PLATFORM.documentsPath;
+    for (let i = 1; i < argv.length; i++) {
+        if (argv[i] === "--source" && argv[i + 1]) {
+            source = argv[++i];
+        } else {
+            process.stderr.write(`unknown argument ${argv[i]}\n${USAGE}`);
+            return 2;
+        }
+    }
+    let settings;
+    try {
+        settings = loadSettings("indexer");
+    } catch (err) {
+        if (err instanceof ConfigError) {
+            process.stderr.write(`rag-indexer: ${err.message}\n`);
+            return 78;
+        }
+        throw err;
+    }
+    const log = createLogger(settings.LOG_LEVEL, secretValues(settings), "rag-indexer");
+    try {
+        if (!(await stat(source)).isDirectory()) {
+            throw new Error("not a directory");
+        }
+    } catch (err) {
+        log.error({ source, err: (err as Error).message }, "source directory unreadable");
+        return 1;
+    }
+    const service = createService(settings, log);
+    try {
+        const started = Date.now();
+        const report = await indexDirectory(service, source, log);
+        const summary =
+            report.indexed === 0 && report.failed.length === 0
+                ? `nothing to index: ${report.unchanged} document(s) already indexed`
+                : `indexed ${report.indexed} document(s) (${report.chunks} chunks), ${report.unchanged} unchanged`;
+        log.info({ source, ...report, seconds: (Date.now() - started) / 1000 }, summary);
+        return report.failed.length > 0 ? 1 : 0;
+    } finally {
+        await service.close();
+    }
+}
+
+main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+        process.stderr.write(`rag-indexer: ${err.message}\n`);
+        process.exit(1);
+    },
+);

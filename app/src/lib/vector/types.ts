@@ -1,0 +1,62 @@
+/** A chunk as stored in the vector store: the vector and what is needed to cite it. */
+export interface ChunkRecord {
+    /** UUID-shaped, deterministic (document checksum + chunk index). */
+    id: string;
+    documentId: string;
+    chunkIndex: number;
+    title: string;
+    text: string;
+    vector: number[];
+}
+
+export interface SearchHit {
+    id: string;
+    documentId: string;
+    chunkIndex: number;
+    title: string;
+    text: string;
+    /** Cosine similarity, higher is closer. */
+    score: number;
+}
+
+/**
+ * One interface over the engines the platform deploys. The collection is created on first use with the
+ * embedding dimension and cosine distance.
+ */
+export interface VectorStore {
+    readonly engine: string;
+    /** Throws when the engine is unreachable. */
+    ping(): Promise<void>;
+    upsert(records: ChunkRecord[]): Promise<void>;
+    search(vector: number[], k: number): Promise<SearchHit[]>;
+    /** Removes every chunk of a document. */
+    deleteDocument(documentId: string): Promise<void>;
+    /** Drops the whole collection (tests, re-index from scratch). */
+    drop(): Promise<void>;
+    close(): Promise<void>;
+}
+
+export interface VectorStoreOptions {
+    host: string;
+    port: number;
+    apiKey: string;
+    collection: string;
+    dimensions: number;
+}
+
+/** The vector store failed or is unreachable: 503 from the API. */
+export class VectorStoreError extends Error {
+    constructor(engine: string, op: string, cause: unknown) {
+        super(`${engine} ${op} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+        this.name = "VectorStoreError";
+    }
+}
+
+/** Runs `op`, wrapping any failure in a VectorStoreError. */
+export async function wrap<T>(engine: string, op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+        return await fn();
+    } catch (err) {
+        throw err instanceof VectorStoreError ? err : new VectorStoreError(engine, op, err);
+    }
+}

@@ -1,0 +1,153 @@
+// The tree of config keys, built from the key lists in types.ts: what the stack file may set, how each
+// top-level value is decoded, and every key path (walked by the docs test against docs/config.md).
+import {
+    ALERT_KEYS,
+    AlertThresholds,
+    API_KEYS,
+    ApiConfig,
+    APP_DATA_KEYS,
+    APP_KEYS,
+    AppConfig,
+    AppDataConfig,
+    AUTOSCALING_KEYS,
+    AutoscalingConfig,
+    DATASTORE_KEYS,
+    DatastoreConfig,
+    GPU_KEYS,
+    GpuConfig,
+    INDEXER_KEYS,
+    IndexerConfig,
+    INGRESS_KEYS,
+    INGRESS_TLS_KEYS,
+    IngressConfig,
+    IngressTlsConfig,
+    LOCAL_ACCESS_KEYS,
+    LocalAccessConfig,
+    MONITORING_KEYS,
+    MonitoringConfig,
+    NETWORK_POLICY_KEYS,
+    NetworkPolicyConfig,
+    PlatformConfig,
+    PODS_METRIC_KEYS,
+    PodsMetric,
+    POSTGRES_KEYS,
+    PostgresConfig,
+    RESOURCE_AMOUNT_KEYS,
+    RESOURCE_SPEC_KEYS,
+    ResourceAmounts,
+    ResourceSpec,
+    SERVICE_KEYS,
+    ServiceConfig,
+    STORAGE_KEYS,
+    StorageConfig,
+    VECTOR_STORE_KEYS,
+    VectorStoreConfig,
+    VERTICAL_AUTOSCALING_KEYS,
+    VerticalAutoscalingConfig,
+} from "./types";
+
+export type ValueKind = "object" | "array" | "scalar";
+
+/** Top-level keys a stack may set (every field of PlatformConfig but `stack`, plus the secret `llmApiKey`) and how each is decoded. */
+export const TOP_LEVEL_KEYS: Record<Exclude<keyof PlatformConfig, "stack"> | "llmApiKey", ValueKind> = {
+    environment: "scalar",
+    namespace: "scalar",
+    app: "object",
+    api: "object",
+    frontend: "object",
+    postgres: "object",
+    redis: "object",
+    vectorStore: "object",
+    indexer: "object",
+    storage: "object",
+    ingress: "object",
+    networkPolicy: "object",
+    monitoring: "object",
+    verticalAutoscaling: "object",
+    localAccess: "object",
+    imagePullSecrets: "array",
+    secretsRotation: "scalar",
+    protectStateful: "scalar",
+    skipAwait: "scalar",
+    renderYamlToDirectory: "scalar",
+    llmApiKey: "scalar",
+};
+
+/** A config object's keys and, for the keys whose value is itself a config object, that object's shape. */
+export interface ConfigShape {
+    readonly keys: readonly string[];
+    readonly nested: { readonly [key: string]: ConfigShape };
+}
+
+/** A value that is a config object of its own: not a list, not a free-form map (Record<string, ...>). */
+type Structured<V> = V extends readonly unknown[] ? never : V extends object ? (string extends keyof V ? never : V) : never;
+/** The keys of T whose value is a config object: each must have a nested shape. */
+export type NestedKeys<T> = { [K in keyof T]-?: [Structured<NonNullable<T[K]>>] extends [never] ? never : K }[keyof T] & string;
+
+function shape<T>(keys: readonly (keyof T & string)[], nested: Record<NestedKeys<T>, ConfigShape>): ConfigShape {
+    return { keys, nested };
+}
+
+const RESOURCES = shape<PlatformConfig["api"]["resources"]>(RESOURCE_SPEC_KEYS, {
+    requests: shape<PlatformConfig["api"]["resources"]["requests"]>(RESOURCE_AMOUNT_KEYS, {}),
+    limits: shape<PlatformConfig["api"]["resources"]["limits"]>(RESOURCE_AMOUNT_KEYS, {}),
+});
+const AUTOSCALING = shape<PlatformConfig["api"]["autoscaling"]>(AUTOSCALING_KEYS, {
+    podsMetric: shape<NonNullable<PlatformConfig["api"]["autoscaling"]["podsMetric"]>>(PODS_METRIC_KEYS, {}),
+});
+const NESTED: Record<NestedKeys<PlatformConfig>, ConfigShape> = {
+    app: shape<PlatformConfig["app"]>(APP_KEYS, {}),
+    api: shape<PlatformConfig["api"]>(API_KEYS, {
+        resources: RESOURCES,
+        autoscaling: AUTOSCALING,
+        gpu: shape<PlatformConfig["api"]["gpu"]>(GPU_KEYS, {}),
+    }),
+    frontend: shape<PlatformConfig["frontend"]>(SERVICE_KEYS, { resources: RESOURCES, autoscaling: AUTOSCALING }),
+    postgres: shape<PlatformConfig["postgres"]>(POSTGRES_KEYS, { resources: RESOURCES }),
+    redis: shape<PlatformConfig["redis"]>(DATASTORE_KEYS, { resources: RESOURCES }),
+    vectorStore: shape<PlatformConfig["vectorStore"]>(VECTOR_STORE_KEYS, { resources: RESOURCES }),
+    indexer: shape<PlatformConfig["indexer"]>(INDEXER_KEYS, { resources: RESOURCES }),
+    storage: shape<PlatformConfig["storage"]>(STORAGE_KEYS, { appData: shape<PlatformConfig["storage"]["appData"]>(APP_DATA_KEYS, {}) }),
+    ingress: shape<PlatformConfig["ingress"]>(INGRESS_KEYS, { tls: shape<PlatformConfig["ingress"]["tls"]>(INGRESS_TLS_KEYS, {}) }),
+    networkPolicy: shape<PlatformConfig["networkPolicy"]>(NETWORK_POLICY_KEYS, {}),
+    monitoring: shape<PlatformConfig["monitoring"]>(MONITORING_KEYS, { alerts: shape<PlatformConfig["monitoring"]["alerts"]>(ALERT_KEYS, {}) }),
+    verticalAutoscaling: shape<PlatformConfig["verticalAutoscaling"]>(VERTICAL_AUTOSCALING_KEYS, {}),
+    localAccess: shape<PlatformConfig["localAccess"]>(LOCAL_ACCESS_KEYS, {}),
+};
+
+/** The whole config tree, from the top-level keys down. */
+export const CONFIG_SHAPE: ConfigShape = { keys: Object.keys(TOP_LEVEL_KEYS), nested: NESTED };
+
+/** Every leaf key path of a shape, e.g. "api.autoscaling.podsMetric.name" (free-form maps are leaves). */
+export function configKeyPaths(s: ConfigShape = CONFIG_SHAPE, prefix = ""): string[] {
+    return s.keys.flatMap((k) => (s.nested[k] ? configKeyPaths(s.nested[k], `${prefix}${k}.`) : [`${prefix}${k}`]));
+}
+
+/** Compiles only when `M` is `never`; otherwise the error names the keys in `M`. */
+type NoKeyMissing<M extends never> = M;
+type Missing<T, K extends readonly PropertyKey[]> = Exclude<keyof T, K[number]>;
+
+/** The compile-time half of "one source per shape": every key list names every key of its interface. */
+export type KeyListsAreComplete = [
+    NoKeyMissing<Missing<ResourceAmounts, typeof RESOURCE_AMOUNT_KEYS>>,
+    NoKeyMissing<Missing<ResourceSpec, typeof RESOURCE_SPEC_KEYS>>,
+    NoKeyMissing<Missing<PodsMetric, typeof PODS_METRIC_KEYS>>,
+    NoKeyMissing<Missing<AutoscalingConfig, typeof AUTOSCALING_KEYS>>,
+    NoKeyMissing<Missing<GpuConfig, typeof GPU_KEYS>>,
+    NoKeyMissing<Missing<ServiceConfig, typeof SERVICE_KEYS>>,
+    NoKeyMissing<Missing<ApiConfig, typeof API_KEYS>>,
+    NoKeyMissing<Missing<DatastoreConfig, typeof DATASTORE_KEYS>>,
+    NoKeyMissing<Missing<PostgresConfig, typeof POSTGRES_KEYS>>,
+    NoKeyMissing<Missing<VectorStoreConfig, typeof VECTOR_STORE_KEYS>>,
+    NoKeyMissing<Missing<IndexerConfig, typeof INDEXER_KEYS>>,
+    NoKeyMissing<Missing<AppDataConfig, typeof APP_DATA_KEYS>>,
+    NoKeyMissing<Missing<StorageConfig, typeof STORAGE_KEYS>>,
+    NoKeyMissing<Missing<IngressTlsConfig, typeof INGRESS_TLS_KEYS>>,
+    NoKeyMissing<Missing<IngressConfig, typeof INGRESS_KEYS>>,
+    NoKeyMissing<Missing<NetworkPolicyConfig, typeof NETWORK_POLICY_KEYS>>,
+    NoKeyMissing<Missing<AlertThresholds, typeof ALERT_KEYS>>,
+    NoKeyMissing<Missing<MonitoringConfig, typeof MONITORING_KEYS>>,
+    NoKeyMissing<Missing<VerticalAutoscalingConfig, typeof VERTICAL_AUTOSCALING_KEYS>>,
+    NoKeyMissing<Missing<LocalAccessConfig, typeof LOCAL_ACCESS_KEYS>>,
+    NoKeyMissing<Missing<AppConfig, typeof APP_KEYS>>,
+];

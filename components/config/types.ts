@@ -1,0 +1,271 @@
+// The platform's config shapes. Each interface is followed by the list of its keys (what `unknownKeys`
+// accepts and what docs/config.md must list), checked against the interface at compile time both ways:
+// `satisfies` rejects a key the interface lacks, `KeyListsAreComplete` (keys.ts) names a key the list forgets.
+
+export const PROJECT = "rag-platform";
+
+export type Environment = "dev" | "prod";
+export const ENVIRONMENTS: readonly Environment[] = ["dev", "prod"];
+export type VectorEngine = "qdrant" | "chroma" | "milvus";
+export const VECTOR_ENGINES: readonly VectorEngine[] = ["qdrant", "chroma", "milvus"];
+export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
+export const VPA_UPDATE_MODES = ["Off", "Initial", "Recreate", "Auto"] as const;
+
+export interface ResourceAmounts {
+    cpu: string;
+    memory: string;
+}
+export const RESOURCE_AMOUNT_KEYS = ["cpu", "memory"] as const satisfies readonly (keyof ResourceAmounts)[];
+
+export interface ResourceSpec {
+    requests: ResourceAmounts;
+    limits: ResourceAmounts;
+}
+export const RESOURCE_SPEC_KEYS = ["requests", "limits"] as const satisfies readonly (keyof ResourceSpec)[];
+
+/** Optional Pods metric (served by Prometheus Adapter): scale on its average value per pod. */
+export interface PodsMetric {
+    name: string;
+    targetAverageValue: string;
+}
+export const PODS_METRIC_KEYS = ["name", "targetAverageValue"] as const satisfies readonly (keyof PodsMetric)[];
+
+export interface AutoscalingConfig {
+    enabled: boolean;
+    minReplicas: number;
+    maxReplicas: number;
+    /** Target average CPU utilisation, percent of requests. */
+    cpuUtilization: number;
+    /** Target average memory utilisation, percent of requests. */
+    memoryUtilization: number;
+    podsMetric?: PodsMetric;
+}
+export const AUTOSCALING_KEYS = [
+    "enabled",
+    "minReplicas",
+    "maxReplicas",
+    "cpuUtilization",
+    "memoryUtilization",
+    "podsMetric",
+] as const satisfies readonly (keyof AutoscalingConfig)[];
+
+export interface GpuConfig {
+    enabled: boolean;
+    /** Extended resource name, e.g. nvidia.com/gpu. */
+    resourceName: string;
+    count: number;
+    nodeSelector: Record<string, string>;
+}
+export const GPU_KEYS = ["enabled", "resourceName", "count", "nodeSelector"] as const satisfies readonly (keyof GpuConfig)[];
+
+export interface ServiceConfig {
+    image: string;
+    replicas: number;
+    resources: ResourceSpec;
+    autoscaling: AutoscalingConfig;
+}
+export const SERVICE_KEYS = ["image", "replicas", "resources", "autoscaling"] as const satisfies readonly (keyof ServiceConfig)[];
+
+export interface ApiConfig extends ServiceConfig {
+    workers: number;
+    gpu: GpuConfig;
+}
+export const API_KEYS = [...SERVICE_KEYS, "workers", "gpu"] as const satisfies readonly (keyof ApiConfig)[];
+
+export interface DatastoreConfig {
+    image: string;
+    resources: ResourceSpec;
+    /** Size of the data volume. */
+    storage: string;
+}
+export const DATASTORE_KEYS = ["image", "resources", "storage"] as const satisfies readonly (keyof DatastoreConfig)[];
+
+export interface PostgresConfig extends DatastoreConfig {
+    database: string;
+    user: string;
+}
+export const POSTGRES_KEYS = [...DATASTORE_KEYS, "database", "user"] as const satisfies readonly (keyof PostgresConfig)[];
+
+export interface VectorStoreConfig extends DatastoreConfig {
+    engine: VectorEngine;
+}
+export const VECTOR_STORE_KEYS = [...DATASTORE_KEYS, "engine"] as const satisfies readonly (keyof VectorStoreConfig)[];
+
+export interface IndexerConfig {
+    image: string;
+    resources: ResourceSpec;
+    backoffLimit: number;
+    ttlSecondsAfterFinished: number;
+    activeDeadlineSeconds: number;
+    /** Cron schedule for re-indexing; no CronJob when unset. */
+    schedule?: string;
+}
+export const INDEXER_KEYS = [
+    "image",
+    "resources",
+    "backoffLimit",
+    "ttlSecondsAfterFinished",
+    "activeDeadlineSeconds",
+    "schedule",
+] as const satisfies readonly (keyof IndexerConfig)[];
+
+export interface AppDataConfig {
+    size: string;
+    accessMode: "ReadWriteOnce" | "ReadWriteMany" | "ReadWriteOncePod";
+    /** Storage class of the shared app-data volume; the platform class when unset. */
+    storageClassName?: string;
+}
+export const APP_DATA_KEYS = ["size", "accessMode", "storageClassName"] as const satisfies readonly (keyof AppDataConfig)[];
+
+export interface StorageConfig {
+    /** Create a StorageClass for the platform; otherwise volumes use the cluster's default class. */
+    createClass: boolean;
+    provisioner: string;
+    parameters: Record<string, string>;
+    reclaimPolicy: "Retain" | "Delete";
+    allowVolumeExpansion: boolean;
+    appData: AppDataConfig;
+}
+export const STORAGE_KEYS = [
+    "createClass",
+    "provisioner",
+    "parameters",
+    "reclaimPolicy",
+    "allowVolumeExpansion",
+    "appData",
+] as const satisfies readonly (keyof StorageConfig)[];
+
+export interface IngressTlsConfig {
+    enabled: boolean;
+    /** cert-manager ClusterIssuer that issues the certificate. */
+    clusterIssuer?: string;
+    secretName: string;
+}
+export const INGRESS_TLS_KEYS = ["enabled", "clusterIssuer", "secretName"] as const satisfies readonly (keyof IngressTlsConfig)[];
+
+export interface IngressConfig {
+    enabled: boolean;
+    className: string;
+    host: string;
+    tls: IngressTlsConfig;
+    rateLimitRps: number;
+    proxyBodySize: string;
+    proxyTimeoutSeconds: number;
+    corsOrigins: string[];
+}
+export const INGRESS_KEYS = [
+    "enabled",
+    "className",
+    "host",
+    "tls",
+    "rateLimitRps",
+    "proxyBodySize",
+    "proxyTimeoutSeconds",
+    "corsOrigins",
+] as const satisfies readonly (keyof IngressConfig)[];
+
+export interface NetworkPolicyConfig {
+    /** Namespace of the ingress controller, allowed to reach the API and the frontend. */
+    ingressControllerNamespace: string;
+    /** Allow the API and the indexer to open HTTPS connections outside the cluster (LLM and embedding APIs). */
+    allowExternalHttps: boolean;
+}
+export const NETWORK_POLICY_KEYS = ["ingressControllerNamespace", "allowExternalHttps"] as const satisfies readonly (keyof NetworkPolicyConfig)[];
+
+export interface AlertThresholds {
+    /** CPU usage as a fraction of the limit that raises RagHighCpuAgainstLimit. */
+    cpuLimitRatio: number;
+    /** Container restarts within 5 minutes that raise RagPodRestarting. */
+    restartsIn5m: number;
+    /** Minutes an HPA may sit at its maximum before RagHpaAtMaximum. */
+    hpaAtMaxMinutes: number;
+    /** p99 API latency, seconds. */
+    p99LatencySeconds: number;
+    /** Fraction of API responses that are 5xx. */
+    errorRatio: number;
+    /** Fraction of a volume in use. */
+    pvcUsageRatio: number;
+}
+export const ALERT_KEYS = [
+    "cpuLimitRatio",
+    "restartsIn5m",
+    "hpaAtMaxMinutes",
+    "p99LatencySeconds",
+    "errorRatio",
+    "pvcUsageRatio",
+] as const satisfies readonly (keyof AlertThresholds)[];
+
+export interface MonitoringConfig {
+    enabled: boolean;
+    /** Namespace Prometheus runs in: allowed through the NetworkPolicies to scrape metrics ports. */
+    prometheusNamespace: string;
+    /** Labels Prometheus' serviceMonitorSelector and ruleSelector match (kube-prometheus-stack: release=<release>). */
+    selectorLabels: Record<string, string>;
+    scrapeInterval: string;
+    /** Ship the Grafana dashboard ConfigMap (label grafana_dashboard: "1"). */
+    dashboard: boolean;
+    alerts: AlertThresholds;
+}
+export const MONITORING_KEYS = [
+    "enabled",
+    "prometheusNamespace",
+    "selectorLabels",
+    "scrapeInterval",
+    "dashboard",
+    "alerts",
+] as const satisfies readonly (keyof MonitoringConfig)[];
+
+export interface VerticalAutoscalingConfig {
+    enabled: boolean;
+    /** "Off" only recommends; any other mode lets the VPA change requests. */
+    updateMode: (typeof VPA_UPDATE_MODES)[number];
+}
+export const VERTICAL_AUTOSCALING_KEYS = ["enabled", "updateMode"] as const satisfies readonly (keyof VerticalAutoscalingConfig)[];
+
+export interface LocalAccessConfig {
+    /** NodePort Services for the API and frontend (kind/minikube without an ingress controller). Never in prod. */
+    enabled: boolean;
+    apiNodePort: number;
+    frontendNodePort: number;
+}
+export const LOCAL_ACCESS_KEYS = ["enabled", "apiNodePort", "frontendNodePort"] as const satisfies readonly (keyof LocalAccessConfig)[];
+
+export interface AppConfig {
+    logLevel: (typeof LOG_LEVELS)[number];
+    maxTokens: number;
+    chunkSize: number;
+    chunkOverlap: number;
+    embeddingModel: string;
+}
+export const APP_KEYS = ["logLevel", "maxTokens", "chunkSize", "chunkOverlap", "embeddingModel"] as const satisfies readonly (keyof AppConfig)[];
+
+export interface PlatformConfig {
+    stack: string;
+    environment: Environment;
+    namespace: string;
+    app: AppConfig;
+    api: ApiConfig;
+    frontend: ServiceConfig;
+    postgres: PostgresConfig;
+    redis: DatastoreConfig;
+    vectorStore: VectorStoreConfig;
+    indexer: IndexerConfig;
+    storage: StorageConfig;
+    ingress: IngressConfig;
+    networkPolicy: NetworkPolicyConfig;
+    monitoring: MonitoringConfig;
+    verticalAutoscaling: VerticalAutoscalingConfig;
+    localAccess: LocalAccessConfig;
+    imagePullSecrets: string[];
+    /** Changing this value rotates every generated secret. */
+    secretsRotation: string;
+    /** Protect stateful resources from deletion and retain their volumes. */
+    protectStateful: boolean;
+    /** Test-only: annotate every Kubernetes object with pulumi.com/skipAwait. */
+    skipAwait: boolean;
+    /** Render manifests to this directory instead of applying them to a cluster. */
+    renderYamlToDirectory?: string;
+}
+
+/** The stack's raw values, keyed without the project prefix: strings as Pulumi hands them to the program. */
+export type RawConfig = Record<string, string | undefined>;

@@ -1,0 +1,45 @@
+// One validator per config section, run in this order over the merged config.
+import type { Checker } from "../checker";
+import type { DefaultedConfig } from "../defaults";
+import type { PlatformConfig } from "../types";
+import { validateLocalAccess, validateMonitoring, validateVerticalAutoscaling } from "./observability";
+import {
+    validateImagePullSecrets,
+    validateIngress,
+    validateNamespace,
+    validateNetworkPolicy,
+    validateProtectStateful,
+    validateSecretsRotation,
+    validateStorage,
+} from "./platform";
+import { validateApi, validateApp, validateFrontend, validateIndexer, validatePostgres, validateRedis, validateVectorStore } from "./workloads";
+
+export type Validator = (check: Checker, cfg: PlatformConfig) => void;
+
+/** Every section with defaults has its validator (a new section without one does not compile). */
+export const VALIDATORS: Record<keyof DefaultedConfig, Validator> = {
+    namespace: validateNamespace,
+    app: validateApp,
+    api: validateApi,
+    frontend: validateFrontend,
+    postgres: validatePostgres,
+    redis: validateRedis,
+    vectorStore: validateVectorStore,
+    indexer: validateIndexer,
+    storage: validateStorage,
+    ingress: validateIngress,
+    networkPolicy: validateNetworkPolicy,
+    monitoring: validateMonitoring,
+    verticalAutoscaling: validateVerticalAutoscaling,
+    localAccess: validateLocalAccess,
+    imagePullSecrets: validateImagePullSecrets,
+    secretsRotation: validateSecretsRotation,
+    protectStateful: validateProtectStateful,
+};
+
+/** Runs every section's validator; problems collect in `check`. */
+export function validate(check: Checker, cfg: PlatformConfig): void {
+    for (const section of Object.values(VALIDATORS)) {
+        section(check, cfg);
+    }
+}
