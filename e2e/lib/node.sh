@@ -207,7 +207,15 @@ EOF
   coredns -conf "$d/coredns/Corefile" -dns.port 53 >"$d/coredns.log" 2>&1 &
   NODE_PIDS+=($!)
 
-  # 6. kubelet
+  # 6. kubelet: its cgroupRoot must exist in every hierarchy (cpuset needs cpus/mems to be usable)
+  local c
+  for c in /sys/fs/cgroup/*/; do
+    mkdir -p "$c${NODE_CGROUP_ROOT#/}" 2>/dev/null || continue
+    if [ -f "$c/cpuset.cpus" ]; then
+      cat "$c/cpuset.cpus" >"$c${NODE_CGROUP_ROOT#/}/cpuset.cpus"
+      cat "$c/cpuset.mems" >"$c${NODE_CGROUP_ROOT#/}/cpuset.mems"
+    fi
+  done
   local kport hport
   kport=$(node_free_port)
   hport=$(node_free_port)
@@ -219,6 +227,7 @@ cgroupDriver: cgroupfs
 cgroupRoot: $NODE_CGROUP_ROOT
 failCgroupV1: false
 failSwapOn: false
+oomScoreAdj: 0
 containerRuntimeEndpoint: unix://$CONTAINERD_ADDRESS
 authentication:
   anonymous: {enabled: true}
@@ -264,6 +273,7 @@ healthzBindAddress: 127.0.0.1:0
 metricsBindAddress: 127.0.0.1:0
 nodePortAddresses: ["$NODE_POD_SUBNET"]
 masqueradeAll: true
+oomScoreAdj: 0
 clientConnection:
   kubeconfig: $KUBECONFIG
 conntrack:
