@@ -94,14 +94,41 @@ for n in "${NAMES[@]}"; do
   [ -n "${REFS[$n]:-}" ] || { log "unknown image $n"; rc=1; continue; }
   if tar=$(build_one "$n"); then
     if [ -n "$IMPORT_SOCK" ]; then
-      # --index-name: without it ctr also leaves an `import-<date>:<tag>` name (see e2e/README.md)
-      ctr --address "$IMPORT_SOCK" -n k8s.io images import --index-name "${REFS[$n]}" "$tar" >>"$CACHE/logs/import.log" 2>&1 ||
-        { log "$n: import FAILED (see $CACHE/logs/import.log)"; rc=1; continue; }
-      # the archive's index also names the manifest (umoci's tag), which ctr turns into a stray
-      # `import-<date>:<tag>` image; the CRI may resolve a ref to that name: remove it at once
-      for stray in $(ctr --address "$IMPORT_SOCK" -n k8s.io images ls -q | grep -E "^import-[0-9-]+:$n\$"); do
-        ctr --address "$IMPORT_SOCK" -n k8s.io images rm "$stray" >>"$CACHE/logs/import.log" 2>&1
-      done
+      # The archive's index names its manifest with umoci's tag (annotation
+      # org.opencontainers.image.ref.name); ctr would turn that into a stray `import-<date>:<tag>`
+      # image besides --index-name, and the CRI may then resolve the ref to the stray name (sandbox
+      # creation fails "image ... import-<date>:pause not found"). Import a copy without it.
+      imp=$(mktemp "$CACHE/.import-$n.XXXXXX")
+      python3 - "$tar" "$imp" <<'PY'
+import io, json, sys, tarfile
+src, dst = sys.argv[1], sys.argv[2]
+with tarfile.open(src) as tin, tarfile.open(dst, "w") as tout:
+    for m in tin:
+        f = tin.extractfile(m) if m.isfile() else None
+        if m.name in ("./index.json", "index.json"):
+            idx = json.load(f)
+            for d in idx.get("manifests", []):
+                d.get("annotations", {}).pop("org.opencontainers.image.ref.name", None)
+                if not d.get("annotations"):
+                    d.pop("annotations", None)
+            data = json.dumps(idx).encode()
+            m.size = len(data)
+            tout.addfile(m, io.BytesIO(data))
+        else:
+            tout.addfile(m, f)
+PY
+      # --index-name: the image is named by the reference alone
+      if ! ctr --address "$IMPORT_SOCK" -n k8s.io images import --index-name "${REFS[$n]}" "$imp" >>"$CACHE/logs/import.log" 2>&1; then
+        rm -f "$imp"
+        log "$n: import FAILED (see $CACHE/logs/import.log)"
+        rc=1
+        continue
+      fi
+      rm -f "$imp"
+      if ctr --address "$IMPORT_SOCK" -n k8s.io images ls -q | grep -q '^import-'; then
+        log "$n: ctr left an import-<date> image name"
+        rc=1
+      fi
     fi
     echo "${REFS[$n]} $tar"
   else

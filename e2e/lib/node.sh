@@ -167,6 +167,7 @@ node_start() { # DIR
   mkdir -p "$d"/{containerd,cni/net.d,cni/ipam,kubelet,kubelet-certs,local-path,pod-logs,coredns,lpp}
   NODE_NETNS_BEFORE=$(ls /var/run/netns 2>/dev/null | tr '\n' ' ')
   NODE_KUBEPROXY_TABLES_BEFORE=$(nft list tables 2>/dev/null | grep -c 'kube-proxy')
+  NODE_NFT_TABLES_BEFORE=$(nft list tables 2>/dev/null | tr '\n' ';')
   node_sysctls_save
   # 1. safety table, 2. bridge: before any process starts
   node_guard_up || { echo "node: could not install the nft guard table" >&2; return 1; }
@@ -269,8 +270,8 @@ mode: nftables
 clusterCIDR: $NODE_POD_CIDR
 hostnameOverride: $NODE_NAME
 bindAddress: $NODE_GW
-healthzBindAddress: 127.0.0.1:0
-metricsBindAddress: 127.0.0.1:0
+healthzBindAddress: 127.0.0.1:$(node_free_port)
+metricsBindAddress: 127.0.0.1:$(node_free_port)
 nodePortAddresses: ["$NODE_POD_SUBNET"]
 masqueradeAll: true
 oomScoreAdj: 0
@@ -386,6 +387,17 @@ node_stop() {
     nft delete table ip6 kube-proxy 2>/dev/null
   fi
   nft delete table inet "$NODE_NFT_TABLE" 2>/dev/null
+  # iptables(-nft) tables that did not exist before the run and hold nothing but the kubelet's
+  # KUBE-* chains (KUBE-FIREWALL, canaries), CNI-* chains and the base chains jumping to them
+  local t
+  while read -r t; do
+    [ -n "$t" ] || continue
+    case ";$NODE_NFT_TABLES_BEFORE" in *";$t;"*) continue ;; esac
+    if ! nft list $t 2>/dev/null | grep -E '^\s*chain ' | awk '{print $2}' |
+      grep -vqE '^(KUBE-|CNI-)|^(INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING)$'; then
+      nft delete $t 2>/dev/null
+    fi
+  done < <(nft list tables 2>/dev/null)
   node_sysctls_restore
   return 0
 }
