@@ -156,6 +156,17 @@ else
 fi
 K() { kubectl "$@"; }
 
+# the guard really drops: a pod-range address outside the bridge subnet routes to the default
+# interface, and must never get there
+d0=$(node_guard_drops)
+curl -s -o /dev/null --max-time 2 http://10.244.255.254/ 2>/dev/null
+d1=$(node_guard_drops)
+if [ "$d1" -gt "$d0" ]; then
+  pass "network guard: a packet to 10.244.255.254 (pod range, off the bridge) was dropped before leaving ($((d1 - d0)) packet(s))"
+else
+  fail "network guard did not drop a packet to the pod range routed off the bridge"
+fi
+
 # ---------------------------------------------------------------------------------------------
 # 1. a single restricted pod on the node: Ready through its probe, answers on its pod IP, and a
 #    second pod reaches it through a Service name (cluster DNS + kube-proxy), before any host->Service.
@@ -189,8 +200,17 @@ else
   fail "restricted pod not Ready: $(K -n $SMOKE_NS describe pod web 2>&1 | tail -n 8 | tr '\n' ' ' | cut -c1-500)" "$LOGS/smoke.log"
 fi
 K -n $SMOKE_NS expose pod web --name web --port 80 --target-port 8080 >>"$LOGS/smoke.log" 2>&1
-restricted_pod client "${IMG[busybox]}" '{"app":"client"}' \
-  '["sh","-c","for i in $(seq 1 30); do wget -q -T 3 -O /dev/null http://web.'$SMOKE_NS'.svc.cluster.local/passwd && echo OK && exit 0; sleep 1; done; nslookup web.'$SMOKE_NS'.svc.cluster.local; exit 1"]' '' >"$WORK/client.json"
+# client pods run the node image built here (busybox-static's wget segfaults on this machine)
+fetch_cmd() { # URL -> JSON command array: fetch URL (retrying for 30 s), print status and body
+  python3 - "$1" <<'PY'
+import json, sys
+js = ("const u=process.argv[1];(async()=>{for(let i=0;i<30;i++){try{const r=await fetch(u,{signal:AbortSignal.timeout(4000)});"
+      "const t=await r.text();console.log(r.status,t.slice(0,300));if(r.ok)process.exit(0)}catch(e){console.log(String(e.cause||e))}"
+      "await new Promise(s=>setTimeout(s,1000))}process.exit(1)})()")
+print(json.dumps(["node", "-e", js, sys.argv[1]]))
+PY
+}
+restricted_pod client "${IMG[node]}" '{"app":"client"}' "$(fetch_cmd "http://web.$SMOKE_NS.svc.cluster.local/passwd")" '' >"$WORK/client.json"
 K -n $SMOKE_NS apply -f "$WORK/client.json" >>"$LOGS/smoke.log" 2>&1
 if node_wait 90 sh -c "kubectl -n $SMOKE_NS get pod client -o jsonpath='{.status.phase}' | grep -qE 'Succeeded|Failed'" &&
   [ "$(K -n $SMOKE_NS get pod client -o jsonpath='{.status.phase}')" = Succeeded ]; then

@@ -7,7 +7,7 @@
 #
 # Network safety first: node_start installs, before anything else, an nftables table
 # (`inet rag_e2e_guard`) that drops every packet to the pod range or the service range leaving
-# through any interface other than the test bridge (hooks output and forward). Test traffic never
+# through any interface other than the test bridge (hooks postrouting and forward). Test traffic never
 # leaves the machine. node_stop removes everything it made (processes, pods' processes and cgroups,
 # mounts under the work dir, network namespaces, bridge, nft tables, sysctls restored) and
 # node_leftovers reports anything that survived.
@@ -52,11 +52,14 @@ node_free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.
 
 # --- network safety: before anything starts -----------------------------------------------------
 node_guard_up() {
+  # postrouting, not output: in the output hook the out interface is the one routed BEFORE
+  # kube-proxy's DNAT (a host -> ClusterIP packet still shows the default route's interface there);
+  # postrouting sees the real one for local and forwarded packets alike.
   nft -f - <<EOF
 table inet $NODE_NFT_TABLE {
   comment "rag-platform e2e: pod and service traffic never leaves through anything but $NODE_BRIDGE"
-  chain output {
-    type filter hook output priority 0; policy accept;
+  chain postrouting {
+    type filter hook postrouting priority 100; policy accept;
     ip daddr { $NODE_POD_CIDR, $NODE_SERVICE_CIDR } oifname != "$NODE_BRIDGE" counter drop
   }
   chain forward {
@@ -66,6 +69,11 @@ table inet $NODE_NFT_TABLE {
   }
 }
 EOF
+}
+
+# node_guard_drops: packets the guard has dropped so far
+node_guard_drops() {
+  nft list table inet "$NODE_NFT_TABLE" 2>/dev/null | grep -oE 'counter packets [0-9]+' | awk '{s+=$3} END {print s+0}'
 }
 
 node_bridge_up() {

@@ -63,13 +63,12 @@ check_workloads() { # LABEL
   return 1
 }
 
-# an in-namespace client pod (restricted) that runs one command and exits; prints its output
+# an in-namespace client pod (restricted, the node image) that fetches a URL and exits; prints its output
 IN_POD_N=0
-in_pod() { # SHELL-COMMAND -> output, status = pod succeeded
+in_pod_fetch() { # URL -> output, status = pod succeeded
   IN_POD_N=$((IN_POD_N + 1))
   local name=e2e-client-$IN_POD_N
-  restricted_pod "$name" "${IMG[busybox]}" '{"app.kubernetes.io/name":"e2e-client","app.kubernetes.io/component":"ingress-controller"}' \
-    "$(python3 -c 'import json,sys; print(json.dumps(["sh","-c",sys.argv[1]]))' "$1")" '' >"$WORK/$name.json"
+  restricted_pod "$name" "${IMG[node]}" '{"app.kubernetes.io/name":"e2e-client"}' "$(fetch_cmd "$1")" '' >"$WORK/$name.json"
   K -n "$NS" apply -f "$WORK/$name.json" >/dev/null 2>&1 || return 1
   node_wait 120 sh -c "kubectl -n $NS get pod $name -o jsonpath='{.status.phase}' | grep -qE 'Succeeded|Failed'"
   K -n "$NS" logs "$name" 2>&1
@@ -139,7 +138,7 @@ fi
 # pod -> Service (DNS + kube-proxy), BEFORE any host -> Service request
 API_PORT=$(K -n "$NS" get svc "${API_HOST%%.*}" -o jsonpath='{.spec.ports[0].port}' 2>/dev/null)
 API_IP=$(K -n "$NS" get svc "${API_HOST%%.*}" -o jsonpath='{.spec.clusterIP}' 2>/dev/null)
-if [ -n "$API_HOST" ] && out=$(in_pod "wget -q -T 5 -O - http://$API_HOST:$API_PORT/ready"); then
+if [ -n "$API_HOST" ] && out=$(in_pod_fetch "http://$API_HOST:$API_PORT/ready"); then
   pass "from a pod in $NS, the API answers /ready through its Service name $API_HOST:$API_PORT: $(echo "$out" | tail -n1 | cut -c1-160)"
 else
   fail "pod -> API Service ($API_HOST:$API_PORT) /ready: $(echo "${out:-}" | tail -n 3 | tr '\n' ' ' | cut -c1-300)"

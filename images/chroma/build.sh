@@ -13,7 +13,7 @@ if [ ! -f "$wheels/.complete" ]; then
   touch "$wheels/.complete"
 fi
 ROOTFS_HOOK="mkdir -p \"\$1/tmp/wheels\" && cp $wheels/*.whl \"\$1/tmp/wheels/\" && chroot \"\$1\" sh -c 'python3 -m venv /opt/chroma && /opt/chroma/bin/pip install --no-index --find-links /tmp/wheels --no-cache-dir --disable-pip-version-check -q chromadb==$CHROMA_VERSION && /opt/chroma/bin/chroma --help >/dev/null' && rm -rf \"\$1/tmp/wheels\"" \
-  debian_rootfs "$ROOTFS" python3 python3-venv ca-certificates
+  debian_rootfs "$ROOTFS" python3 python3-venv ca-certificates libstdc++6 libgomp1
 add_user "$ROOTFS" chroma 1000 1000 /data
 install -m 0755 "$HERE/chroma/entrypoint.sh" "$ROOTFS/usr/local/bin/chroma-entrypoint.sh"
 mkdir -p "$ROOTFS/data" && chown 1000:1000 "$ROOTFS/data"
