@@ -54,12 +54,14 @@ node_free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.
 node_guard_up() {
   # postrouting, not output: in the output hook the out interface is the one routed BEFORE
   # kube-proxy's DNAT (a host -> ClusterIP packet still shows the default route's interface there);
-  # postrouting sees the real one for local and forwarded packets alike.
+  # postrouting sees the real one for local and forwarded packets alike. Loopback is fine (the API
+  # server reaching the kubelet on the bridge address is local delivery through lo).
   nft -f - <<EOF
 table inet $NODE_NFT_TABLE {
   comment "rag-platform e2e: pod and service traffic never leaves through anything but $NODE_BRIDGE"
   chain postrouting {
     type filter hook postrouting priority 100; policy accept;
+    oifname "lo" accept
     ip daddr { $NODE_POD_CIDR, $NODE_SERVICE_CIDR } oifname != "$NODE_BRIDGE" counter drop
   }
   chain forward {
@@ -347,6 +349,13 @@ node_kill_pids() { # PID...: TERM, wait up to 5s, KILL
   return 0
 }
 
+node_shim_pids() {
+  local p
+  for p in /proc/[0-9]*; do
+    tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -qxF -- "$NODE_DIR/containerd/containerd.sock" && echo "${p#/proc/}"
+  done
+}
+
 node_stop() {
   [ -n "$NODE_DIR" ] || return 0
   local d=$NODE_DIR i pids shims
@@ -364,8 +373,12 @@ node_stop() {
     kill -9 $pids 2>/dev/null
     sleep 0.5
   done
-  # the runc shims of our containerd (their pid files are under our state dir)
-  shims=$(cat "$d"/containerd/state/io.containerd.runtime.v2.task/*/*/shim.pid 2>/dev/null | sort -u)
+  # the runc shims of our containerd: their pid files under our state dir, and every process whose
+  # arguments are exactly `-address <our socket>` (a shim whose bundle is already gone)
+  shims=$({
+    cat "$d"/containerd/state/io.containerd.runtime.v2.task/*/*/shim.pid 2>/dev/null
+    node_shim_pids
+  } | sort -u)
   # shellcheck disable=SC2086
   [ -n "$shims" ] && node_kill_pids $shims
   [ -n "${NODE_CONTAINERD_PID:-}" ] && node_kill_pids "$NODE_CONTAINERD_PID"
@@ -416,7 +429,9 @@ node_leftovers() {
   [ -n "$(node_cgroup_pids)" ] && out+="processes in cgroups $NODE_CGROUP_ROOT: $(node_cgroup_pids | tr '\n' ' '); "
   ls -d /sys/fs/cgroup/*"$NODE_CGROUP_ROOT" >/dev/null 2>&1 && out+="cgroup dirs $NODE_CGROUP_ROOT; "
   [ -n "$d" ] && findmnt -rn -o TARGET | grep -qF "$d/" && out+="mounts: $(findmnt -rn -o TARGET | grep -cF "$d/"); "
-  [ -n "$d" ] && pgrep -f -- "$d/containerd" >/dev/null && out+="processes: $(pgrep -f -- "$d/containerd" | tr '\n' ' '); "
+  local procs
+  procs=$(node_shim_pids; for p in /proc/[0-9]*; do tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -q -- "^$d/" && echo "${p#/proc/}"; done)
+  [ -n "$d" ] && [ -n "$procs" ] && out+="processes: $(echo "$procs" | sort -u | tr '\n' ' '); "
   ip link show "$NODE_BRIDGE" >/dev/null 2>&1 && out+="bridge $NODE_BRIDGE; "
   ip -br link | grep -q '^veth' && out+="veth: $(ip -br link | grep -c '^veth'); "
   nft list tables 2>/dev/null | grep -qE "$NODE_NFT_TABLE|kube-proxy" && out+="nft: $(nft list tables | grep -E "$NODE_NFT_TABLE|kube-proxy" | tr '\n' ' '); "
