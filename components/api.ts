@@ -1,18 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ApiConfig } from "./config";
+import type { Endpoint } from "./network-policy";
 import { SECRET_KEYS } from "./secrets";
 import { WebService } from "./web-service";
+import type { AppWiring, MetricsEndpoint, WorkloadRef } from "./wiring";
 import { httpProbe, Identity, scrapeAnnotations, secretEnv, startupProbe } from "./workload";
 
 export const API_PORT = 8000;
 
-export interface ApiServiceArgs {
+export interface ApiServiceArgs extends AppWiring {
     identity: Identity;
     config: ApiConfig;
-    configMapName: pulumi.Input<string>;
-    secretName: pulumi.Input<string>;
-    appDataClaimName: pulumi.Input<string>;
-    imagePullSecrets: string[];
     /** Expose on this node port too (dev only; see localAccess). */
     nodePort?: number;
 }
@@ -25,7 +23,14 @@ export interface ApiServiceArgs {
 export class ApiService extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly deploymentName: pulumi.Output<string>;
+    /** The Service's port. */
     readonly port: number;
+    /** The port the API listens on in its container: API_PORT in the platform ConfigMap, which exists before the API. */
+    static readonly CONTAINER_PORT = API_PORT;
+    readonly workload: WorkloadRef;
+    readonly endpoint: Endpoint;
+    readonly hpaName?: string;
+    readonly metrics: MetricsEndpoint;
 
     constructor(name: string, args: ApiServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:ApiService", name, {}, opts);
@@ -76,6 +81,10 @@ export class ApiService extends pulumi.ComponentResource {
         this.serviceName = service.serviceName;
         this.deploymentName = service.deploymentName;
         this.port = service.port;
+        this.workload = service.workload;
+        this.endpoint = service.endpoint;
+        this.hpaName = service.hpaName;
+        this.metrics = { identity: args.identity, portName: "http", port: API_PORT, path: "/metrics" };
         this.registerOutputs({ serviceName: this.serviceName, deploymentName: this.deploymentName });
     }
 }

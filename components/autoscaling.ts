@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AutoscalingConfig } from "./config";
 import { Identity, metadata, selectorLabels } from "./workload";
+import { objectName } from "./naming";
 
 export interface AutoscalingArgs {
     identity: Identity;
@@ -22,7 +23,7 @@ export class Autoscaling extends pulumi.ComponentResource {
     constructor(name: string, args: AutoscalingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:Autoscaling", name, {}, opts);
         const { identity, autoscaling } = args;
-        const k8sName = `${identity.instance}-${identity.component}`;
+        const k8sName = objectName(identity);
 
         const pdb = new k8s.policy.v1.PodDisruptionBudget(
             `${name}-pdb`,

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "./config";
+import type { Endpoint } from "./network-policy";
+import type { MetricsEndpoint, WorkloadRef } from "./wiring";
 import { WebService } from "./web-service";
 import { httpProbe, Identity } from "./workload";
 
@@ -19,7 +21,12 @@ export interface WebFrontendArgs {
 export class WebFrontend extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly deploymentName: pulumi.Output<string>;
+    /** The Service's port. */
     readonly port: number;
+    readonly workload: WorkloadRef;
+    readonly endpoint: Endpoint;
+    readonly hpaName?: string;
+    readonly metrics: MetricsEndpoint;
 
     constructor(name: string, args: WebFrontendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:WebFrontend", name, {}, opts);
@@ -51,6 +58,10 @@ export class WebFrontend extends pulumi.ComponentResource {
         this.serviceName = service.serviceName;
         this.deploymentName = service.deploymentName;
         this.port = service.port;
+        this.workload = service.workload;
+        this.endpoint = service.endpoint;
+        this.hpaName = service.hpaName;
+        this.metrics = { identity: args.identity, portName: "http", port: FRONTEND_PORT, path: "/metrics" };
         this.registerOutputs({ serviceName: this.serviceName, deploymentName: this.deploymentName });
     }
 }

@@ -1,15 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IndexerConfig } from "./config";
+import type { AppWiring } from "./wiring";
 import { Identity, labels, pod, PodArgs, serviceAccount } from "./workload";
+import { objectName } from "./naming";
 
-export interface DocumentIndexerArgs {
+export interface DocumentIndexerArgs extends AppWiring {
     identity: Identity;
     config: IndexerConfig;
-    configMapName: pulumi.Input<string>;
-    secretName: pulumi.Input<string>;
-    appDataClaimName: pulumi.Input<string>;
-    imagePullSecrets: string[];
 }
 
 /**
@@ -24,7 +22,7 @@ export class DocumentIndexer extends pulumi.ComponentResource {
     constructor(name: string, args: DocumentIndexerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:DocumentIndexer", name, {}, opts);
         const { identity, config } = args;
-        const k8sName = `${identity.instance}-${identity.component}`;
+        const k8sName = objectName(identity);
         const sa = serviceAccount(identity, k8sName, { parent: this });
         const podArgs: PodArgs = {
             serviceAccountName: sa.metadata.name,
@@ -62,7 +60,7 @@ export class DocumentIndexer extends pulumi.ComponentResource {
             const cron = new k8s.batch.v1.CronJob(
                 `${name}-cronjob`,
                 {
-                    metadata: { name: `${k8sName}-scheduled`, namespace: identity.namespace, labels: labels(identity) },
+                    metadata: { name: objectName(identity, "scheduled"), namespace: identity.namespace, labels: labels(identity) },
                     spec: {
                         schedule: config.schedule,
                         concurrencyPolicy: "Forbid",

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IngressConfig } from "./config";
 import { Identity, metadata } from "./workload";
+import { objectName } from "./naming";
 
 export interface PlatformIngressArgs {
     identity: Identity;
@@ -50,7 +51,7 @@ export class PlatformIngress extends pulumi.ComponentResource {
         new k8s.networking.v1.Ingress(
             `${name}-ingress`,
             {
-                metadata: metadata(identity, identity.instance, ingressAnnotations(config)),
+                metadata: metadata(identity, objectName(identity.instance), ingressAnnotations(config)),
                 spec: {
                     ingressClassName: config.className,
                     ...(config.tls.enabled ? { tls: [{ hosts: [config.host], secretName: config.tls.secretName }] } : {}),

@@ -6,6 +6,7 @@ import { platformDashboard } from "./dashboard";
 import type { MonitoredNames } from "./metrics";
 import { HEADLESS_LABEL } from "./stateful-service";
 import { Identity, labels, metadata, selectorLabels } from "./workload";
+import { objectName } from "./naming";
 
 /** A component whose Service Prometheus scrapes. */
 export interface ScrapeTarget {
@@ -35,8 +36,8 @@ export class PlatformMonitoring extends pulumi.ComponentResource {
         super("rag-platform:index:PlatformMonitoring", name, {}, opts);
         const { identity, config } = args;
         // kube-prometheus-stack selects ServiceMonitors and rules by its release label.
-        const meta = (objectName: string, id: Identity = identity) => ({
-            ...metadata(id, objectName),
+        const meta = (k8sName: string, id: Identity = identity) => ({
+            ...metadata(id, k8sName),
             labels: { ...labels(id), ...config.selectorLabels },
         });
 
@@ -47,7 +48,7 @@ export class PlatformMonitoring extends pulumi.ComponentResource {
                 {
                     apiVersion: "monitoring.coreos.com/v1",
                     kind: "ServiceMonitor",
-                    metadata: meta(`${target.identity.instance}-${component}`, target.identity),
+                    metadata: meta(objectName(target.identity), target.identity),
                     spec: {
                         selector: {
                             matchLabels: selectorLabels(target.identity),
@@ -67,7 +68,7 @@ export class PlatformMonitoring extends pulumi.ComponentResource {
             {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "PrometheusRule",
-                metadata: meta(`${identity.instance}-alerts`),
+                metadata: meta(objectName(identity.instance, "alerts")),
                 spec: { groups: [{ name: "rag-platform.rules", rules: alertRules(args.names, config.alerts) }] },
             },
             { parent: this },
@@ -78,7 +79,7 @@ export class PlatformMonitoring extends pulumi.ComponentResource {
             new k8s.core.v1.ConfigMap(
                 `${name}-dashboard`,
                 {
-                    metadata: { ...metadata(identity, `${identity.instance}-dashboard`), labels: { ...labels(identity), grafana_dashboard: "1" } },
+                    metadata: { ...metadata(identity, objectName(identity.instance, "dashboard")), labels: { ...labels(identity), grafana_dashboard: "1" } },
                     data: { "rag-platform.json": JSON.stringify(platformDashboard(args.names), null, 2) },
                 },
                 { parent: this },

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkPolicyConfig } from "./config";
 import { Identity, metadata } from "./workload";
+import { objectName } from "./naming";
 
 type Rule = k8s.types.input.networking.v1.NetworkPolicySpec;
 type Port = k8s.types.input.networking.v1.NetworkPolicyPort;
@@ -94,7 +95,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         for (const [policy, spec] of Object.entries(policies)) {
             const np = new k8s.networking.v1.NetworkPolicy(
                 `${name}-${policy}`,
-                { metadata: metadata(identity, `${instance}-${policy}`), spec },
+                { metadata: metadata(identity, objectName(instance, policy)), spec },
                 { parent: this },
             );
             this.policyNames.push(np.metadata.name);

@@ -1,20 +1,21 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { API_PORT, ApiService } from "./api";
+import { ApiService } from "./api";
 import { CapacityReport, capacityReport } from "./capacity";
 import type { PlatformConfig } from "./config";
-import { FRONTEND_PORT, WebFrontend } from "./frontend";
+import { WebFrontend } from "./frontend";
 import { DocumentIndexer } from "./indexer";
 import { PlatformIngress } from "./ingress";
-import { NetworkPolicies } from "./network-policy";
-import { POSTGRES_PORT, PostgresDatabase } from "./postgres";
-import { REDIS_PORT, RedisCache } from "./redis";
+import { PlatformMonitoring } from "./monitoring";
+import { objectName } from "./naming";
+import { Endpoint, NetworkPolicies } from "./network-policy";
+import { PostgresDatabase } from "./postgres";
+import { RedisCache } from "./redis";
 import { PlatformSecrets } from "./secrets";
 import { PlatformStorage } from "./storage";
-import { ENGINES, VectorStore } from "./vector-store";
-import { PlatformMonitoring, ScrapeTarget } from "./monitoring";
-import { Endpoint } from "./network-policy";
+import { VectorStore } from "./vector-store";
 import { VerticalAutoscaling } from "./vertical-autoscaling";
+import type { AppWiring, MetricsEndpoint } from "./wiring";
 import { Identity, labels, PART_OF } from "./workload";
 
 export interface RagPlatformArgs {
@@ -35,10 +36,25 @@ export const skipAwait: pulumi.ResourceTransformation = (args) => {
     return { props: { ...args.props, metadata: { ...metadata, annotations } }, opts: args.opts };
 };
 
+interface Datastores {
+    postgres: PostgresDatabase;
+    redis: RedisCache;
+    vector: VectorStore;
+}
+
+interface Apps {
+    api: ApiService;
+    frontend: WebFrontend;
+}
+
+/** An ingress rule beyond the fixed ones: who (a namespace, or anyone) may reach which endpoints. */
+type ExtraIngress = { name: string; fromNamespace?: string; to: Endpoint[] };
+
 /**
  * The whole RAG platform in one namespace: Namespace (Pod Security `restricted`), generated secrets, the
  * platform ConfigMap, storage, PostgreSQL, Redis, the vector store, the API, the frontend, the indexer, the
  * Ingress and the NetworkPolicies. Several instances can live side by side, each in its own namespace.
+ * The constructor is the sequence of steps; every name and port comes from the child that owns it.
  */
 export class RagPlatform extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
@@ -48,19 +64,89 @@ export class RagPlatform extends pulumi.ComponentResource {
     readonly secretName: pulumi.Output<string>;
     readonly capacity: CapacityReport;
 
-    constructor(name: string, args: RagPlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        const cfg = args.config;
-        super("rag-platform:index:RagPlatform", name, {}, cfg.skipAwait ? { ...opts, transformations: [...(opts.transformations ?? []), skipAwait] } : opts);
-        const protect = cfg.protectStateful;
+    private readonly cfg: PlatformConfig;
+    private readonly child: pulumi.CustomResourceOptions = { parent: this };
 
-        const ns = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
+    constructor(
+        private readonly instance: string,
+        args: RagPlatformArgs,
+        opts: pulumi.ComponentResourceOptions = {},
+    ) {
+        const cfg = args.config;
+        super(
+            "rag-platform:index:RagPlatform",
+            instance,
+            {},
+            cfg.skipAwait ? { ...opts, transformations: [...(opts.transformations ?? []), skipAwait] } : opts,
+        );
+        this.cfg = cfg;
+        this.namespace = this.createNamespace().metadata.name;
+        const secrets = new PlatformSecrets(
+            `${instance}-secrets`,
+            { identity: this.id("secrets"), rotation: cfg.secretsRotation, llmApiKey: args.llmApiKey },
+            this.child,
+        );
+        this.secretName = secrets.secretName;
+        const storage = new PlatformStorage(
+            `${instance}-storage`,
+            { identity: this.id("storage"), config: cfg.storage, protect: cfg.protectStateful },
+            this.child,
+        );
+        const datastores = this.createDatastores(secrets.secretName, storage.storageClassName);
+        const configMap = this.createConfigMap(datastores);
+        const apps = this.createApps(
+            {
+                configMapName: configMap.metadata.name,
+                secretName: secrets.secretName,
+                appDataClaimName: storage.appDataClaimName,
+                imagePullSecrets: cfg.imagePullSecrets,
+            },
+            datastores,
+        );
+        this.url = cfg.ingress.enabled ? this.createIngress(apps).url : undefined;
+        const extraIngress: ExtraIngress[] = [];
+        if (cfg.localAccess.enabled) {
+            extraIngress.push({ name: "allow-node-ports", to: [apps.api.endpoint, apps.frontend.endpoint] });
+        }
+        if (cfg.monitoring.enabled) {
+            extraIngress.push(this.createMonitoring(apps, datastores));
+        }
+        if (cfg.verticalAutoscaling.enabled) {
+            this.createVerticalAutoscaling(apps, datastores);
+        }
+        this.createNetworkPolicies(apps, datastores, extraIngress);
+
+        this.services = {
+            api: this.dns(apps.api.serviceName),
+            frontend: this.dns(apps.frontend.serviceName),
+            postgres: this.dns(datastores.postgres.serviceName),
+            redis: this.dns(datastores.redis.serviceName),
+            vectorStore: this.dns(datastores.vector.serviceName),
+        };
+        this.capacity = capacityReport(cfg);
+        this.registerOutputs({ namespace: this.namespace, url: this.url, services: this.services, secretName: this.secretName });
+    }
+
+    /** The identity of one of the platform's components. */
+    private id(component: string): Identity {
+        return { instance: this.instance, component, environment: this.cfg.environment, namespace: this.namespace };
+    }
+
+    private dns(service: pulumi.Output<string>): pulumi.Output<string> {
+        return pulumi.interpolate`${service}.${this.namespace}.svc.cluster.local`;
+    }
+
+    /** The Namespace, labelled for Pod Security Admission `restricted` (enforce, audit, warn). */
+    private createNamespace(): k8s.core.v1.Namespace {
+        const cfg = this.cfg;
+        return new k8s.core.v1.Namespace(
+            `${this.instance}-namespace`,
             {
                 metadata: {
                     name: cfg.namespace,
                     labels: {
                         "app.kubernetes.io/part-of": PART_OF,
-                        "app.kubernetes.io/instance": name,
+                        "app.kubernetes.io/instance": this.instance,
                         "rag-platform/environment": cfg.environment,
                         "pod-security.kubernetes.io/enforce": "restricted",
                         "pod-security.kubernetes.io/enforce-version": "latest",
@@ -71,31 +157,28 @@ export class RagPlatform extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this, protect },
+            { parent: this, protect: cfg.protectStateful },
         );
-        this.namespace = ns.metadata.name;
-        const id = (component: string): Identity => ({ instance: name, component, environment: cfg.environment, namespace: this.namespace });
-        const child = { parent: this };
-        const dns = (service: pulumi.Output<string>) => pulumi.interpolate`${service}.${this.namespace}.svc.cluster.local`;
+    }
 
-        const secrets = new PlatformSecrets(`${name}-secrets`, { identity: id("secrets"), rotation: cfg.secretsRotation, llmApiKey: args.llmApiKey }, child);
-        this.secretName = secrets.secretName;
-        const storage = new PlatformStorage(`${name}-storage`, { identity: id("storage"), config: cfg.storage, protect }, child);
-        const datastore = {
-            secretName: secrets.secretName,
-            storageClassName: storage.storageClassName,
-            imagePullSecrets: cfg.imagePullSecrets,
-            protect,
+    private createDatastores(secretName: pulumi.Output<string>, storageClassName?: pulumi.Output<string>): Datastores {
+        const cfg = this.cfg;
+        const shared = { secretName, storageClassName, imagePullSecrets: cfg.imagePullSecrets, protect: cfg.protectStateful };
+        const name = this.instance;
+        return {
+            postgres: new PostgresDatabase(`${name}-postgres`, { identity: this.id("postgres"), config: cfg.postgres, ...shared }, this.child),
+            redis: new RedisCache(`${name}-redis`, { identity: this.id("redis"), config: cfg.redis, ...shared }, this.child),
+            vector: new VectorStore(`${name}-vector-store`, { identity: this.id("vector-store"), config: cfg.vectorStore, ...shared }, this.child),
         };
-        const postgres = new PostgresDatabase(`${name}-postgres`, { identity: id("postgres"), config: cfg.postgres, ...datastore }, child);
-        const redis = new RedisCache(`${name}-redis`, { identity: id("redis"), config: cfg.redis, ...datastore }, child);
-        const vector = new VectorStore(`${name}-vector-store`, { identity: id("vector-store"), config: cfg.vectorStore, ...datastore }, child);
+    }
 
-        // Settings only: every credential comes from the platform Secret.
-        const configMap = new k8s.core.v1.ConfigMap(
-            `${name}-config`,
+    /** The platform ConfigMap: settings only, every credential comes from the platform Secret. */
+    private createConfigMap({ postgres, redis, vector }: Datastores): k8s.core.v1.ConfigMap {
+        const cfg = this.cfg;
+        return new k8s.core.v1.ConfigMap(
+            `${this.instance}-config`,
             {
-                metadata: { name: `${name}-config`, namespace: this.namespace, labels: labels(id("config")) },
+                metadata: { name: objectName(this.instance, "config"), namespace: this.namespace, labels: labels(this.id("config")) },
                 data: {
                     APP_ENV: cfg.environment,
                     LOG_LEVEL: cfg.app.logLevel,
@@ -103,140 +186,114 @@ export class RagPlatform extends pulumi.ComponentResource {
                     CHUNK_SIZE: `${cfg.app.chunkSize}`,
                     CHUNK_OVERLAP: `${cfg.app.chunkOverlap}`,
                     EMBEDDING_MODEL: cfg.app.embeddingModel,
-                    DB_HOST: dns(postgres.serviceName),
+                    DB_HOST: this.dns(postgres.serviceName),
                     DB_PORT: `${postgres.port}`,
                     DB_NAME: cfg.postgres.database,
                     DB_USER: cfg.postgres.user,
-                    REDIS_HOST: dns(redis.serviceName),
+                    REDIS_HOST: this.dns(redis.serviceName),
                     REDIS_PORT: `${redis.port}`,
-                    VECTOR_DB_ENGINE: cfg.vectorStore.engine,
-                    VECTOR_DB_HOST: dns(vector.serviceName),
+                    VECTOR_DB_ENGINE: vector.engine,
+                    VECTOR_DB_HOST: this.dns(vector.serviceName),
                     VECTOR_DB_PORT: `${vector.port}`,
-                    VECTOR_DB_API_KEY_REQUIRED: `${ENGINES[cfg.vectorStore.engine].apiKeySupported}`,
-                    API_PORT: `${API_PORT}`,
+                    VECTOR_DB_API_KEY_REQUIRED: `${vector.apiKeySupported}`,
+                    API_PORT: `${ApiService.CONTAINER_PORT}`,
                     API_BASE_PATH,
                     WORKERS: `${cfg.api.workers}`,
                 },
             },
-            child,
+            this.child,
         );
-        const wiring = {
-            configMapName: configMap.metadata.name,
-            secretName: secrets.secretName,
-            appDataClaimName: storage.appDataClaimName,
-            imagePullSecrets: cfg.imagePullSecrets,
-        };
+    }
+
+    /** The API, the frontend and the indexer (which starts once the datastores exist). */
+    private createApps(wiring: AppWiring, { postgres, redis, vector }: Datastores): Apps {
+        const { cfg, instance: name } = this;
         const local = cfg.localAccess;
         const api = new ApiService(
             `${name}-api`,
-            { identity: id("api"), config: cfg.api, ...wiring, nodePort: local.enabled ? local.apiNodePort : undefined },
-            child,
+            { identity: this.id("api"), config: cfg.api, ...wiring, nodePort: local.enabled ? local.apiNodePort : undefined },
+            this.child,
         );
         const frontend = new WebFrontend(
             `${name}-frontend`,
             {
-                identity: id("frontend"),
+                identity: this.id("frontend"),
                 config: cfg.frontend,
                 imagePullSecrets: cfg.imagePullSecrets,
                 apiBasePath: API_BASE_PATH,
                 nodePort: local.enabled ? local.frontendNodePort : undefined,
             },
-            child,
+            this.child,
         );
         // The indexer writes to the datastores: start it once they exist (and, outside tests, are ready).
         new DocumentIndexer(
             `${name}-indexer`,
-            { identity: id("indexer"), config: cfg.indexer, ...wiring },
+            { identity: this.id("indexer"), config: cfg.indexer, ...wiring },
             { parent: this, dependsOn: [postgres, redis, vector] },
         );
+        return { api, frontend };
+    }
 
-        if (cfg.ingress.enabled) {
-            const ingress = new PlatformIngress(
-                `${name}-ingress`,
-                { identity: id("ingress"), config: cfg.ingress, api, frontend, apiBasePath: API_BASE_PATH },
-                child,
-            );
-            this.url = ingress.url;
-        }
-        const engine = ENGINES[cfg.vectorStore.engine];
-        const endpoints: Record<string, Endpoint> = {
-            api: { component: "api", ports: [API_PORT] },
-            frontend: { component: "frontend", ports: [FRONTEND_PORT] },
-            vectorStore: { component: "vector-store", ports: engine.ports.map((p) => p.containerPort) },
-        };
-        const extraIngress: { name: string; fromNamespace?: string; to: Endpoint[] }[] = [];
-        if (local.enabled) {
-            extraIngress.push({ name: "allow-node-ports", to: [endpoints.api, endpoints.frontend] });
-        }
-        if (cfg.monitoring.enabled) {
-            const scrape: ScrapeTarget[] = [
-                { identity: id("api"), portName: "http", path: "/metrics" },
-                { identity: id("frontend"), portName: "http", path: "/metrics" },
-                ...(engine.metrics ? [{ identity: id("vector-store"), portName: engine.metrics.portName, path: engine.metrics.path }] : []),
-            ];
-            new PlatformMonitoring(
-                `${name}-monitoring`,
-                {
-                    identity: id("monitoring"),
-                    config: cfg.monitoring,
-                    targets: scrape,
-                    names: {
-                        namespace: cfg.namespace,
-                        apiService: `${name}-api`,
-                        hpas: (["api", "frontend"] as const).filter((s) => cfg[s].autoscaling.enabled).map((s) => `${name}-${s}`),
-                        datastores: { postgres: `${name}-postgres`, redis: `${name}-redis`, vectorStore: `${name}-vector-store` },
-                    },
-                },
-                child,
-            );
-            const metricsPorts: Endpoint[] = [
-                endpoints.api,
-                endpoints.frontend,
-                ...(engine.metrics ? [{ component: "vector-store", ports: [engine.metrics.port] }] : []),
-            ];
-            extraIngress.push({ name: "allow-monitoring", fromNamespace: cfg.monitoring.prometheusNamespace, to: metricsPorts });
-        }
-        if (cfg.verticalAutoscaling.enabled) {
-            new VerticalAutoscaling(
-                `${name}-vpa`,
-                {
-                    identity: id("vpa"),
-                    config: cfg.verticalAutoscaling,
-                    targets: [
-                        { identity: id("api"), kind: "Deployment", name: api.deploymentName },
-                        { identity: id("frontend"), kind: "Deployment", name: frontend.deploymentName },
-                        ...(["postgres", "redis", "vector-store"] as const).map((c) => ({
-                            identity: id(c),
-                            kind: "StatefulSet" as const,
-                            name: `${name}-${c}`,
-                        })),
-                    ],
-                },
-                child,
-            );
-        }
-        new NetworkPolicies(
-            `${name}-network`,
+    private createIngress({ api, frontend }: Apps): PlatformIngress {
+        return new PlatformIngress(
+            `${this.instance}-ingress`,
+            { identity: this.id("ingress"), config: this.cfg.ingress, api, frontend, apiBasePath: API_BASE_PATH },
+            this.child,
+        );
+    }
+
+    /** ServiceMonitors, alert rules and the dashboard; returns the ingress rule that lets Prometheus scrape. */
+    private createMonitoring({ api, frontend }: Apps, { postgres, redis, vector }: Datastores): ExtraIngress {
+        const cfg = this.cfg;
+        const targets: MetricsEndpoint[] = [api.metrics, frontend.metrics, ...(vector.metrics ? [vector.metrics] : [])];
+        new PlatformMonitoring(
+            `${this.instance}-monitoring`,
             {
-                identity: id("network-policy"),
-                config: cfg.networkPolicy,
-                api: endpoints.api,
-                frontend: endpoints.frontend,
+                identity: this.id("monitoring"),
+                config: cfg.monitoring,
+                targets: targets.map(({ identity, portName, path }) => ({ identity, portName, path })),
+                names: {
+                    namespace: cfg.namespace,
+                    apiService: api.workload.name,
+                    hpas: [api.hpaName, frontend.hpaName].filter((n): n is string => n !== undefined),
+                    datastores: { postgres: postgres.workload.name, redis: redis.workload.name, vectorStore: vector.workload.name },
+                },
+            },
+            this.child,
+        );
+        return {
+            name: "allow-monitoring",
+            fromNamespace: cfg.monitoring.prometheusNamespace,
+            to: targets.map((t) => ({ component: t.identity.component, ports: [t.port] })),
+        };
+    }
+
+    private createVerticalAutoscaling(apps: Apps, datastores: Datastores): void {
+        const owners = [apps.api, apps.frontend, datastores.postgres, datastores.redis, datastores.vector];
+        new VerticalAutoscaling(
+            `${this.instance}-vpa`,
+            {
+                identity: this.id("vpa"),
+                config: this.cfg.verticalAutoscaling,
+                targets: owners.map((o) => ({ identity: this.id(o.endpoint.component), kind: o.workload.kind, name: o.workload.name })),
+            },
+            this.child,
+        );
+    }
+
+    private createNetworkPolicies({ api, frontend }: Apps, { postgres, redis, vector }: Datastores, extraIngress: ExtraIngress[]): void {
+        new NetworkPolicies(
+            `${this.instance}-network`,
+            {
+                identity: this.id("network-policy"),
+                config: this.cfg.networkPolicy,
+                api: api.endpoint,
+                frontend: frontend.endpoint,
                 indexer: { component: "indexer" },
-                datastores: [{ component: "postgres", ports: [POSTGRES_PORT] }, { component: "redis", ports: [REDIS_PORT] }, endpoints.vectorStore],
+                datastores: [postgres.endpoint, redis.endpoint, vector.endpoint],
                 extraIngress,
             },
-            child,
+            this.child,
         );
-
-        this.services = {
-            api: dns(api.serviceName),
-            frontend: dns(frontend.serviceName),
-            postgres: dns(postgres.serviceName),
-            redis: dns(redis.serviceName),
-            vectorStore: dns(vector.serviceName),
-        };
-        this.capacity = capacityReport(cfg);
-        this.registerOutputs({ namespace: this.namespace, url: this.url, services: this.services, secretName: this.secretName });
     }
 }

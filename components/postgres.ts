@@ -1,9 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "./config";
+import type { Endpoint } from "./network-policy";
+import type { DatastoreArgs, WorkloadRef } from "./wiring";
 import { SECRET_KEYS } from "./secrets";
 import { StatefulService } from "./stateful-service";
-import { execProbe, Identity, metadata, secretEnv, startupProbe } from "./workload";
+import { execProbe, metadata, secretEnv, startupProbe } from "./workload";
+import { objectName } from "./naming";
 
 export const POSTGRES_PORT = 5432;
 const DATA_PATH = "/var/lib/postgresql/data";
@@ -37,14 +40,7 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE INDEX IF NOT EXISTS messages_conversation ON messages (conversation_id, created_at);
 `;
 
-export interface PostgresDatabaseArgs {
-    identity: Identity;
-    config: PostgresConfig;
-    secretName: pulumi.Input<string>;
-    storageClassName?: pulumi.Input<string>;
-    imagePullSecrets: string[];
-    protect: boolean;
-}
+export type PostgresDatabaseArgs = DatastoreArgs<PostgresConfig>;
 
 /**
  * PostgreSQL (official alpine image, UID 70): PGDATA in a subdirectory of the volume (its root holds
@@ -53,13 +49,15 @@ export interface PostgresDatabaseArgs {
 export class PostgresDatabase extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly port = POSTGRES_PORT;
+    readonly workload: WorkloadRef;
+    readonly endpoint: Endpoint;
 
     constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:PostgresDatabase", name, {}, opts);
         const { identity, config } = args;
         const init = new k8s.core.v1.ConfigMap(
             `${name}-init`,
-            { metadata: metadata(identity, `${identity.instance}-postgres-init`), data: { "01-schema.sql": INIT_SQL } },
+            { metadata: metadata(identity, objectName(identity, "init")), data: { "01-schema.sql": INIT_SQL } },
             { parent: this },
         );
         const ready = execProbe(["pg_isready", "-U", config.user, "-d", config.database, "-h", "127.0.0.1", "-p", `${POSTGRES_PORT}`]);
@@ -98,6 +96,8 @@ export class PostgresDatabase extends pulumi.ComponentResource {
             { parent: this },
         );
         this.serviceName = store.serviceName;
+        this.workload = store.workload;
+        this.endpoint = store.endpoint;
         this.registerOutputs({ serviceName: this.serviceName });
     }
 }

@@ -1,20 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DatastoreConfig } from "./config";
+import type { Endpoint } from "./network-policy";
+import type { DatastoreArgs, WorkloadRef } from "./wiring";
 import { parseQuantity } from "./quantity";
 import { SECRET_KEYS } from "./secrets";
 import { StatefulService } from "./stateful-service";
-import { execProbe, Identity, secretEnv, startupProbe } from "./workload";
+import { execProbe, secretEnv, startupProbe } from "./workload";
 
 export const REDIS_PORT = 6379;
 
-export interface RedisCacheArgs {
-    identity: Identity;
-    config: DatastoreConfig;
-    secretName: pulumi.Input<string>;
-    storageClassName?: pulumi.Input<string>;
-    imagePullSecrets: string[];
-    protect: boolean;
-}
+export type RedisCacheArgs = DatastoreArgs<DatastoreConfig>;
 
 /** Redis keeps 20% of its memory limit free for the AOF rewrite and client buffers. */
 export function redisMaxMemoryBytes(memoryLimit: string): number {
@@ -29,6 +24,8 @@ export function redisMaxMemoryBytes(memoryLimit: string): number {
 export class RedisCache extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly port = REDIS_PORT;
+    readonly workload: WorkloadRef;
+    readonly endpoint: Endpoint;
 
     constructor(name: string, args: RedisCacheArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:RedisCache", name, {}, opts);
@@ -80,6 +77,8 @@ export class RedisCache extends pulumi.ComponentResource {
             { parent: this },
         );
         this.serviceName = store.serviceName;
+        this.workload = store.workload;
+        this.endpoint = store.endpoint;
         this.registerOutputs({ serviceName: this.serviceName });
     }
 }

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Identity, metadata } from "./workload";
+import { objectName } from "./naming";
 
 export interface PlatformSecretsArgs {
     identity: Identity;
@@ -55,7 +56,7 @@ export class PlatformSecrets extends pulumi.ComponentResource {
         const secret = new k8s.core.v1.Secret(
             `${name}-secret`,
             {
-                metadata: metadata(args.identity, `${args.identity.instance}-secrets`),
+                metadata: metadata(args.identity, objectName(args.identity.instance, "secrets")),
                 type: "Opaque",
                 stringData: pulumi.secret(stringData),
             },

@@ -1,6 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerArgs, Identity, labels, metadata, pod, RunAs, selectorLabels, serviceAccount } from "./workload";
+import { objectName } from "./naming";
+import type { Endpoint } from "./network-policy";
+import type { WorkloadRef } from "./wiring";
 
 /** Label on headless Services. */
 export const HEADLESS_LABEL = "rag-platform/headless";
@@ -31,11 +34,17 @@ export interface StatefulServiceArgs {
 export class StatefulService extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly statefulSetName: pulumi.Output<string>;
+    /** The StatefulSet (also the name of the client Service). */
+    readonly workload: WorkloadRef;
+    /** The pods' component label and container ports, for NetworkPolicies. */
+    readonly endpoint: Endpoint;
 
     constructor(name: string, args: StatefulServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:StatefulService", name, {}, opts);
         const { identity } = args;
-        const k8sName = `${identity.instance}-${identity.component}`;
+        const k8sName = objectName(identity);
+        this.workload = { kind: "StatefulSet", name: k8sName };
+        this.endpoint = { component: identity.component, ports: (args.container.ports ?? []).map((p) => p.containerPort) };
         const ports = (args.container.ports ?? []).map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.name, protocol: "TCP" }));
         const sa = serviceAccount(identity, k8sName, { parent: this });
 
@@ -43,7 +52,7 @@ export class StatefulService extends pulumi.ComponentResource {
             `${name}-headless`,
             {
                 // Marked so that ServiceMonitors select only the client Service (no double scraping).
-                metadata: { ...metadata(identity, `${k8sName}-headless`), labels: { ...labels(identity), [HEADLESS_LABEL]: "true" } },
+                metadata: { ...metadata(identity, objectName(identity, "headless")), labels: { ...labels(identity), [HEADLESS_LABEL]: "true" } },
                 spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: selectorLabels(identity), ports },
             },
             { parent: this },

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StorageConfig } from "./config";
 import { Identity, labels, metadata } from "./workload";
+import { objectName } from "./naming";
 
 export interface PlatformStorageArgs {
     identity: Identity;
@@ -26,7 +27,7 @@ export class PlatformStorage extends pulumi.ComponentResource {
                 `${name}-class`,
                 {
                     // Cluster-scoped: the namespace in the name keeps platform instances apart.
-                    metadata: { name: pulumi.interpolate`${identity.namespace}-data`, labels: labels(identity) },
+                    metadata: { name: pulumi.output(identity.namespace).apply((ns) => objectName(ns, "data")), labels: labels(identity) },
                     provisioner: config.provisioner,
                     // An empty map would be applied as "parameters: {}", which Kubernetes refuses to update later.
                     ...(Object.keys(config.parameters).length ? { parameters: config.parameters } : {}),
@@ -42,7 +43,7 @@ export class PlatformStorage extends pulumi.ComponentResource {
         const claim = new k8s.core.v1.PersistentVolumeClaim(
             `${name}-app-data`,
             {
-                metadata: metadata(identity, `${identity.instance}-app-data`),
+                metadata: metadata(identity, objectName(identity.instance, "app-data")),
                 spec: {
                     accessModes: [config.appData.accessMode],
                     ...(appDataClass ? { storageClassName: appDataClass } : {}),

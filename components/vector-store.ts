@@ -1,9 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { VectorEngine, VectorStoreConfig } from "./config";
+import type { Endpoint } from "./network-policy";
+import type { DatastoreArgs, MetricsEndpoint, WorkloadRef } from "./wiring";
 import { SECRET_KEYS } from "./secrets";
 import { StatefulService } from "./stateful-service";
-import { ContainerArgs, httpProbe, Identity, metadata, Probes, RunAs, scrapeAnnotations, secretEnv, startupProbe } from "./workload";
+import { ContainerArgs, httpProbe, metadata, Probes, RunAs, scrapeAnnotations, secretEnv, startupProbe } from "./workload";
+import { objectName } from "./naming";
 
 /** What differs between the engines: ports, paths, health endpoints and how (or whether) a key is enforced. */
 export interface EngineSpec {
@@ -100,20 +103,19 @@ export const ENGINES: Record<VectorEngine, EngineSpec> = {
     },
 };
 
-export interface VectorStoreArgs {
-    identity: Identity;
-    config: VectorStoreConfig;
-    secretName: pulumi.Input<string>;
-    storageClassName?: pulumi.Input<string>;
-    imagePullSecrets: string[];
-    protect: boolean;
-}
+export type VectorStoreArgs = DatastoreArgs<VectorStoreConfig>;
 
 /** The vector database: Qdrant (default), Chroma or Milvus standalone, as a StatefulService. */
 export class VectorStore extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly port: number;
     readonly engine: VectorEngine;
+    /** Whether the engine enforces the generated API key (VECTOR_DB_API_KEY_REQUIRED). */
+    readonly apiKeySupported: boolean;
+    readonly workload: WorkloadRef;
+    readonly endpoint: Endpoint;
+    /** Where Prometheus scrapes the engine; undefined when it serves no Prometheus metrics (Chroma). */
+    readonly metrics?: MetricsEndpoint;
 
     constructor(name: string, args: VectorStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:VectorStore", name, {}, opts);
@@ -121,6 +123,8 @@ export class VectorStore extends pulumi.ComponentResource {
         const spec = ENGINES[config.engine];
         this.engine = config.engine;
         this.port = spec.clientPort;
+        this.apiKeySupported = spec.apiKeySupported;
+        this.metrics = spec.metrics ? { identity, ...spec.metrics } : undefined;
 
         const volumes: k8s.types.input.core.v1.Volume[] = [];
         const volumeMounts: k8s.types.input.core.v1.VolumeMount[] = [];
@@ -128,7 +132,7 @@ export class VectorStore extends pulumi.ComponentResource {
             const files = new k8s.core.v1.ConfigMap(
                 `${name}-files`,
                 {
-                    metadata: metadata(identity, `${identity.instance}-vector-store-files`),
+                    metadata: metadata(identity, objectName(identity, "files")),
                     data: Object.fromEntries(Object.entries(spec.files).map(([file, [, content]]) => [file, content])),
                 },
                 { parent: this },
@@ -166,6 +170,8 @@ export class VectorStore extends pulumi.ComponentResource {
             { parent: this },
         );
         this.serviceName = store.serviceName;
+        this.workload = store.workload;
+        this.endpoint = store.endpoint;
         this.registerOutputs({ serviceName: this.serviceName, engine: this.engine, port: this.port });
     }
 }

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { VerticalAutoscalingConfig } from "./config";
 import { Identity, metadata } from "./workload";
+import { objectName } from "./naming";
 
 export interface VpaTarget {
     identity: Identity;
@@ -29,7 +30,7 @@ export class VerticalAutoscaling extends pulumi.ComponentResource {
                 {
                     apiVersion: "autoscaling.k8s.io/v1",
                     kind: "VerticalPodAutoscaler",
-                    metadata: metadata(identity, `${identity.instance}-${identity.component}`),
+                    metadata: metadata(identity, objectName(identity)),
                     spec: {
                         targetRef: { apiVersion: "apps/v1", kind: target.kind, name: target.name },
                         updatePolicy: { updateMode: args.config.updateMode },

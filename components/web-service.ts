@@ -3,6 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { Autoscaling } from "./autoscaling";
 import type { ServiceConfig } from "./config";
 import { ContainerArgs, Identity, labels, metadata, pod, PodArgs, RunAs, selectorLabels, serviceAccount } from "./workload";
+import { objectName } from "./naming";
+import type { Endpoint } from "./network-policy";
+import type { WorkloadRef } from "./wiring";
 
 export interface WebServiceArgs {
     identity: Identity;
@@ -27,12 +30,21 @@ export interface WebServiceArgs {
 export class WebService extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly deploymentName: pulumi.Output<string>;
+    /** The Service's port (the container port behind it is in `endpoint`). */
     readonly port = 80;
+    /** The Deployment (also the name of the Service, the PDB and the HPA). */
+    readonly workload: WorkloadRef;
+    /** The pods' component label and container port, for NetworkPolicies. */
+    readonly endpoint: Endpoint;
+    /** The HPA's name when autoscaling is enabled. */
+    readonly hpaName?: string;
 
     constructor(name: string, args: WebServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:WebService", name, {}, opts);
         const { identity, service } = args;
-        const k8sName = `${identity.instance}-${identity.component}`;
+        const k8sName = objectName(identity);
+        this.workload = { kind: "Deployment", name: k8sName };
+        this.hpaName = service.autoscaling.enabled ? k8sName : undefined;
         const sa = serviceAccount(identity, k8sName, { parent: this });
         const podArgs: PodArgs = {
             serviceAccountName: sa.metadata.name,
@@ -72,6 +84,7 @@ export class WebService extends pulumi.ComponentResource {
         if (!port) {
             throw new Error(`WebService ${name}: the container must declare a port`);
         }
+        this.endpoint = { component: identity.component, ports: [port.containerPort] };
         const svc = new k8s.core.v1.Service(
             `${name}-service`,
             {
@@ -89,7 +102,7 @@ export class WebService extends pulumi.ComponentResource {
             new k8s.core.v1.Service(
                 `${name}-nodeport`,
                 {
-                    metadata: metadata(identity, `${k8sName}-nodeport`),
+                    metadata: metadata(identity, objectName(identity, "nodeport")),
                     spec: {
                         type: "NodePort",
                         selector: selectorLabels(identity),

@@ -1,0 +1,40 @@
+// The shapes components share: the arguments several of them take, and what each exposes of what it owns
+// (so that RagPlatform reads names and ports from its children instead of re-deriving them).
+import type * as pulumi from "@pulumi/pulumi";
+import type { ScrapeTarget } from "./monitoring";
+import type { Identity } from "./workload";
+
+/** The arguments every datastore (PostgreSQL, Redis, the vector store) takes; `C` is its config section. */
+export interface DatastoreArgs<C> {
+    identity: Identity;
+    config: C;
+    /** The platform Secret holding the datastore's password or key. */
+    secretName: pulumi.Input<string>;
+    /** The platform StorageClass; the cluster default when undefined. */
+    storageClassName?: pulumi.Input<string>;
+    imagePullSecrets: string[];
+    /** Protect the StatefulSet from deletion and retain its claims (prod). */
+    protect: boolean;
+}
+
+/** How the API and the indexer are wired into the platform: settings, credentials, the shared volume. */
+export interface AppWiring {
+    /** The platform ConfigMap, read whole (envFrom). */
+    configMapName: pulumi.Input<string>;
+    /** The platform Secret. */
+    secretName: pulumi.Input<string>;
+    /** The shared app-data claim (documents to index). */
+    appDataClaimName: pulumi.Input<string>;
+    imagePullSecrets: string[];
+}
+
+/** A workload a component owns: its kind and Kubernetes name (known before deployment, from objectName). */
+export interface WorkloadRef {
+    kind: "Deployment" | "StatefulSet";
+    name: string;
+}
+
+/** Where Prometheus scrapes a component: the Service port (by name and number) and the path. */
+export interface MetricsEndpoint extends ScrapeTarget {
+    port: number;
+}

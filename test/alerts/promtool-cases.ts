@@ -1,0 +1,170 @@
+// Unit tests for the platform's alerts in promtool's format (`promtool test rules`): for every alert, a
+// synthetic history that must make it fire and one that must leave it silent. Built from the rendered
+// PrometheusRule itself, so the thresholds, label matchers and `for` durations under test are the ones a
+// stack deploys. scripts/alerts-check.sh writes them out and runs promtool; test/alerts.test.ts checks that
+// every alert has both cases.
+
+export interface RenderedAlert {
+    alert: string;
+    expr: string;
+    for: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+}
+
+/** What the alerts select on: the namespace and object names of the rendered stack. */
+export interface AlertScope {
+    namespace: string;
+    apiService: string;
+    hpas: string[];
+    statefulSets: { RagPostgresDown: string; RagRedisDown: string; RagVectorStoreDown: string };
+    thresholds: { cpuLimitRatio: number; restartsIn5m: number; hpaAtMaxMinutes: number; p99LatencySeconds: number; errorRatio: number; pvcUsageRatio: number };
+}
+
+interface Series {
+    series: string;
+    values: string;
+}
+
+export interface PromtoolTest {
+    name: string;
+    interval: string;
+    input_series: Series[];
+    alert_rule_test: { eval_time: string; alertname: string; exp_alerts: { exp_labels: Record<string, string>; exp_annotations: Record<string, string> }[] }[];
+}
+
+/** One alert's pair of histories: `fire` makes it fire at `evalMinutes` with these labels, `quiet` must not. */
+interface Case {
+    evalMinutes: number;
+    labels: Record<string, string>;
+    fire: Series[];
+    quiet: Series[];
+}
+
+const sel = (metric: string, labels: Record<string, string>) =>
+    `${metric}{${Object.entries(labels)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(",")}}`;
+
+/** Expands the `{{ $labels.x }}` templates the annotations use. */
+function expand(text: string, labels: Record<string, string>): string {
+    return text.replace(/\{\{\s*\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g, (_, name: string) => labels[name] ?? "");
+}
+
+const minutes = (d: string) => {
+    const m = /^(\d+)([smh])$/.exec(d);
+    if (!m) {
+        throw new Error(`unexpected duration ${d}`);
+    }
+    return (Number(m[1]) * { s: 1 / 60, m: 1, h: 60 }[m[2] as "s" | "m" | "h"]) as number;
+};
+
+function cases(scope: AlertScope, rule: RenderedAlert): Case {
+    const ns = { namespace: scope.namespace };
+    const t = scope.thresholds;
+    // Run long enough for rate windows (5m) and the rule's `for` to pass, with a margin.
+    const evalMinutes = Math.ceil(minutes(rule.for)) + 10;
+    const n = evalMinutes + 5; // samples, one a minute
+    const counter = (perMinute: number) => `0+${perMinute}x${n}`;
+    const gauge = (v: number) => `${v}x${n}`;
+    switch (rule.alert) {
+        case "RagHighCpuAgainstLimit": {
+            const c = { ...ns, pod: "rag-api-0", container: "api" };
+            const limit = sel("kube_pod_container_resource_limits", { ...c, resource: "cpu" });
+            const usage = sel("container_cpu_usage_seconds_total", c);
+            // CPU seconds per minute: 60 × the fraction of one core in use, against a 1-core limit.
+            return {
+                evalMinutes,
+                labels: c,
+                fire: [
+                    { series: usage, values: counter(60 * Math.min(1, t.cpuLimitRatio + 0.05)) },
+                    { series: limit, values: gauge(1) },
+                ],
+                quiet: [
+                    { series: usage, values: counter(60 * (t.cpuLimitRatio - 0.2)) },
+                    { series: limit, values: gauge(1) },
+                ],
+            };
+        }
+        case "RagPodRestarting": {
+            const c = { ...ns, pod: "rag-api-0", container: "api" };
+            const restarts = sel("kube_pod_container_status_restarts_total", c);
+            // increase over 5m = 5 × restarts per minute
+            return {
+                evalMinutes,
+                labels: c,
+                fire: [{ series: restarts, values: counter((t.restartsIn5m + 1) / 5) }],
+                quiet: [{ series: restarts, values: counter(Math.max(0, t.restartsIn5m - 1) / 5) }],
+            };
+        }
+        case "RagApiHighLatencyP99": {
+            const api = { ...ns, service: scope.apiService };
+            // Every request in one bucket: p99 lands inside it.
+            const slowBucket = t.p99LatencySeconds * 4;
+            const fastBucket = t.p99LatencySeconds / 4;
+            const buckets = (upper: number) =>
+                [fastBucket, t.p99LatencySeconds, slowBucket, "+Inf"].map((le) => ({
+                    series: sel("http_request_duration_seconds_bucket", { ...api, le: `${le}` }),
+                    values: counter(typeof le === "number" && le < upper ? 0 : 10),
+                }));
+            return { evalMinutes, labels: {}, fire: buckets(slowBucket), quiet: buckets(fastBucket) };
+        }
+        case "RagApiErrorRatio": {
+            const api = { ...ns, service: scope.apiService, method: "POST", handler: "/v1/query" };
+            const mix = (errorShare: number) => [
+                { series: sel("http_requests_total", { ...api, status: "5xx" }), values: counter(100 * errorShare) },
+                { series: sel("http_requests_total", { ...api, status: "2xx" }), values: counter(100 * (1 - errorShare)) },
+            ];
+            return { evalMinutes, labels: {}, fire: mix(Math.min(1, t.errorRatio * 2)), quiet: mix(t.errorRatio / 2) };
+        }
+        case "RagVolumeAlmostFull": {
+            const c = { ...ns, persistentvolumeclaim: "data-rag-postgres-0" };
+            const used = (ratio: number) => [
+                { series: sel("kubelet_volume_stats_used_bytes", c), values: gauge(Math.round(1000 * ratio)) },
+                { series: sel("kubelet_volume_stats_capacity_bytes", c), values: gauge(1000) },
+            ];
+            return { evalMinutes, labels: c, fire: used(Math.min(1, t.pvcUsageRatio + 0.1)), quiet: used(t.pvcUsageRatio - 0.2) };
+        }
+        case "RagHpaAtMaximum": {
+            const c = { ...ns, horizontalpodautoscaler: scope.hpas[0] };
+            const at = (current: number) => [
+                { series: sel("kube_horizontalpodautoscaler_status_current_replicas", c), values: gauge(current) },
+                { series: sel("kube_horizontalpodautoscaler_spec_max_replicas", c), values: gauge(10) },
+            ];
+            return { evalMinutes, labels: c, fire: at(10), quiet: at(9) };
+        }
+        case "RagPostgresDown":
+        case "RagRedisDown":
+        case "RagVectorStoreDown": {
+            const c = { ...ns, statefulset: scope.statefulSets[rule.alert] };
+            const ready = (r: number) => [{ series: sel("kube_statefulset_status_replicas_ready", c), values: gauge(r) }];
+            return { evalMinutes, labels: c, fire: ready(0), quiet: ready(1) };
+        }
+        default:
+            throw new Error(`no promtool case for alert ${rule.alert}: add one to test/alerts/promtool-cases.ts`);
+    }
+}
+
+/** promtool test groups: `<alert> fires` and `<alert> stays silent` for every rule. */
+export function promtoolTests(scope: AlertScope, rules: RenderedAlert[]): PromtoolTest[] {
+    return rules.flatMap((rule) => {
+        const c = cases(scope, rule);
+        const evalTime = `${c.evalMinutes}m`;
+        const labels = { ...c.labels, ...rule.labels };
+        const annotations = Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, expand(v, labels)]));
+        return [
+            {
+                name: `${rule.alert} fires`,
+                interval: "1m",
+                input_series: c.fire,
+                alert_rule_test: [{ eval_time: evalTime, alertname: rule.alert, exp_alerts: [{ exp_labels: labels, exp_annotations: annotations }] }],
+            },
+            {
+                name: `${rule.alert} stays silent`,
+                interval: "1m",
+                input_series: c.quiet,
+                alert_rule_test: [{ eval_time: evalTime, alertname: rule.alert, exp_alerts: [] }],
+            },
+        ];
+    });
+}
