@@ -139,6 +139,26 @@ API_HOST=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["serv
 K -n "$NS" get pods -o wide >"$LOGS/pods-after-up.txt" 2>&1
 check_workloads "after pulumi up" || true
 
+# the migrate step: any container (init or not, in a pod or a Job's pod) whose name, command or
+# args mention migrate must have run to completion with exit code 0
+mig=$(K -n "$NS" get pods -o json 2>/dev/null | python3 -c '
+import json, sys
+found, bad = [], []
+for p in json.load(sys.stdin)["items"]:
+    specs = {c["name"]: c for c in p["spec"].get("initContainers", []) + p["spec"]["containers"]}
+    for st in p["status"].get("initContainerStatuses", []) + p["status"].get("containerStatuses", []):
+        c = specs.get(st["name"], {})
+        if "migrat" in " ".join([c.get("name", "")] + c.get("command", []) + c.get("args", [])):
+            t = (st.get("state", {}).get("terminated") or st.get("lastState", {}).get("terminated") or {})
+            (found if t.get("exitCode") == 0 else bad).append(p["metadata"]["name"] + "/" + st["name"])
+print("ok " + " ".join(found) if found and not bad else "bad found=%s failed=%s" % (found, bad))
+')
+if [ "${mig%% *}" = ok ]; then
+  pass "the migrate step completed (exit 0): ${mig#ok }"
+else
+  fail "migrate step: none completed in $NS (${mig#bad }); the platform must run app/dist/migrate.js before the API serves"
+fi
+
 # Pod Security: the namespace enforces restricted, every pod was admitted, a root pod is refused
 refused=$(K -n "$NS" get events --field-selector reason=FailedCreate -o jsonpath='{range .items[*]}{.involvedObject.name}: {.message}{"\n"}{end}' 2>/dev/null)
 enforce=$(K get ns "$NS" -o jsonpath='{.metadata.labels.pod-security\.kubernetes\.io/enforce}' 2>/dev/null)
