@@ -358,7 +358,7 @@ node_kill_pids() { # PID...: TERM, wait up to 5s, KILL
 node_shim_pids() {
   local p
   for p in /proc/[0-9]*; do
-    tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -qxF -- "$NODE_DIR/containerd/containerd.sock" && echo "${p#/proc/}"
+    tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -qxF -- "$NODE_DIR/containerd/containerd.sock" && echo "${p#/proc/}"
   done
 }
 
@@ -436,7 +436,7 @@ node_leftovers() {
   ls -d /sys/fs/cgroup/*"$NODE_CGROUP_ROOT" >/dev/null 2>&1 && out+="cgroup dirs $NODE_CGROUP_ROOT; "
   [ -n "$d" ] && findmnt -rn -o TARGET | grep -qF "$d/" && out+="mounts: $(findmnt -rn -o TARGET | grep -cF "$d/"); "
   local procs
-  procs=$(node_shim_pids; for p in /proc/[0-9]*; do tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -q -- "^$d/" && echo "${p#/proc/}"; done)
+  procs=$(node_shim_pids; for p in /proc/[0-9]*; do tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -q -- "^$d/" && echo "${p#/proc/}"; done)
   [ -n "$d" ] && [ -n "$procs" ] && out+="processes: $(echo "$procs" | sort -u | tr '\n' ' '); "
   ip link show "$NODE_BRIDGE" >/dev/null 2>&1 && out+="bridge $NODE_BRIDGE; "
   ip -br link | grep -q '^veth' && out+="veth: $(ip -br link | grep -c '^veth'); "
