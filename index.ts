@@ -1,9 +1,16 @@
 // rag-platform: read and validate the stack's config, deploy the platform, export what operators need.
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { capacityReport } from "./components/capacity";
 import { loadConfig } from "./components/config";
 import { RagPlatform } from "./components/platform";
+import { skipAwait } from "./components/skip-await";
 
 const { config, llmApiKey } = loadConfig();
+if (config.skipAwait) {
+    // Test only (no kubelet in the end-to-end test): a stack transform, run by the engine on every resource.
+    pulumi.runtime.registerResourceTransform(skipAwait);
+}
 
 // Render mode writes manifests for GitOps tools instead of touching a cluster. The SDK would fill
 // `kubeconfig` from $KUBECONFIG, which the provider refuses next to renderYamlToDirectory: pass "".
@@ -18,4 +25,5 @@ export const namespace = platform.namespace;
 export const url = platform.url;
 export const services = platform.services;
 export const secretName = platform.secretName;
-export const capacity = platform.capacity;
+// What the stack asks of the cluster, from its config alone (the same report as `npm run capacity`).
+export const capacity = capacityReport(config);

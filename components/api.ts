@@ -11,7 +11,7 @@ export const API_PORT = 8000;
 export interface ApiServiceArgs extends AppWiring {
     identity: Identity;
     config: ApiConfig;
-    /** Expose on this node port too (dev only; see localAccess). */
+    /** Expose on this node port too (dev only; see localAccess). @default no NodePort Service */
     nodePort?: number;
 }
 

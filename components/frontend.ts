@@ -11,7 +11,7 @@ export interface WebFrontendArgs {
     identity: Identity;
     config: ServiceConfig;
     imagePullSecrets: string[];
-    /** Expose on this node port too (dev only; see localAccess). */
+    /** Expose on this node port too (dev only; see localAccess). @default no NodePort Service */
     nodePort?: number;
     /** Path prefix under which the browser reaches the API through the same ingress host. */
     apiBasePath: string;

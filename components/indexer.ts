@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IndexerConfig } from "./config";
 import type { AppWiring } from "./wiring";
-import { Identity, labels, pod, PodArgs, serviceAccount } from "./workload";
+import { autonamedMetadata, Identity, labels, pod, PodArgs, serviceAccount } from "./workload";
 import { objectName } from "./naming";
 
 export interface DocumentIndexerArgs extends AppWiring {
@@ -49,11 +49,7 @@ export class DocumentIndexer extends pulumi.ComponentResource {
             template: { metadata: { labels: labels(identity) }, spec: pod(podArgs) },
         };
         // Jobs are immutable: the Job is auto-named so that a changed spec replaces it create-before-delete.
-        const job = new k8s.batch.v1.Job(
-            `${name}-job`,
-            { metadata: { namespace: identity.namespace, labels: labels(identity) }, spec: jobSpec },
-            { parent: this },
-        );
+        const job = new k8s.batch.v1.Job(`${name}-job`, { metadata: autonamedMetadata(identity), spec: jobSpec }, { parent: this });
         this.jobName = job.metadata.name;
 
         if (config.schedule) {

@@ -1,13 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ApiService } from "./api";
-import { CapacityReport, capacityReport } from "./capacity";
 import type { PlatformConfig } from "./config";
 import { WebFrontend } from "./frontend";
 import { DocumentIndexer } from "./indexer";
 import { PlatformIngress } from "./ingress";
 import { PlatformMonitoring } from "./monitoring";
-import { objectName } from "./naming";
 import { Endpoint, NetworkPolicies } from "./network-policy";
 import { PostgresDatabase } from "./postgres";
 import { RedisCache } from "./redis";
@@ -16,7 +14,7 @@ import { PlatformStorage } from "./storage";
 import { VectorStore } from "./vector-store";
 import { VerticalAutoscaling } from "./vertical-autoscaling";
 import type { AppWiring, MetricsEndpoint } from "./wiring";
-import { Identity, labels, PART_OF } from "./workload";
+import { autonamedMetadata, Identity, PART_OF } from "./workload";
 
 export interface RagPlatformArgs {
     config: PlatformConfig;
@@ -25,16 +23,6 @@ export interface RagPlatformArgs {
 }
 
 const API_BASE_PATH = "/api";
-
-/** Test-only transformation: tell the Kubernetes provider not to wait for readiness (no kubelet in e2e). */
-export const skipAwait: pulumi.ResourceTransformation = (args) => {
-    if (!args.type.startsWith("kubernetes:") || args.type === "pulumi:providers:kubernetes") {
-        return undefined;
-    }
-    const metadata = (args.props.metadata ?? {}) as Record<string, unknown>;
-    const annotations = { ...((metadata.annotations as Record<string, string>) ?? {}), "pulumi.com/skipAwait": "true" };
-    return { props: { ...args.props, metadata: { ...metadata, annotations } }, opts: args.opts };
-};
 
 interface Datastores {
     postgres: PostgresDatabase;
@@ -62,7 +50,6 @@ export class RagPlatform extends pulumi.ComponentResource {
     /** In-cluster DNS names of the platform's services. */
     readonly services: Record<string, pulumi.Output<string>>;
     readonly secretName: pulumi.Output<string>;
-    readonly capacity: CapacityReport;
 
     private readonly cfg: PlatformConfig;
     private readonly child: pulumi.CustomResourceOptions = { parent: this };
@@ -73,12 +60,7 @@ export class RagPlatform extends pulumi.ComponentResource {
         opts: pulumi.ComponentResourceOptions = {},
     ) {
         const cfg = args.config;
-        super(
-            "rag-platform:index:RagPlatform",
-            instance,
-            {},
-            cfg.skipAwait ? { ...opts, transformations: [...(opts.transformations ?? []), skipAwait] } : opts,
-        );
+        super("rag-platform:index:RagPlatform", instance, {}, opts);
         this.cfg = cfg;
         this.namespace = this.createNamespace().metadata.name;
         const secrets = new PlatformSecrets(
@@ -123,7 +105,6 @@ export class RagPlatform extends pulumi.ComponentResource {
             redis: this.dns(datastores.redis.serviceName),
             vectorStore: this.dns(datastores.vector.serviceName),
         };
-        this.capacity = capacityReport(cfg);
         this.registerOutputs({ namespace: this.namespace, url: this.url, services: this.services, secretName: this.secretName });
     }
 
@@ -178,7 +159,8 @@ export class RagPlatform extends pulumi.ComponentResource {
         return new k8s.core.v1.ConfigMap(
             `${this.instance}-config`,
             {
-                metadata: { name: objectName(this.instance, "config"), namespace: this.namespace, labels: labels(this.id("config")) },
+                // Autonamed: a changed setting replaces the ConfigMap under a new name and rolls its consumers.
+                metadata: autonamedMetadata(this.id("config")),
                 data: {
                     APP_ENV: cfg.environment,
                     LOG_LEVEL: cfg.app.logLevel,

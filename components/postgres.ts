@@ -43,8 +43,24 @@ CREATE INDEX IF NOT EXISTS messages_conversation ON messages (conversation_id, c
 export type PostgresDatabaseArgs = DatastoreArgs<PostgresConfig>;
 
 /**
+ * Applies the password in the platform Secret to the running database at every container start: the
+ * image's entrypoint sets POSTGRES_PASSWORD only when it initialises an empty data directory, so without
+ * this a rotated Secret would lock every client out of a database that keeps its old password. The Secret
+ * is autonamed (see PlatformSecrets), so a rotation changes the pod template and restarts PostgreSQL.
+ * Runs over the local socket (the image trusts local connections); the password travels on psql's stdin,
+ * never on a command line. Waits up to two minutes for the server; a failure restarts the container.
+ */
+export const APPLY_PASSWORD_SCRIPT = [
+    "set -eu",
+    'for i in $(seq 1 120); do pg_isready -q -h /var/run/postgresql -U "$POSTGRES_USER" && break; sleep 1; done',
+    // Generated passwords are alphanumeric (see PlatformSecrets), so they need no SQL quoting beyond '...'.
+    'printf \'ALTER ROLE "%s" WITH PASSWORD \'\\\'\'%s\'\\\'\';\\n\' "$POSTGRES_USER" "$POSTGRES_PASSWORD" | psql -v ON_ERROR_STOP=1 -q -h /var/run/postgresql -U "$POSTGRES_USER" -d "$POSTGRES_DB"',
+].join("\n");
+
+/**
  * PostgreSQL (official alpine image, UID 70): PGDATA in a subdirectory of the volume (its root holds
- * lost+found), init SQL from a ConfigMap, pg_isready probes, password from the platform Secret.
+ * lost+found), init SQL from a ConfigMap, pg_isready probes, password from the platform Secret (applied to
+ * the running database at every start, so that a rotation needs no manual step).
  */
 export class PostgresDatabase extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
@@ -89,6 +105,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                         readiness: ready,
                         startup: startupProbe(ready, 300),
                     },
+                    postStartCommand: ["sh", "-c", APPLY_PASSWORD_SCRIPT],
                     writablePaths: ["/var/run/postgresql", "/tmp"],
                     volumeMounts: [{ name: "init-sql", mountPath: "/docker-entrypoint-initdb.d", readOnly: true }],
                 },

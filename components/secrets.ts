@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { Identity, metadata } from "./workload";
-import { objectName } from "./naming";
+import { autonamedMetadata, Identity } from "./workload";
 
 export interface PlatformSecretsArgs {
     identity: Identity;
@@ -56,7 +55,8 @@ export class PlatformSecrets extends pulumi.ComponentResource {
         const secret = new k8s.core.v1.Secret(
             `${name}-secret`,
             {
-                metadata: metadata(args.identity, objectName(args.identity.instance, "secrets")),
+                // Autonamed: a rotation replaces the Secret under a new name, which rolls every workload using it.
+                metadata: autonamedMetadata(args.identity),
                 type: "Opaque",
                 stringData: pulumi.secret(stringData),
             },

@@ -24,6 +24,7 @@ export interface StatefulServiceArgs {
     podAnnotations?: Record<string, string>;
     /** Protect the StatefulSet from deletion and retain its claims (prod). */
     protect: boolean;
+    /** Seconds a datastore gets to flush and stop. @default 60 */
     terminationGracePeriodSeconds?: number;
 }
 

@@ -18,8 +18,9 @@ export interface WebServiceArgs {
     imagePullSecrets: string[];
     nodeSelector?: Record<string, string>;
     tolerations?: k8s.types.input.core.v1.Toleration[];
+    /** Seconds between SIGTERM and SIGKILL (required: the API takes 45, the frontend 30). */
     terminationGracePeriodSeconds: number;
-    /** Also expose the service on this node port (local clusters without an ingress controller). */
+    /** Also expose the service on this node port (local clusters without an ingress controller). @default no NodePort Service */
     nodePort?: number;
 }
 

@@ -45,11 +45,21 @@ export function metadata(id: Identity, name: string, annotations?: Record<string
     return { name, namespace: id.namespace, labels: labels(id), ...(annotations ? { annotations } : {}) };
 }
 
+/**
+ * Metadata without a name: Pulumi names the object `<resource name>-<random suffix>`. Used for objects
+ * whose content pods read at start (the platform ConfigMap and Secret, Jobs): a changed ConfigMap or
+ * Secret is replaced create-before-delete under a new name, so every pod template that references it
+ * changes and its workload rolls onto the new values.
+ */
+export function autonamedMetadata(id: Identity): k8s.types.input.meta.v1.ObjectMeta {
+    return { namespace: id.namespace, labels: labels(id) };
+}
+
 /** The non-root identity a container image supports. */
 export interface RunAs {
     uid: number;
     gid: number;
-    /** Group that owns mounted volumes; defaults to gid. */
+    /** Group that owns mounted volumes. @default gid */
     fsGroup?: number;
 }
 
@@ -77,10 +87,15 @@ export function containerSecurityContext(runAs: RunAs): k8s.types.input.core.v1.
     };
 }
 
+/** Probe timings; `PROBE_DEFAULTS` fills what a probe leaves out. */
 export interface ProbeTiming {
+    /** @default 0 */
     initialDelaySeconds?: number;
+    /** @default 10 */
     periodSeconds?: number;
+    /** @default 3 (exec probes: 5) */
     timeoutSeconds?: number;
+    /** @default 3 */
     failureThreshold?: number;
 }
 
@@ -130,8 +145,10 @@ export interface ContainerArgs {
     /** Paths the image writes to: each gets its own emptyDir, since the root filesystem is read-only. */
     writablePaths?: string[];
     volumeMounts?: VolumeMount[];
-    /** Seconds to keep serving after the pod is marked terminating (preStop sleep, no shell needed). */
+    /** Seconds to keep serving after the pod is marked terminating (preStop sleep, no shell needed). @default no preStop hook */
     preStopSleepSeconds?: number;
+    /** A command run in the container right after it starts (lifecycle.postStart); a failure restarts the container. */
+    postStartCommand?: Input<string>[];
     workingDir?: string;
 }
 
@@ -163,7 +180,14 @@ function hardenContainer(c: ContainerArgs, runAs: RunAs): Container {
                   ...(c.probes.startup ? { startupProbe: c.probes.startup } : {}),
               }
             : {}),
-        ...(c.preStopSleepSeconds ? { lifecycle: { preStop: { sleep: { seconds: c.preStopSleepSeconds } } } } : {}),
+        ...(c.preStopSleepSeconds || c.postStartCommand
+            ? {
+                  lifecycle: {
+                      ...(c.postStartCommand ? { postStart: { exec: { command: c.postStartCommand } } } : {}),
+                      ...(c.preStopSleepSeconds ? { preStop: { sleep: { seconds: c.preStopSleepSeconds } } } : {}),
+                  },
+              }
+            : {}),
         securityContext: containerSecurityContext(runAs),
         terminationMessagePolicy: "FallbackToLogsOnError",
         volumeMounts: [...scratchMounts, ...(c.volumeMounts ?? [])],
@@ -175,14 +199,17 @@ export interface PodArgs {
     runAs: RunAs;
     containers: ContainerArgs[];
     initContainers?: ContainerArgs[];
-    /** Volumes beyond the scratch emptyDirs (ConfigMaps, PVCs). */
+    /** Volumes beyond the scratch emptyDirs (each scratch emptyDir has `sizeLimit: 256Mi`; ConfigMaps, PVCs). */
     volumes?: Volume[];
+    /** @default [] */
     imagePullSecrets?: string[];
+    /** Seconds between SIGTERM and SIGKILL. @default unset: Kubernetes' 30 */
     terminationGracePeriodSeconds?: number;
     /** Spread replicas across nodes and zones using these selector labels. */
     spreadBy?: Record<string, string>;
     nodeSelector?: Record<string, string>;
     tolerations?: k8s.types.input.core.v1.Toleration[];
+    /** @default unset: Kubernetes' "Always" (Jobs set "Never") */
     restartPolicy?: "Always" | "OnFailure" | "Never";
 }
 

@@ -221,6 +221,19 @@ else
   exit 1
 fi
 
+# CRDs of the optional objects (ServiceMonitor, PrometheusRule, VerticalPodAutoscaler), from the upstream
+# modules, so that prod is admitted with its monitoring on (e2e/lib/crds.sh)
+if crd_files=$(bash "$E2E_DIR/lib/crds.sh" 2>"$LOGS/crds.log") &&
+  run "$LOGS/crds-apply.log" kubectl apply --server-side $(printf -- '-f %s ' $crd_files) &&
+  run "$LOGS/crds-wait.log" kubectl wait --for condition=established --timeout=60s \
+    crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com crd/verticalpodautoscalers.autoscaling.k8s.io; then
+  pass "CRDs installed: ServiceMonitor, PrometheusRule (prometheus-operator), VerticalPodAutoscaler (autoscaler)"
+  CRDS=1
+else
+  fail "installing the monitoring and VPA CRDs" "$LOGS/crds-apply.log"
+  CRDS=0
+fi
+
 # ---------------------------------------------------------------------------------------------
 # c. previews with the policy pack
 for s in dev prod; do
@@ -342,15 +355,23 @@ fi
 
 # prod: protect must block destroy until unprotected
 if [ "${PROD_INIT:-0}" = 1 ]; then
-  # the bare API server has no Prometheus Operator CRDs: switch monitoring off for the up (the
-  # preview above ran with the stack's own monitoring settings)
-  if has_config_key prod monitoring || grep -rqs 'monitoring\.enabled' "$PROG"/components "$PROG"/index.ts; then
+  # prod keeps its monitoring on (ServiceMonitors, PrometheusRule) when the CRDs are installed
+  if [ "$CRDS" != 1 ]; then
     run "$LOGS/config-prod-mon.log" p prod config set --path "$PROJECT:monitoring.enabled" false
   fi
   if run "$LOGS/up-prod.log" p prod up --yes --skip-preview $(policy_args prod) --diff=false; then
     record_time "pulumi up prod (create)" "$LAST_SECS"
     pass "pulumi up prod (${LAST_SECS}s, $(grep -oE '\+ [0-9]+ created' "$LOGS/up-prod.log" | head -n1))"
     PROD_NS=$(for n in $(platform_namespaces); do case " $PSA_NS " in *" $n "*) ;; *) echo "$n" ;; esac; done)
+    if [ "$CRDS" = 1 ]; then
+      sm=$(kubectl get servicemonitors.monitoring.coreos.com -n "$PROD_NS" -o name 2>/dev/null | wc -l)
+      pr=$(kubectl get prometheusrules.monitoring.coreos.com -n "$PROD_NS" -o name 2>/dev/null | wc -l)
+      if [ "$sm" -ge 1 ] && [ "$pr" -ge 1 ]; then
+        pass "prod monitoring admitted by the API server against the upstream CRD schemas: $sm ServiceMonitor(s), $pr PrometheusRule(s)"
+      else
+        fail "prod monitoring objects missing after up: $sm ServiceMonitor(s), $pr PrometheusRule(s)"
+      fi
+    fi
     if run "$LOGS/destroy-prod-protected.log" p prod destroy --yes; then
       fail "pulumi destroy prod succeeded although resources are protected"
     elif grep -qi 'protect' "$LOGS/destroy-prod-protected.log"; then

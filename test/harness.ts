@@ -64,6 +64,11 @@ function hasSecret(value: unknown): boolean {
 }
 
 /** What a provider returns for a new resource: its inputs, plus the few outputs the program reads. */
+/** The name the mocks give an object registered without metadata.name (Pulumi autonaming: a random suffix). */
+export function autoname(resourceName: string): string {
+    return `${resourceName}-0a1b2c3d`;
+}
+
 function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     const state: Record<string, any> = { ...args.inputs };
     if (args.type === "random:index/randomPassword:RandomPassword") {
@@ -71,7 +76,7 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     }
     if (args.type.startsWith("kubernetes:")) {
         const meta = { ...(args.inputs.metadata ?? {}) };
-        meta.name = meta.name ?? `${args.name}-0a1b2c3d`;
+        meta.name = meta.name ?? autoname(args.name);
         state.metadata = meta;
     }
     return state;
@@ -125,6 +130,7 @@ async function renderOnce(programPath: string, stack: string, overrides: Overrid
     pulumi.runtime.setAllConfig(config, secretKeys);
 
     const resources = new Map<string, RenderedResource>();
+    const pending: Promise<void>[] = [];
     const options = new Map<string, Pick<RenderedResource, "parent" | "protect" | "retainOnDelete" | "secretInputs" | "dependencies">>();
     await pulumi.runtime.setMocks(
         {
@@ -138,6 +144,24 @@ async function renderOnce(programPath: string, stack: string, overrides: Overrid
         stack,
         false,
     );
+    // The mocks do not run stack transforms (pulumi.runtime.registerResourceTransform throws "does not
+    // support transforms"). Stand in for the engine: collect the program's stack transforms and apply them,
+    // in order, to each resource's inputs as they are recorded below.
+    const stackTransforms: pulumi.ResourceTransform[] = [];
+    const store = (require("@pulumi/pulumi/runtime/state") as { getStore(): any }).getStore();
+    store.supportsTransforms = true;
+    store.callbacks = {
+        registerStackTransform: (t: pulumi.ResourceTransform) => stackTransforms.push(t),
+        awaitStackRegistrations: async () => undefined,
+        shutdown: () => undefined,
+    };
+    const transformed = async (type: string, name: string, custom: boolean, props: Record<string, any>) => {
+        for (const t of stackTransforms) {
+            props = ((await t({ type, name, custom, props, opts: {} })) ?? { props }).props;
+        }
+        return props;
+    };
+
     // Capture the registration options the mocks API does not pass on (protect, parent, secrets).
     const monitor = (pulumi.runtime as any).getMonitor();
     const register = monitor.registerResource.bind(monitor);
@@ -153,8 +177,12 @@ async function renderOnce(programPath: string, stack: string, overrides: Overrid
         });
         return register(req, (err: any, res: any) => {
             if (!err && res) {
-                const inputs = unwrapSecrets(pulumi.runtime.deserializeProperties(req.getObject()));
-                resources.set(key, { type: req.getType(), name: req.getName(), urn: res.getUrn(), inputs, ...options.get(key)! });
+                const raw = unwrapSecrets(pulumi.runtime.deserializeProperties(req.getObject()));
+                pending.push(
+                    transformed(req.getType(), req.getName(), req.getCustom(), raw).then((inputs) => {
+                        resources.set(key, { type: req.getType(), name: req.getName(), urn: res.getUrn(), inputs, ...options.get(key)! });
+                    }),
+                );
             }
             callback(err, res);
         });
@@ -167,6 +195,7 @@ async function renderOnce(programPath: string, stack: string, overrides: Overrid
         programExports = require(program);
     } catch (err) {
         await waitForRPCs();
+        await Promise.all(pending);
         // Let tests prove that a failing program registered nothing.
         throw Object.assign(err as Error, { registered: [...resources.values()] });
     }
@@ -180,6 +209,7 @@ async function renderOnce(programPath: string, stack: string, overrides: Overrid
         }
     }
     await waitForRPCs();
+    await Promise.all(pending);
     return { resources: [...resources.values()], outputs, secretOutputs };
 }
 
@@ -195,6 +225,15 @@ export function byName(result: RenderResult, type: string, metadataName: string)
         throw new Error(`no ${type} named ${metadataName}; have: ${names.join(", ")}`);
     }
     return found;
+}
+
+/** The one object of `type` that belongs to `component` (by its app.kubernetes.io/component label). */
+export function ofComponent(result: RenderResult, type: string, component: string): RenderedResource {
+    const found = ofType(result, type).filter((r) => r.inputs.metadata?.labels?.["app.kubernetes.io/component"] === component);
+    if (found.length !== 1) {
+        throw new Error(`expected one ${type} of component ${component}, found ${found.length}`);
+    }
+    return found[0];
 }
 
 export const T = {

@@ -1,7 +1,15 @@
 import { strict as assert } from "assert";
 import type { CapacityReport } from "../components/capacity";
 import { parseQuantity } from "../components/quantity";
-import { byName, ofType, RenderedResource, RenderResult, renderStack, T } from "./harness";
+import * as fs from "fs";
+import * as path from "path";
+import { APPLY_PASSWORD_SCRIPT } from "../components/postgres";
+import { skipAwait } from "../components/skip-await";
+import { autoname, byName, ofComponent, ofType, RenderedResource, RenderResult, renderStack, ROOT, T } from "./harness";
+
+/** The platform ConfigMap and Secret are autonamed (a change rolls their consumers): their mock names. */
+const CONFIG_MAP = autoname("rag-config");
+const SECRET = autoname("rag-secrets-secret");
 
 type Pod = { containers: any[]; initContainers?: any[]; securityContext: any; volumes: any[]; [k: string]: any };
 
@@ -80,7 +88,7 @@ describe("platform (dev and prod stacks under mocks)", () => {
         });
 
         it("publishes settings in the ConfigMap and no credential", () => {
-            const cm = byName(dev, T.ConfigMap, "rag-config");
+            const cm = ofComponent(dev, T.ConfigMap, "config");
             const expected = [
                 "APP_ENV",
                 "LOG_LEVEL",
@@ -103,7 +111,7 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.equal(cm.inputs.data.DB_HOST, "rag-postgres.rag-dev.svc.cluster.local");
             assert.equal(cm.inputs.data.VECTOR_DB_PORT, "6333");
             assert.equal(cm.inputs.data.APP_ENV, "dev");
-            assert.equal(byName(prod, T.ConfigMap, "rag-config").inputs.data.LOG_LEVEL, "warning");
+            assert.equal(ofComponent(prod, T.ConfigMap, "config").inputs.data.LOG_LEVEL, "warning");
         });
 
         it("exports endpoints and the capacity report", () => {
@@ -127,6 +135,20 @@ describe("platform (dev and prod stacks under mocks)", () => {
             const objects = r.resources.filter((x) => x.type.startsWith("kubernetes:"));
             assert.ok(objects.every((o) => o.inputs.metadata.annotations["pulumi.com/skipAwait"] === "true"));
             assert.ok(ofType(dev, T.Deployment).every((d) => !d.inputs.metadata.annotations?.["pulumi.com/skipAwait"]));
+        });
+
+        it("skipAwait is a stack transform: Kubernetes objects only, existing annotations kept, no deprecated transformations", async () => {
+            const props = { metadata: { name: "x", annotations: { keep: "me" } }, spec: {} };
+            const out = await skipAwait({ type: T.Deployment, name: "x", custom: true, props, opts: {} });
+            assert.deepEqual(out?.props.metadata, { name: "x", annotations: { keep: "me", "pulumi.com/skipAwait": "true" } });
+            assert.deepEqual(props.metadata.annotations, { keep: "me" }, "the input is not modified");
+            for (const type of ["pulumi:providers:kubernetes", T.RandomPassword, "rag-platform:index:RagPlatform"]) {
+                assert.equal(await skipAwait({ type, name: "x", custom: true, props, opts: {} }), undefined, type);
+            }
+            const sources = ["index.ts", ...fs.readdirSync(path.join(ROOT, "components"), { recursive: true }).map((f) => path.join("components", `${f}`))];
+            for (const file of sources.filter((f) => f.endsWith(".ts"))) {
+                assert.doesNotMatch(fs.readFileSync(path.join(ROOT, file), "utf8"), /\btransformations\b/, file);
+            }
         });
 
         it("renders through a renderYamlToDirectory provider when asked, even with KUBECONFIG set", async () => {
@@ -167,6 +189,21 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.equal(secret.inputs.stringData.LLM_API_KEY, "sk-test-123");
             assert.ok(secret.secretInputs.includes("stringData"));
             assert.ok(!JSON.stringify(r.outputs).includes("sk-test-123"));
+        });
+
+        it("the Secret and the ConfigMap are autonamed, so a rotation or a changed setting rolls every consumer", async () => {
+            assert.equal(ofComponent(dev, T.Secret, "secrets").inputs.metadata.name, undefined, "Secret autonamed");
+            assert.equal(ofComponent(dev, T.ConfigMap, "config").inputs.metadata.name, undefined, "ConfigMap autonamed");
+            // Every workload that reads a credential references the Secret by the name Pulumi gives it.
+            const consumers = [...ofType(dev, T.Deployment), ...ofType(dev, T.StatefulSet), ...ofType(dev, T.Job)];
+            const readers = consumers.filter((w) => JSON.stringify(podSpecOf(w)).includes(SECRET));
+            assert.deepEqual(readers.map((w) => w.inputs.metadata.name ?? w.name).sort(), [
+                "rag-api",
+                "rag-indexer-job",
+                "rag-postgres",
+                "rag-redis",
+                "rag-vector-store",
+            ]);
         });
 
         for (const stack of ["dev", "prod"]) {
@@ -210,9 +247,9 @@ describe("platform (dev and prod stacks under mocks)", () => {
 
         it("reads settings from the ConfigMap and credentials from secretKeyRefs; DATABASE_URL holds no password", () => {
             const c = containerOf(byName(dev, T.Deployment, "rag-api"), "api");
-            assert.deepEqual(c.envFrom, [{ configMapRef: { name: "rag-config" } }]);
+            assert.deepEqual(c.envFrom, [{ configMapRef: { name: CONFIG_MAP } }]);
             for (const name of ["POSTGRES_PASSWORD", "REDIS_PASSWORD", "VECTOR_STORE_API_KEY", "API_SIGNING_KEY", "LLM_API_KEY"]) {
-                assert.equal(envOf(c, name).valueFrom.secretKeyRef.name, "rag-secrets", name);
+                assert.equal(envOf(c, name).valueFrom.secretKeyRef.name, SECRET, name);
             }
             assert.equal(envOf(c, "LLM_API_KEY").valueFrom.secretKeyRef.optional, true);
             assert.equal(envOf(c, "DATABASE_URL").value, "postgresql://$(DB_USER):$(POSTGRES_PASSWORD)@$(DB_HOST):$(DB_PORT)/$(DB_NAME)");
@@ -294,6 +331,14 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.equal(claim.storageClassName, "rag-dev-data");
             assert.equal(byName(prod, T.StatefulSet, "rag-postgres").inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "10Gi");
         });
+        it("applies the Secret's password to the running database at every start (rotation without a manual step)", () => {
+            const c = containerOf(byName(dev, T.StatefulSet, "rag-postgres"), "postgres");
+            assert.deepEqual(c.lifecycle.postStart.exec.command, ["sh", "-c", APPLY_PASSWORD_SCRIPT]);
+            // The password comes from the container's env and travels on psql's stdin, never on a command line.
+            assert.match(APPLY_PASSWORD_SCRIPT, /ALTER ROLE/);
+            assert.match(APPLY_PASSWORD_SCRIPT, /"\$POSTGRES_PASSWORD" \| psql /);
+            assert.doesNotMatch(APPLY_PASSWORD_SCRIPT, /psql[^|]*POSTGRES_PASSWORD/);
+        });
         it("headless and client Services", () => {
             assert.equal(byName(dev, T.Service, "rag-postgres-headless").inputs.spec.clusterIP, "None");
             assert.equal(byName(dev, T.Service, "rag-postgres").inputs.spec.ports[0].port, 5432);
@@ -334,7 +379,7 @@ describe("platform (dev and prod stacks under mocks)", () => {
             const r = await renderStack("dev", { vectorStore: { engine: "chroma" } });
             const c = containerOf(byName(r, T.StatefulSet, "rag-vector-store"), "chroma");
             assert.equal(c.readinessProbe.httpGet.path, "/api/v2/heartbeat");
-            assert.equal(byName(r, T.ConfigMap, "rag-config").inputs.data.VECTOR_DB_PORT, "8000");
+            assert.equal(ofComponent(r, T.ConfigMap, "config").inputs.data.VECTOR_DB_PORT, "8000");
         });
         it("option: Milvus standalone with embedded etcd, local storage, /healthz on 9091", async () => {
             const r = await renderStack("dev", { vectorStore: { engine: "milvus" } });
@@ -345,7 +390,7 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.equal(envOf(c, "COMMON_STORAGETYPE").value, "local");
             assert.equal(c.livenessProbe.httpGet.port, 9091);
             assert.match(byName(r, T.ConfigMap, "rag-vector-store-files").inputs.data["embedEtcd.yaml"], /listen-client-urls/);
-            assert.equal(byName(r, T.ConfigMap, "rag-config").inputs.data.VECTOR_DB_PORT, "19530");
+            assert.equal(ofComponent(r, T.ConfigMap, "config").inputs.data.VECTOR_DB_PORT, "19530");
             const ingress = ofType(r, T.NetworkPolicy).find((n) => n.inputs.metadata.name === "rag-allow-datastore-clients")!;
             assert.ok(ingress.inputs.spec.ingress[0].ports.some((p: any) => p.port === 19530));
         });
@@ -357,7 +402,7 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.equal(job.inputs.spec.backoffLimit, 3);
             assert.equal(job.inputs.spec.ttlSecondsAfterFinished, 3600);
             const c = containerOf(job, "indexer");
-            assert.deepEqual(c.envFrom, [{ configMapRef: { name: "rag-config" } }, { secretRef: { name: "rag-secrets" } }]);
+            assert.deepEqual(c.envFrom, [{ configMapRef: { name: CONFIG_MAP } }, { secretRef: { name: SECRET } }]);
             assert.equal(podSpecOf(job).restartPolicy, "Never");
             assert.equal(ofType(dev, T.CronJob).length, 0);
         });
