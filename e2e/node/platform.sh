@@ -3,6 +3,10 @@
 # program and policy pack, copied to the work dir (Pulumi.<stack>.yaml in the repository is never
 # touched), local file backend; images pointed at the ones built here through stack config only.
 
+# the Pulumi side of the toolchain (a warm cache: nothing to do)
+if ! bash "$REPO/scripts/toolchain.sh" pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-random plugins >"$LOGS/toolchain-pulumi.log" 2>&1; then
+  fail "scripts/toolchain.sh (pulumi and plugins)" "$LOGS/toolchain-pulumi.log"
+fi
 mkdir -p "$WORK/pulumi-home" "$WORK/state"
 ln -s "$PULUMI_HOME/plugins" "$WORK/pulumi-home/plugins"
 export PULUMI_HOME=$WORK/pulumi-home PULUMI_BACKEND_URL=file://$WORK/state
