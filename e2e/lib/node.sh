@@ -205,16 +205,21 @@ node_start() { # DIR
   done
 
   # 5. CoreDNS on the bridge address: cluster.local from the API server, nothing forwarded
+  # (two server blocks: CoreDNS runs its plugins in a fixed compile-time order, template before
+  # kubernetes, so a catch-all template in the cluster.local block would answer first)
   cat >"$d/coredns/Corefile" <<EOF
-.:53 {
+cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {
     bind $NODE_GW
     errors
     kubernetes cluster.local in-addr.arpa ip6.arpa {
         kubeconfig $KUBECONFIG e2e
         pods insecure
-        fallthrough in-addr.arpa ip6.arpa
         ttl 5
     }
+}
+.:53 {
+    bind $NODE_GW
+    errors
     # no forward plugin: names outside cluster.local get NXDOMAIN, no query leaves the machine
     template ANY ANY {
         rcode NXDOMAIN
