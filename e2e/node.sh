@@ -45,7 +45,9 @@ run() { # LOG CMD...
   shift
   t0=$(now)
   echo "\$ $*" >"$logf"
-  timeout "${E2E_STEP_TIMEOUT:-1200}" "$@" >>"$logf" 2>&1
+  # in the background + wait, so that a signal runs the teardown trap at once
+  timeout "${E2E_STEP_TIMEOUT:-1200}" "$@" >>"$logf" 2>&1 &
+  wait $!
   rc=$?
   LAST_SECS=$(elapsed "$t0")
   echo "[exit $rc after ${LAST_SECS}s]" >>"$logf"

@@ -4,7 +4,7 @@
 # touched), local file backend; images pointed at the ones built here through stack config only.
 
 # the Pulumi side of the toolchain (a warm cache: nothing to do)
-if ! bash "$REPO/scripts/toolchain.sh" pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-random plugins >"$LOGS/toolchain-pulumi.log" 2>&1; then
+if ! run "$LOGS/toolchain-pulumi.log" bash "$REPO/scripts/toolchain.sh" pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-random plugins; then
   fail "scripts/toolchain.sh (pulumi and plugins)" "$LOGS/toolchain-pulumi.log"
 fi
 mkdir -p "$WORK/pulumi-home" "$WORK/state"
