@@ -27,7 +27,10 @@ PROJECT=$(sed -n 's/^name:[[:space:]]*//p' "$PROG/Pulumi.yaml" | head -n1 | tr -
 mkdir -p "$WORK/bin"
 cat >"$WORK/bin/P" <<'EOF'
 #!/usr/bin/env bash
-cd "$E2E_PROG" && exec pulumi --non-interactive --color never -s "${STACK:-dev}" "$@"
+cd "$E2E_PROG" || exit 1
+# `stack init NAME` takes the name as its argument (pulumi refuses -s next to it)
+[ "${1:-}" = stack ] && [ "${2:-}" = init ] && exec pulumi --non-interactive --color never "$@"
+exec pulumi --non-interactive --color never -s "${STACK:-dev}" "$@"
 EOF
 chmod +x "$WORK/bin/P"
 export PATH="$WORK/bin:$PATH" E2E_PROG=$PROG
@@ -52,6 +55,7 @@ ns_pods_summary() { K -n "$NS" get pods --no-headers 2>&1 | awk '{print $1" "$2"
 # every Deployment/StatefulSet rolled out, every long-running pod Ready, Jobs complete, no restart
 check_workloads() { # LABEL
   local label=$1 bad="" o
+  [ "$(K -n "$NS" get deploy,statefulset --no-headers 2>/dev/null | wc -l)" -gt 0 ] || bad+="no Deployment or StatefulSet in $NS; "
   for o in $(K -n "$NS" get deploy,statefulset -o name 2>/dev/null); do
     K -n "$NS" rollout status "$o" --timeout=10s >/dev/null 2>&1 || bad+="$o not rolled out; "
   done
