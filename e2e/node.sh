@@ -99,6 +99,7 @@ teardown() {
   [ $STOPPED = 1 ] && return 0
   STOPPED=1
   [ -n "${SAMPLER_PID:-}" ] && kill "$SAMPLER_PID" 2>/dev/null
+  [ -n "${INGRESS_STANDIN_PID:-}" ] && kill "$INGRESS_STANDIN_PID" 2>/dev/null
   node_stop
   cluster_stop
 }

@@ -126,6 +126,20 @@ if [ -z "${IMG[rag-api]:-}" ] || [ -z "$APPDIR" ]; then
   return 0 2>/dev/null || exit 1
 fi
 
+# No ingress controller runs on this node: a stand-in publishes the bridge address in every
+# Ingress's status (what a controller does), or the provider's Ingress await never completes.
+ingress_status_standin() {
+  while [ ! -f "$WORK/ingress-standin.stop" ]; do
+    for i in $(kubectl get ingress -A -o jsonpath='{range .items[?(@.status.loadBalancer.ingress)]}{end}{range .items[*]}{.metadata.namespace}/{.metadata.name}{" "}{end}' 2>/dev/null); do
+      kubectl -n "${i%%/*}" patch ingress "${i#*/}" --subresource=status --type=merge \
+        -p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$NODE_GW\"}]}}}" >/dev/null 2>&1
+    done
+    sleep 2
+  done
+}
+ingress_status_standin &
+INGRESS_STANDIN_PID=$!
+
 UP_OK=0
 if run "$LOGS/init-dev.log" P stack init dev --secrets-provider passphrase && configure_stack dev >"$LOGS/config-dev.log" 2>&1; then
   say "pulumi up dev (no skipAwait; log: $LOGS/up-dev.log)"
