@@ -231,6 +231,8 @@ if [ "$QUERY_OK" = 1 ]; then
   else
     fail "after deleting the datastore pods the query no longer answers" "$LOGS/queries.log" 3
   fi
+else
+  fail "data survives datastore pod deletion: not checked (no document could be posted and cited)"
 fi
 
 # rolling update of the API with /ready sampled throughout
@@ -297,6 +299,11 @@ if [ $UP_OK = 1 ]; then
     record_time "pulumi up (secret rotation, FAILED)" "$LAST_SECS"
     fail "pulumi up after changing secretsRotation" "$LOGS/up-rotate.log" 30
   fi
+fi
+
+if [ $UP_OK != 1 ]; then
+  fail "rolling update with /ready sampled: not run (pulumi up failed)"
+  fail "secret rotation: not run (pulumi up failed)"
 fi
 
 # destroy: nothing left
