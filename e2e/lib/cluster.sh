@@ -2,10 +2,12 @@
 # A throw-away Kubernetes control plane on loopback: etcd, kube-apiserver (TLS with a generated CA,
 # admin client certificate in system:masters, Pod Security admission, service-account keys) and
 # kube-controller-manager (ReplicaSets, garbage collector, namespace deletion). No kubelet and no
-# scheduler: Pods are created (so Pod Security admission is enforced on them) but stay Pending.
+# scheduler here: Pods are created (so Pod Security admission is enforced on them) but stay Pending,
+# unless e2e/lib/node.sh adds a node.
 #
 # Needs: etcd, kube-apiserver, kube-controller-manager on PATH, openssl, curl, python3.
 # Use: cluster_start DIR  (exports KUBECONFIG, CLUSTER_API_URL)   ...   cluster_stop
+# The API server reaches kubelets (e2e/lib/node.sh) by InternalIP only: never a host name lookup.
 
 CLUSTER_PIDS=()
 CLUSTER_DIR=
@@ -98,6 +100,8 @@ cluster_start() { # DIR
     --service-cluster-ip-range 10.96.0.0/16 \
     --allow-privileged=false \
     --enable-priority-and-fairness=false \
+    --kubelet-preferred-address-types InternalIP \
+    ${CLUSTER_APISERVER_ARGS:-} \
     >"$d/kube-apiserver.log" 2>&1 &
   CLUSTER_PIDS+=($!)
   CLUSTER_API_URL="https://127.0.0.1:$api_port"

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Builds the images the on-machine node runs, without a registry or a container daemon, and
+# (with --import) imports them into a containerd.
+#
+#   bash images/build.sh [--import SOCKET] [--app APPDIR] [name ...]     (default: every image)
+#
+# Each image is images/<name>/build.sh (+ its files), built into an OCI layout with umoci and
+# written as an OCI archive to ${RAG_IMAGE_CACHE:-$HOME/.cache/rag-platform-images}/<name>-<hash>.tar
+# where <hash> covers the recipe directory, images/lib.sh and images/build-one.sh (and, for the app images,
+# the packaged app): a warm cache rebuilds nothing. Prints `<ref> <tar>` per image on stdout; logs go to
+# the cache's logs/ directory. See images/README.md for what each image is and how it differs from
+# the official one.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CACHE=${RAG_IMAGE_CACHE:-$HOME/.cache/rag-platform-images}
+mkdir -p "$CACHE/logs"
+IMPORT_SOCK=
+APPDIR=
+NAMES=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --import) IMPORT_SOCK=$2; shift 2 ;;
+    --app) APPDIR=$2; shift 2 ;;
+    *) NAMES+=("$1"); shift ;;
+  esac
+done
+BASE_IMAGES=(pause busybox postgres redis chroma node)
+APP_IMAGES=(rag-api rag-frontend rag-indexer)
+if [ ${#NAMES[@]} -eq 0 ]; then
+  NAMES=("${BASE_IMAGES[@]}")
+  [ -n "$APPDIR" ] && NAMES+=("${APP_IMAGES[@]}")
+fi
+
+# refs: one place (the e2e reads them with `images/build.sh --refs`)
+declare -A REFS=(
+  [pause]=localhost/rag-e2e/pause:3.10
+  [busybox]=localhost/rag-e2e/busybox:1.35
+  [postgres]=localhost/rag-e2e/postgres:15-bookworm
+  [redis]=localhost/rag-e2e/redis:7.0-bookworm
+  [chroma]=localhost/rag-e2e/chroma:1.0.12
+  [node]=localhost/rag-e2e/node:22.23.3
+  [rag-api]=localhost/rag-e2e/rag-api:0.2.0
+  [rag-frontend]=localhost/rag-e2e/rag-frontend:0.2.0
+  [rag-indexer]=localhost/rag-e2e/rag-indexer:0.2.0
+)
+if [ "${NAMES[0]}" = --refs ]; then
+  for k in "${!REFS[@]}"; do echo "$k ${REFS[$k]}"; done
+  exit 0
+fi
+
+log() { echo "[images $(date +%H:%M:%S)] $*" >&2; }
+recipe_hash() { # NAME
+  local dir=$HERE/$1
+  case "$1" in rag-*) dir=$HERE/app ;; esac
+  {
+    # what goes into the image: the recipe, lib.sh and build-one.sh (not this driver)
+    (cd "$HERE" && find "$dir" lib.sh build-one.sh -type f | LC_ALL=C sort | xargs sha256sum | sed "s#$HERE/##")
+    echo "ref=${REFS[$1]}"
+    case "$1" in
+      rag-*) echo "app=$APP_HASH base=$(recipe_hash node)" ;;
+    esac
+  } | sha256sum | cut -c1-16
+}
+APP_HASH=
+if [ -n "$APPDIR" ]; then
+  APP_HASH=$(cd "$APPDIR" && find . -path ./node_modules/.cache -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+fi
+
+build_one() { # NAME -> prints the tar path
+  local name=$1 h tar
+  h=$(recipe_hash "$name")
+  tar=$CACHE/$name-$h.tar
+  if [ -f "$tar" ]; then log "$name: cached ($tar)"; echo "$tar"; return 0; fi
+  local base=
+  case "$name" in rag-*) base=$(build_one node) || return 1 ;; esac
+  local t0=$SECONDS
+  log "$name: building (log: $CACHE/logs/$name.log)"
+  # a separate bash, so that set -e holds inside the recipe
+  if ! HERE=$HERE NAME=$name REF=${REFS[$name]} TAR=$tar BASE_TAR=$base APPDIR=$APPDIR CACHE=$CACHE \
+    RECIPE_HASH=$h bash "$HERE/build-one.sh" >"$CACHE/logs/$name.log" 2>&1; then
+    log "$name: FAILED; last lines of $CACHE/logs/$name.log:"
+    tail -n 25 "$CACHE/logs/$name.log" >&2
+    return 1
+  fi
+  log "$name: built in $((SECONDS - t0))s ($(du -h "$tar" | cut -f1))"
+  echo "$name $((SECONDS - t0))s $(date -u +%FT%TZ)" >>"$CACHE/logs/times.txt"
+  # older builds of the same image
+  find "$CACHE" -maxdepth 1 -name "$name-*.tar" ! -name "$(basename "$tar")" -delete
+  echo "$tar"
+}
+
+rc=0
+for n in "${NAMES[@]}"; do
+  [ -n "${REFS[$n]:-}" ] || { log "unknown image $n"; rc=1; continue; }
+  if tar=$(build_one "$n"); then
+    if [ -n "$IMPORT_SOCK" ]; then
+      # The archive's index names its manifest with umoci's tag (annotation
+      # org.opencontainers.image.ref.name); ctr would turn that into a stray `import-<date>:<tag>`
+      # image besides --index-name, and the CRI may then resolve the ref to the stray name (sandbox
+      # creation fails "image ... import-<date>:pause not found"). Import a copy without it.
+      imp=$(mktemp "$CACHE/.import-$n.XXXXXX")
+      python3 - "$tar" "$imp" <<'PY'
+import io, json, sys, tarfile
+src, dst = sys.argv[1], sys.argv[2]
+with tarfile.open(src) as tin, tarfile.open(dst, "w") as tout:
+    for m in tin:
+        f = tin.extractfile(m) if m.isfile() else None
+        if m.name in ("./index.json", "index.json"):
+            idx = json.load(f)
+            for d in idx.get("manifests", []):
+                d.get("annotations", {}).pop("org.opencontainers.image.ref.name", None)
+                if not d.get("annotations"):
+                    d.pop("annotations", None)
+            data = json.dumps(idx).encode()
+            m.size = len(data)
+            tout.addfile(m, io.BytesIO(data))
+        else:
+            tout.addfile(m, f)
+PY
+      # --index-name: the image is named by the reference alone
+      if ! ctr --address "$IMPORT_SOCK" -n k8s.io images import --index-name "${REFS[$n]}" "$imp" >>"$CACHE/logs/import.log" 2>&1; then
+        rm -f "$imp"
+        log "$n: import FAILED (see $CACHE/logs/import.log)"
+        rc=1
+        continue
+      fi
+      rm -f "$imp"
+      if ctr --address "$IMPORT_SOCK" -n k8s.io images ls -q | grep -q '^import-'; then
+        log "$n: ctr left an import-<date> image name"
+        rc=1
+      fi
+    fi
+    echo "${REFS[$n]} $tar"
+  else
+    rc=1
+  fi
+done
+exit $rc
