@@ -2,7 +2,12 @@
 // accepts and what docs/config.md must list), checked against the interface at compile time both ways:
 // `satisfies` rejects a key the interface lacks, `KeyListsAreComplete` (keys.ts) names a key the list forgets.
 
+import type { ModelServingConfig } from "./model-serving-types";
+import type { LocalAccessConfig, MonitoringConfig, VerticalAutoscalingConfig } from "./observability-types";
 import type { ScalingBehavior } from "./scaling";
+
+export * from "./model-serving-types";
+export * from "./observability-types";
 
 export const PROJECT = "rag-platform";
 
@@ -177,64 +182,6 @@ export interface NetworkPolicyConfig {
 }
 export const NETWORK_POLICY_KEYS = ["ingressControllerNamespace", "allowExternalHttps"] as const satisfies readonly (keyof NetworkPolicyConfig)[];
 
-export interface AlertThresholds {
-    /** CPU usage as a fraction of the limit that raises RagHighCpuAgainstLimit. */
-    cpuLimitRatio: number;
-    /** Container restarts within 5 minutes that raise RagPodRestarting. */
-    restartsIn5m: number;
-    /** Minutes an HPA may sit at its maximum before RagHpaAtMaximum. */
-    hpaAtMaxMinutes: number;
-    /** p99 API latency, seconds. */
-    p99LatencySeconds: number;
-    /** Fraction of API responses that are 5xx. */
-    errorRatio: number;
-    /** Fraction of a volume in use. */
-    pvcUsageRatio: number;
-}
-export const ALERT_KEYS = [
-    "cpuLimitRatio",
-    "restartsIn5m",
-    "hpaAtMaxMinutes",
-    "p99LatencySeconds",
-    "errorRatio",
-    "pvcUsageRatio",
-] as const satisfies readonly (keyof AlertThresholds)[];
-
-export interface MonitoringConfig {
-    enabled: boolean;
-    /** Namespace Prometheus runs in: allowed through the NetworkPolicies to scrape metrics ports. */
-    prometheusNamespace: string;
-    /** Labels Prometheus' serviceMonitorSelector and ruleSelector match (kube-prometheus-stack: release=<release>). */
-    selectorLabels: Record<string, string>;
-    scrapeInterval: string;
-    /** Ship the Grafana dashboard ConfigMap (label grafana_dashboard: "1"). */
-    dashboard: boolean;
-    alerts: AlertThresholds;
-}
-export const MONITORING_KEYS = [
-    "enabled",
-    "prometheusNamespace",
-    "selectorLabels",
-    "scrapeInterval",
-    "dashboard",
-    "alerts",
-] as const satisfies readonly (keyof MonitoringConfig)[];
-
-export interface VerticalAutoscalingConfig {
-    enabled: boolean;
-    /** "Off" only recommends; any other mode lets the VPA change requests. */
-    updateMode: (typeof VPA_UPDATE_MODES)[number];
-}
-export const VERTICAL_AUTOSCALING_KEYS = ["enabled", "updateMode"] as const satisfies readonly (keyof VerticalAutoscalingConfig)[];
-
-export interface LocalAccessConfig {
-    /** NodePort Services for the API and frontend (kind/minikube without an ingress controller). Never in prod. */
-    enabled: boolean;
-    apiNodePort: number;
-    frontendNodePort: number;
-}
-export const LOCAL_ACCESS_KEYS = ["enabled", "apiNodePort", "frontendNodePort"] as const satisfies readonly (keyof LocalAccessConfig)[];
-
 export interface AppConfig {
     logLevel: (typeof LOG_LEVELS)[number];
     maxTokens: number;
@@ -262,157 +209,6 @@ export const APP_KEYS = [
     "cacheTtlSeconds",
     "maxDocumentBytes",
 ] as const satisfies readonly (keyof AppConfig)[];
-
-// ---- Model serving (issue 11): in-cluster LLM inference (vLLM), embeddings and reranking (TEI) ----
-
-/** Where a model endpoint lives: served in the cluster, an external OpenAI-compatible URL, or the app's built-in local mode. */
-export const MODEL_MODES = ["in-cluster", "external", "local"] as const;
-export type ModelMode = (typeof MODEL_MODES)[number];
-export const LLM_DTYPES = ["auto", "half", "float16", "bfloat16", "float32"] as const;
-export const ANTI_AFFINITY_MODES = ["required", "preferred"] as const;
-export const TOLERATION_OPERATORS = ["Exists", "Equal"] as const;
-export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
-
-export interface TolerationConfig {
-    key: string;
-    operator: (typeof TOLERATION_OPERATORS)[number];
-    value?: string;
-    effect: (typeof TAINT_EFFECTS)[number];
-}
-
-/** How a model server's pods land on GPU nodes and what they ask of them. */
-export interface GpuSchedulingConfig {
-    /** Extended resource name, requested and limited alike. */
-    resourceName: string;
-    count: number;
-    nodeSelector: Record<string, string>;
-    tolerations: TolerationConfig[];
-}
-export const GPU_SCHEDULING_KEYS = ["resourceName", "count", "nodeSelector", "tolerations"] as const satisfies readonly (keyof GpuSchedulingConfig)[];
-
-export interface OptionalGpuConfig extends GpuSchedulingConfig {
-    enabled: boolean;
-}
-export const OPTIONAL_GPU_KEYS = ["enabled", ...GPU_SCHEDULING_KEYS] as const satisfies readonly (keyof OptionalGpuConfig)[];
-
-/** An existing Secret's key (the platform never holds the value). */
-export interface SecretKeyConfig {
-    name: string;
-    key: string;
-}
-export const SECRET_KEY_KEYS = ["name", "key"] as const satisfies readonly (keyof SecretKeyConfig)[];
-
-/** HPA on the Pods metric of queued requests (served by Prometheus Adapter). */
-export interface ModelAutoscalingConfig {
-    enabled: boolean;
-    minReplicas: number;
-    maxReplicas: number;
-    /** Pods metric name as Prometheus Adapter serves it. */
-    metricName: string;
-    /** Target average value of the metric per pod, a quantity string. */
-    targetAverageValue: string;
-    /** Seconds of lower recommendations before the HPA removes a (slow-to-start) replica. */
-    scaleDownStabilizationSeconds: number;
-}
-export const MODEL_AUTOSCALING_KEYS = [
-    "enabled",
-    "minReplicas",
-    "maxReplicas",
-    "metricName",
-    "targetAverageValue",
-    "scaleDownStabilizationSeconds",
-] as const satisfies readonly (keyof ModelAutoscalingConfig)[];
-
-/** What every model server shares. */
-export interface ModelServerBaseConfig {
-    mode: ModelMode;
-    /** OpenAI-compatible base URL (…/v1) when mode is "external". */
-    baseUrl: string;
-    image: string;
-    /** Hugging Face model id, "org/name". */
-    model: string;
-    /** Model revision: a branch, tag or commit (pin a commit in prod). */
-    revision: string;
-    replicas: number;
-    resources: ResourceSpec;
-    /** Size of each replica's model cache claim. */
-    cacheSize: string;
-    /** Seconds the startup probe allows for downloading and loading the model. */
-    startupProbeSeconds: number;
-    /** Hugging Face token for gated models, from an existing Secret. */
-    hfTokenSecret?: SecretKeyConfig;
-}
-const MODEL_SERVER_BASE_KEYS = [
-    "mode",
-    "baseUrl",
-    "image",
-    "model",
-    "revision",
-    "replicas",
-    "resources",
-    "cacheSize",
-    "startupProbeSeconds",
-    "hfTokenSecret",
-] as const satisfies readonly (keyof ModelServerBaseConfig)[];
-
-/** vLLM's OpenAI-compatible server. */
-export interface LlmServerConfig extends ModelServerBaseConfig {
-    dtype: (typeof LLM_DTYPES)[number];
-    maxModelLen: number;
-    tensorParallelSize: number;
-    gpu: GpuSchedulingConfig;
-    autoscaling: ModelAutoscalingConfig;
-    antiAffinity: (typeof ANTI_AFFINITY_MODES)[number];
-    /** Memory-backed /dev/shm (PyTorch and NCCL share tensors through it). */
-    shmSize: string;
-    /** Seconds a terminating pod keeps finishing in-flight generations. */
-    drainSeconds: number;
-}
-export const LLM_SERVER_KEYS = [
-    ...MODEL_SERVER_BASE_KEYS,
-    "dtype",
-    "maxModelLen",
-    "tensorParallelSize",
-    "gpu",
-    "autoscaling",
-    "antiAffinity",
-    "shmSize",
-    "drainSeconds",
-] as const satisfies readonly (keyof LlmServerConfig)[];
-
-/** Hugging Face text-embeddings-inference (embeddings, or reranking with a reranker model). */
-export interface TeiServerConfig extends ModelServerBaseConfig {
-    /** The image used when gpu.enabled (TEI publishes CPU and GPU builds). */
-    gpuImage: string;
-    gpu: OptionalGpuConfig;
-}
-export const TEI_SERVER_KEYS = [...MODEL_SERVER_BASE_KEYS, "gpuImage", "gpu"] as const satisfies readonly (keyof TeiServerConfig)[];
-
-export interface ModelServingAlertThresholds {
-    /** p99 time to first token, seconds. */
-    timeToFirstTokenP99Seconds: number;
-    /** Requests waiting per vLLM pod. */
-    requestsWaiting: number;
-    /** KV-cache usage fraction. */
-    kvCacheUsageRatio: number;
-    /** GPU framebuffer memory in use, fraction (DCGM exporter). */
-    gpuMemoryUsageRatio: number;
-}
-export const MODEL_SERVING_ALERT_KEYS = [
-    "timeToFirstTokenP99Seconds",
-    "requestsWaiting",
-    "kvCacheUsageRatio",
-    "gpuMemoryUsageRatio",
-] as const satisfies readonly (keyof ModelServingAlertThresholds)[];
-
-export interface ModelServingConfig {
-    llm: LlmServerConfig;
-    embedding: TeiServerConfig;
-    /** Optional: the same server as embedding, with a reranker model (TEI serves /rerank). */
-    reranker: TeiServerConfig;
-    alerts: ModelServingAlertThresholds;
-}
-export const MODEL_SERVING_KEYS = ["llm", "embedding", "reranker", "alerts"] as const satisfies readonly (keyof ModelServingConfig)[];
 
 export interface PlatformConfig {
     stack: string;

@@ -20,7 +20,7 @@ unset PULUMI_ACCESS_TOKEN
 PROG=$WORK/project
 mkdir -p "$PROG"
 tar -C "$REPO" --exclude=./node_modules --exclude=./.git --exclude=./.pulumi --exclude=./.pulumi-state \
-  --exclude=./rendered --exclude=./.e2e --exclude=./app -cf - . | tar -C "$PROG" -xf -
+  --exclude=./rendered --exclude=./.e2e --exclude=./app/node_modules --exclude=./app/dist -cf - . | tar -C "$PROG" -xf -
 ln -s "$REPO/node_modules" "$PROG/node_modules"
 PROJECT=$(sed -n 's/^name:[[:space:]]*//p' "$PROG/Pulumi.yaml" | head -n1 | tr -d '"'"'"' ')
 # P ARGS...: pulumi on the copy, stack $STACK (default dev); a script so that `timeout` can run it
