@@ -210,7 +210,8 @@ export class RagPlatform extends pulumi.ComponentResource {
                 // Dev has nothing on the app-data claim yet: index the sample documents instead.
                 sampleDocuments: cfg.environment === "dev" ? sampleDocuments() : undefined,
             },
-            { parent: this, dependsOn: [postgres, redis, vector] },
+            // ... and after the API, whose `migrate` init container creates the schema the indexer writes to.
+            { parent: this, dependsOn: [postgres, redis, vector, api] },
         );
         return { api, frontend, indexer };
     }

@@ -125,7 +125,7 @@ PY
         continue
       fi
       rm -f "$imp"
-      if ctr --address "$IMPORT_SOCK" -n k8s.io images ls -q | grep -q '^import-'; then
+      if ctr --address "$IMPORT_SOCK" -n k8s.io images ls -q | grep '^import-' >/dev/null; then
         log "$n: ctr left an import-<date> image name"
         rc=1
       fi

@@ -522,6 +522,13 @@ describe("platform (dev and prod stacks under mocks)", () => {
             );
             assert.ok(!ofType(prod, T.ConfigMap).some((m) => m.inputs.metadata.name === "rag-indexer-sample-documents"));
         });
+        it("starts after the datastores and after the API, whose migrate init container creates the schema", () => {
+            const indexer = dev.resources.find((r) => r.type === "rag-platform:index:DocumentIndexer")!;
+            const deps = indexer.dependencies.map((urn) => urn.split("::").pop());
+            for (const owner of ["rag-api", "rag-postgres", "rag-redis", "rag-vector-store"]) {
+                assert.ok(deps.includes(owner), `the indexer depends on ${owner}: ${deps.join(", ")}`);
+            }
+        });
         it("option: a scheduled re-index CronJob that never overlaps (prod)", () => {
             const [cron] = ofType(prod, T.CronJob);
             assert.equal(cron.inputs.spec.schedule, "0 2 * * *");

@@ -195,9 +195,11 @@ node_start() { # DIR
   # (an image that fails to build is reported by the caller's own images check; the node needs
   # only the pause and busybox images to start)
   bash "$NODE_REPO/images/build.sh" --import "$CONTAINERD_ADDRESS" ${NODE_APPDIR:+--app "$NODE_APPDIR"} $NODE_IMAGES >"$d/images.out" 2>"$d/images.log"
-  local need
+  local need have
+  # (the list is read whole first: `ctr ... | grep -q` under pipefail fails when grep stops reading early)
+  have=$(ctr --address "$CONTAINERD_ADDRESS" -n k8s.io images ls -q)
   for need in "$NODE_PAUSE_IMAGE" "$NODE_BUSYBOX_IMAGE"; do
-    if ! ctr --address "$CONTAINERD_ADDRESS" -n k8s.io images ls -q | grep -qxF "$need"; then
+    if ! grep -qxF "$need" <<<"$have"; then
       echo "node: image $need not imported (see $d/images.log)" >&2
       tail -20 "$d/images.log" >&2
       return 1
@@ -363,7 +365,7 @@ node_kill_pids() { # PID...: TERM, wait up to 5s, KILL
 node_shim_pids() {
   local p
   for p in /proc/[0-9]*; do
-    tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -qxF -- "$NODE_DIR/containerd/containerd.sock" && echo "${p#/proc/}"
+    tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -xF -- "$NODE_DIR/containerd/containerd.sock" >/dev/null && echo "${p#/proc/}"
   done
 }
 
@@ -439,14 +441,14 @@ node_leftovers() {
   local d=$NODE_DIR out=""
   [ -n "$(node_cgroup_pids)" ] && out+="processes in cgroups $NODE_CGROUP_ROOT: $(node_cgroup_pids | tr '\n' ' '); "
   ls -d /sys/fs/cgroup/*"$NODE_CGROUP_ROOT" >/dev/null 2>&1 && out+="cgroup dirs $NODE_CGROUP_ROOT; "
-  [ -n "$d" ] && findmnt -rn -o TARGET | grep -qF "$d/" && out+="mounts: $(findmnt -rn -o TARGET | grep -cF "$d/"); "
+  [ -n "$d" ] && findmnt -rn -o TARGET | grep -F "$d/" >/dev/null && out+="mounts: $(findmnt -rn -o TARGET | grep -cF "$d/"); "
   local procs
-  procs=$(node_shim_pids; for p in /proc/[0-9]*; do tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -q -- "^$d/" && echo "${p#/proc/}"; done)
+  procs=$(node_shim_pids; for p in /proc/[0-9]*; do tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -- "^$d/" >/dev/null && echo "${p#/proc/}"; done)
   [ -n "$d" ] && [ -n "$procs" ] && out+="processes: $(echo "$procs" | sort -u | tr '\n' ' '); "
   ip link show "$NODE_BRIDGE" >/dev/null 2>&1 && out+="bridge $NODE_BRIDGE; "
-  ip -br link | grep -q '^veth' && out+="veth: $(ip -br link | grep -c '^veth'); "
-  nft list tables 2>/dev/null | grep -qE "$NODE_NFT_TABLE|kube-proxy" && out+="nft: $(nft list tables | grep -E "$NODE_NFT_TABLE|kube-proxy" | tr '\n' ' '); "
-  iptables-save 2>/dev/null | grep -qE 'KUBE-|CNI-' && out+="iptables KUBE-/CNI- rules; "
-  ls /var/run/netns 2>/dev/null | grep -q '^cni-' && out+="netns: $(ls /var/run/netns | grep -c '^cni-'); "
+  ip -br link | grep "^veth" >/dev/null && out+="veth: $(ip -br link | grep -c '^veth'); "
+  nft list tables 2>/dev/null | grep -E "$NODE_NFT_TABLE|kube-proxy" >/dev/null && out+="nft: $(nft list tables | grep -E "$NODE_NFT_TABLE|kube-proxy" | tr '\n' ' '); "
+  iptables-save 2>/dev/null | grep -E "KUBE-|CNI-" >/dev/null && out+="iptables KUBE-/CNI- rules; "
+  ls /var/run/netns 2>/dev/null | grep "^cni-" >/dev/null && out+="netns: $(ls /var/run/netns | grep -c '^cni-'); "
   echo -n "$out"
 }

@@ -265,16 +265,23 @@ if [ $UP_OK = 1 ]; then
   fi
 
   # secret rotation: every credential must be the new one IN USE, not only in the Secret
-  P config set "$PROJECT:secretsRotation" "e2e-rotated-$$" >/dev/null 2>&1
+  # (--plaintext: the CLI takes a key named like "secret..." for a secret value and refuses it otherwise)
+  P config set --plaintext "$PROJECT:secretsRotation" "e2e-rotated-$$" >"$LOGS/config-rotation.log" 2>&1 ||
+    fail "secret rotation: pulumi config set secretsRotation" "$LOGS/config-rotation.log"
   old_key=$API_KEY
   old_pg=$(secret_value POSTGRES_PASSWORD)
   if run "$LOGS/up-rotate.log" P up --yes --skip-preview "${POLICY_ARGS[@]}" --diff=false; then
     record_time "pulumi up (secret rotation)" "$LAST_SECS"
+    # the platform Secret is autonamed: a rotation replaces it under a new name (the stack output)
+    old_secret=$SECRET_NAME
+    P stack output --json --show-secrets >"$WORK/outputs.json" 2>/dev/null
+    SECRET_NAME=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("secretName",""))' "$WORK/outputs.json" 2>/dev/null)
+    [ -n "$SECRET_NAME" ] && [ "$SECRET_NAME" != "$old_secret" ] || probs_secret="the Secret was not replaced under a new name ($old_secret -> ${SECRET_NAME:-none}); "
     API_KEY=$(api_key 2>/dev/null)
     new_pg=$(secret_value POSTGRES_PASSWORD)
     new_redis=$(secret_value REDIS_PASSWORD)
     sleep 5
-    probs=""
+    probs="${probs_secret:-}"
     [ "$API_KEY" != "$old_key" ] && [ "$new_pg" != "$old_pg" ] || probs+="the Secret did not change; "
     check_workloads "after secret rotation" >"$LOGS/rotation-workloads.txt" || probs+="$(cut -c1-300 "$LOGS/rotation-workloads.txt"); "
     pgpod=$(datastore_pods | grep -i postgres | head -n1)
@@ -327,6 +334,8 @@ fi
 RENDER=$WORK/rendered
 if run "$LOGS/init-render.log" env STACK=render P stack init render --secrets-provider passphrase --copy-config-from dev &&
   run "$LOGS/config-render.log" env STACK=render P config set "$PROJECT:renderYamlToDirectory" "$RENDER" &&
+  # the same namespace as dev (a stack's namespace defaults to rag-<stack>)
+  run "$LOGS/config-render-ns.log" env STACK=render P config set "$PROJECT:namespace" "$NS" &&
   run "$LOGS/up-render.log" env STACK=render P up --yes --skip-preview --diff=false; then
   K wait --for=delete "ns/$NS" --timeout=120s >/dev/null 2>&1
   t0=$(now)
