@@ -525,8 +525,9 @@ describe("platform (dev and prod stacks under mocks)", () => {
         it("starts after the datastores and after the API, whose migrate init container creates the schema", () => {
             const indexer = dev.resources.find((r) => r.type === "rag-platform:index:DocumentIndexer")!;
             const deps = indexer.dependencies.map((urn) => urn.split("::").pop());
-            for (const owner of ["rag-api", "rag-postgres", "rag-redis", "rag-vector-store"]) {
-                assert.ok(deps.includes(owner), `the indexer depends on ${owner}: ${deps.join(", ")}`);
+            // dependsOn a component waits for every resource in it: the workloads are what matters.
+            for (const workload of ["rag-api-deployment", "rag-postgres-statefulset", "rag-redis-statefulset", "rag-vector-store-statefulset"]) {
+                assert.ok(deps.includes(workload), `the indexer depends on ${workload}: ${deps.join(", ")}`);
             }
         });
         it("option: a scheduled re-index CronJob that never overlaps (prod)", () => {
