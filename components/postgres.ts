@@ -20,13 +20,22 @@ export type PostgresDatabaseArgs = DatastoreArgs<PostgresConfig>;
  * this a rotated Secret would lock every client out of a database that keeps its old password. The Secret
  * is autonamed (see PlatformSecrets), so a rotation changes the pod template and restarts PostgreSQL.
  * Runs over the local socket (the image trusts local connections); the password travels on psql's stdin,
- * never on a command line. Waits up to two minutes for the server; a failure restarts the container.
+ * never on a command line. Retries for up to three minutes; only then does a failure restart the container.
  */
 export const APPLY_PASSWORD_SCRIPT = [
-    "set -eu",
-    'for i in $(seq 1 120); do pg_isready -q -h /var/run/postgresql -U "$POSTGRES_USER" && break; sleep 1; done',
+    "set -u",
+    // Retried: on a first start the image's entrypoint runs a temporary server for its init scripts and stops
+    // it again, so one attempt can meet a server that is shutting down.
+    "for i in $(seq 1 180); do",
+    '  if pg_isready -q -h /var/run/postgresql -U "$POSTGRES_USER" &&',
     // Generated passwords are alphanumeric (see PlatformSecrets), so they need no SQL quoting beyond '...'.
-    'printf \'ALTER ROLE "%s" WITH PASSWORD \'\\\'\'%s\'\\\'\';\\n\' "$POSTGRES_USER" "$POSTGRES_PASSWORD" | psql -v ON_ERROR_STOP=1 -q -h /var/run/postgresql -U "$POSTGRES_USER" -d "$POSTGRES_DB"',
+    '    printf \'ALTER ROLE "%s" WITH PASSWORD \'\\\'\'%s\'\\\'\';\\n\' "$POSTGRES_USER" "$POSTGRES_PASSWORD" | psql -v ON_ERROR_STOP=1 -q -h /var/run/postgresql -U "$POSTGRES_USER" -d "$POSTGRES_DB"; then',
+    "    exit 0",
+    "  fi",
+    "  sleep 1",
+    "done",
+    'echo "could not apply the password from the platform Secret to role $POSTGRES_USER" >&2',
+    "exit 1",
 ].join("\n");
 
 /**
