@@ -17,7 +17,8 @@ async function main(): Promise<number> {
     }
     const log = createLogger(settings.LOG_LEVEL, secretValues(settings), "rag-migrate");
     const url = databaseUrl(settings);
-    // PostgreSQL may still be starting: retry the connection for up to a minute.
+    // PostgreSQL may still be starting, or restarting during a secret rotation (the new password reaches the
+    // database a moment after the new pods start; see components/postgres.ts): retry for up to a minute.
     for (let attempt = 1; ; attempt++) {
         try {
             const applied = await migrate(url, log);
@@ -25,7 +26,10 @@ async function main(): Promise<number> {
             return 0;
         } catch (err) {
             const msg = (err as Error).message;
-            const retryable = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|timeout|starting up|shutting down/i.test(msg);
+            const retryable =
+                /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|timeout|starting up|shutting down|Connection terminated|password authentication failed/i.test(
+                    msg,
+                );
             if (!retryable || attempt >= 30) {
                 log.error({ err: msg, attempt }, "migration failed");
                 return 1;
