@@ -1,6 +1,6 @@
 // The platform's Grafana dashboard, built from typed panels (not a pasted JSON blob). Grafana's dashboard
 // sidecar loads it from a ConfigMap labelled grafana_dashboard: "1".
-import { APP_METRICS as APP, apiSeries, CLUSTER_METRICS as K, GPU_METRICS as GPU, inNamespace, MODEL_METRICS as M, MonitoredNames } from "./metrics";
+import { APP_METRICS as APP, apiSeries, CLUSTER_METRICS as K, GPU_METRICS as GPU, inNamespace, llmSeries, MODEL_METRICS as M, MonitoredNames } from "./metrics";
 
 export interface Target {
     expr: string;
@@ -117,9 +117,7 @@ function modelServingPanels(names: MonitoredNames): PanelSpec[] {
     if (!names.llm) {
         return [];
     }
-    const ns = inNamespace(names);
-    const llm = `${ns}, service="${names.llm.service}"`;
-    const gpuPods = `${ns}, pod=~"${names.llm.statefulSet}-[0-9]+"`;
+    const { server: llm, gpuPods } = llmSeries(names, names.llm);
     return [
         {
             title: "LLM time to first token p50 / p99",
@@ -146,6 +144,6 @@ function modelServingPanels(names: MonitoredNames): PanelSpec[] {
                 [`${GPU.framebufferUsed}{${gpuPods}} / (${GPU.framebufferUsed}{${gpuPods}} + ${GPU.framebufferFree}{${gpuPods}})`, "{{pod}} GPU {{gpu}}"],
             ],
         },
-        { title: "Embedding queue per pod (TEI)", unit: "short", targets: [[`${M.teiQueueSize}{${ns}}`, "{{service}} {{pod}}"]] },
+        { title: "Embedding queue per pod (TEI)", unit: "short", targets: [[`${M.teiQueueSize}{${inNamespace(names)}}`, "{{service}} {{pod}}"]] },
     ];
 }

@@ -78,3 +78,11 @@ export interface MonitoredNames {
 export const inNamespace = (names: MonitoredNames) => `namespace="${names.namespace}"`;
 /** Label matchers for the API's request series. */
 export const apiSeries = (names: MonitoredNames) => `${inNamespace(names)}, service="${names.apiService}"`;
+/**
+ * Label matchers for the in-cluster LLM server: its request series (by Service) and DCGM's pod-mapped GPU
+ * series (by StatefulSet pod name; the GPU operator's ServiceMonitor keeps the pod's labels: honorLabels).
+ */
+export const llmSeries = (names: MonitoredNames, llm: { service: string; statefulSet: string }) => ({
+    server: `${inNamespace(names)}, service="${llm.service}"`,
+    gpuPods: `${inNamespace(names)}, pod=~"${llm.statefulSet}-[0-9]+"`,
+});

@@ -2,7 +2,7 @@
 // KV cache, GPU memory), with thresholds from modelServing.alerts. Only with an in-cluster LLM server.
 import type { AlertRule } from "./alerts";
 import type { ModelServingAlertThresholds } from "./config";
-import { GPU_METRICS as GPU, inNamespace, MODEL_METRICS as M, MonitoredNames } from "./metrics";
+import { GPU_METRICS as GPU, llmSeries, MODEL_METRICS as M, MonitoredNames } from "./metrics";
 
 const RUNBOOK = "docs/operations.md";
 
@@ -10,10 +10,7 @@ export function modelServingAlertRules(names: MonitoredNames, t: ModelServingAle
     if (!names.llm) {
         return [];
     }
-    const ns = inNamespace(names);
-    const llm = `${ns}, service="${names.llm.service}"`;
-    // DCGM's pod-mapped series (the GPU operator's ServiceMonitor keeps the pod's labels: honorLabels).
-    const gpuPods = `${ns}, pod=~"${names.llm.statefulSet}-[0-9]+"`;
+    const { server: llm, gpuPods } = llmSeries(names, names.llm);
     return [
         {
             alert: "RagLlmTimeToFirstTokenP99",
