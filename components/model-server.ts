@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { GpuSchedulingConfig, ModelAutoscalingConfig } from "./config";
 import { objectName } from "./naming";
 import type { Endpoint } from "./network-policy";
-import { HEADLESS_LABEL } from "./stateful-service";
+import { statefulServices } from "./stateful-services";
 import type { MetricsEndpoint, WorkloadRef } from "./wiring";
 import { ContainerArgs, Identity, labels, metadata, pod, RunAs, selectorLabels, serviceAccount, sharedMemory } from "./workload";
 
@@ -67,22 +67,8 @@ export class ModelServer extends pulumi.ComponentResource {
         this.endpoint = { component: identity.component, ports: containerPorts.map((p) => p.containerPort) };
         this.metrics = { identity, portName: metricsPort.name, port: metricsPort.containerPort, path: "/metrics" };
         this.gpusPerReplica = gpu ? gpu.count : 0;
-        const ports = containerPorts.map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.name, protocol: "TCP" }));
         const sa = serviceAccount(identity, k8sName, { parent: this });
-
-        const headless = new k8s.core.v1.Service(
-            `${name}-headless`,
-            {
-                metadata: { ...metadata(identity, objectName(identity, "headless")), labels: { ...labels(identity), [HEADLESS_LABEL]: "true" } },
-                spec: { clusterIP: "None", selector: selectorLabels(identity), ports },
-            },
-            { parent: this },
-        );
-        const client = new k8s.core.v1.Service(
-            `${name}-service`,
-            { metadata: metadata(identity, k8sName), spec: { type: "ClusterIP", selector: selectorLabels(identity), ports } },
-            { parent: this },
-        );
+        const { headless, client } = statefulServices(name, { identity, containerPorts }, this);
         this.serviceName = client.metadata.name;
 
         const shm = args.shmSize ? sharedMemory(args.shmSize) : undefined;

@@ -5,7 +5,7 @@ import type { ModelServingAlertThresholds, MonitoringConfig } from "./config";
 import { platformDashboard } from "./dashboard";
 import type { MonitoredNames } from "./metrics";
 import { modelServingAlertRules } from "./model-serving-alerts";
-import { HEADLESS_LABEL } from "./stateful-service";
+import { HEADLESS_LABEL } from "./stateful-services";
 import { Identity, labels, metadata, selectorLabels } from "./workload";
 import { objectName } from "./naming";
 

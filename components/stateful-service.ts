@@ -3,10 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ContainerArgs, Identity, labels, metadata, pod, RunAs, selectorLabels, serviceAccount } from "./workload";
 import { objectName } from "./naming";
 import type { Endpoint } from "./network-policy";
+import { statefulServices } from "./stateful-services";
 import type { WorkloadRef } from "./wiring";
-
-/** Label on headless Services. */
-export const HEADLESS_LABEL = "rag-platform/headless";
 
 export interface StatefulServiceArgs {
     identity: Identity;
@@ -46,23 +44,8 @@ export class StatefulService extends pulumi.ComponentResource {
         const k8sName = objectName(identity);
         this.workload = { kind: "StatefulSet", name: k8sName };
         this.endpoint = { component: identity.component, ports: (args.container.ports ?? []).map((p) => p.containerPort) };
-        const ports = (args.container.ports ?? []).map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.name, protocol: "TCP" }));
         const sa = serviceAccount(identity, k8sName, { parent: this });
-
-        const headless = new k8s.core.v1.Service(
-            `${name}-headless`,
-            {
-                // Marked so that ServiceMonitors select only the client Service (no double scraping).
-                metadata: { ...metadata(identity, objectName(identity, "headless")), labels: { ...labels(identity), [HEADLESS_LABEL]: "true" } },
-                spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: selectorLabels(identity), ports },
-            },
-            { parent: this },
-        );
-        const client = new k8s.core.v1.Service(
-            `${name}-service`,
-            { metadata: metadata(identity, k8sName), spec: { type: "ClusterIP", selector: selectorLabels(identity), ports } },
-            { parent: this },
-        );
+        const { headless, client } = statefulServices(name, { identity, containerPorts: args.container.ports ?? [], publishNotReadyAddresses: true }, this);
         this.serviceName = client.metadata.name;
 
         const container: ContainerArgs = {
