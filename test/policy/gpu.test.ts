@@ -1,27 +1,7 @@
-import { strict as assert } from "assert";
-import { main, Pod, workload, WorkloadKind } from "./fixtures";
-import { runPolicy } from "./runner";
+import { Case, checkPolicy } from "./cases";
+import { main, Pod } from "./fixtures";
 
-interface Case {
-    title: string;
-    kind?: WorkloadKind;
-    edit: (pod: Pod) => void;
-    /** Each pattern must match one violation of the policy; [] means compliant. */
-    expect: RegExp[];
-}
-
-function check(policy: string, cases: Case[]): void {
-    describe(policy, () => {
-        for (const c of cases) {
-            it(`${c.expect.length ? "flags" : "accepts"} ${c.title}`, () => {
-                const violations = runPolicy(policy, [workload(c.kind ?? "StatefulSet", c.edit, "llm")]);
-                assert.equal(violations.length, c.expect.length, violations.map((v) => v.message).join("\n"));
-                c.expect.forEach((pattern, i) => assert.match(violations[i].message, pattern));
-                assert.ok(violations.every((v) => v.level === "mandatory"));
-            });
-        }
-    });
-}
+const check = (policy: string, cases: Case[]) => checkPolicy(policy, cases, "StatefulSet", "llm");
 
 /** A compliant GPU pod: one GPU requested and limited, the taint tolerated, GPU nodes selected. */
 function gpuPod(p: Pod, count = "1"): void {

@@ -1,29 +1,11 @@
 import { strict as assert } from "assert";
 import { allPolicies } from "../../policy/rules";
 import { imageReference } from "../../policy/rules/images";
-import { main, Pod, workload, WorkloadKind } from "./fixtures";
+import { Case, checkPolicy } from "./cases";
+import { main, workload, WorkloadKind } from "./fixtures";
 import { PackConfig, runPack, runPolicy, TestResource } from "./runner";
 
-interface Case {
-    title: string;
-    kind?: WorkloadKind;
-    edit: (pod: Pod) => void;
-    /** Each pattern must match one violation of the policy; [] means compliant. */
-    expect: RegExp[];
-}
-
-function check(policy: string, cases: Case[]): void {
-    describe(policy, () => {
-        for (const c of cases) {
-            it(`${c.expect.length ? "flags" : "accepts"} ${c.title}`, () => {
-                const violations = runPolicy(policy, [workload(c.kind ?? "Deployment", c.edit)]);
-                assert.equal(violations.length, c.expect.length, violations.map((v) => v.message).join("\n"));
-                c.expect.forEach((pattern, i) => assert.match(violations[i].message, pattern));
-                assert.ok(violations.every((v) => v.level === "mandatory"));
-            });
-        }
-    });
-}
+const check = (policy: string, cases: Case[]) => checkPolicy(policy, cases);
 
 const none = () => undefined;
 
