@@ -2,6 +2,7 @@
 // the stack's own config over both (`deepMerge`).
 import type { ScalingBehavior } from "./scaling";
 import type { AutoscalingConfig, Environment, GpuSchedulingConfig, PlatformConfig, ResourceSpec, TeiServerConfig } from "./types";
+import { workloadsDefaults } from "./workload-options-types";
 
 /** Every part optional, recursively; lists stay whole (a stack's list replaces the default). */
 export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
@@ -144,6 +145,7 @@ export function baseDefaults(stack: string): DefaultedConfig {
             proxyBodySize: "50m",
             proxyTimeoutSeconds: 120,
             corsOrigins: [],
+            extraAnnotations: {},
         },
         networkPolicy: { ingressControllerNamespace: "ingress-nginx", allowExternalHttps: true },
         monitoring: {
@@ -188,6 +190,7 @@ export function baseDefaults(stack: string): DefaultedConfig {
             reranker: teiServer("BAAI/bge-reranker-base"),
             alerts: { timeToFirstTokenP99Seconds: 2, requestsWaiting: 10, kvCacheUsageRatio: 0.9, gpuMemoryUsageRatio: 0.95 },
         },
+        workloads: workloadsDefaults(),
         imagePullSecrets: [],
         secretsRotation: "initial",
         protectStateful: false,
@@ -238,6 +241,8 @@ export const ENV_DEFAULTS: Record<Environment, DeepPartial<DefaultedConfig>> = {
             },
             embedding: { mode: "in-cluster", replicas: 2 },
         },
+        // Prod: never two API replicas more than one apart across nodes (DoNotSchedule over kubernetes.io/hostname).
+        workloads: { api: { topologySpread: "required" } },
         protectStateful: true,
     },
 };

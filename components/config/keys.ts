@@ -61,6 +61,16 @@ import {
     VERTICAL_AUTOSCALING_KEYS,
     VerticalAutoscalingConfig,
 } from "./types";
+import {
+    EXTRA_ENV_KEYS,
+    ExtraEnvVar,
+    POD_TOLERATION_KEYS,
+    PodTolerationConfig,
+    WORKLOAD_OPTIONS_KEYS,
+    WorkloadOptions,
+    WORKLOADS_KEYS,
+    WorkloadsConfig,
+} from "./workload-options-types";
 import { SCALING_BEHAVIOR_KEYS, SCALING_POLICY_KEYS, SCALING_RULES_KEYS, ScalingBehavior, ScalingPolicy, ScalingRules } from "./scaling";
 
 export type ValueKind = "object" | "array" | "scalar";
@@ -83,6 +93,7 @@ export const TOP_LEVEL_KEYS: Record<Exclude<keyof PlatformConfig, "stack"> | "ll
     verticalAutoscaling: "object",
     localAccess: "object",
     modelServing: "object",
+    workloads: "object",
     imagePullSecrets: "array",
     secretsRotation: "scalar",
     protectStateful: "scalar",
@@ -158,6 +169,10 @@ const NESTED: Record<NestedKeys<PlatformConfig>, ConfigShape> = {
     verticalAutoscaling: shape<PlatformConfig["verticalAutoscaling"]>(VERTICAL_AUTOSCALING_KEYS, {}),
     localAccess: shape<PlatformConfig["localAccess"]>(LOCAL_ACCESS_KEYS, {}),
     modelServing: MODEL_SERVING,
+    workloads: shape<WorkloadsConfig>(
+        WORKLOADS_KEYS,
+        Object.fromEntries(WORKLOADS_KEYS.map((w) => [w, shape<WorkloadOptions>(WORKLOAD_OPTIONS_KEYS, {})])) as Record<keyof WorkloadsConfig, ConfigShape>,
+    ),
 };
 
 /** The whole config tree, from the top-level keys down. */
@@ -206,4 +221,8 @@ export type KeyListsAreComplete = [
     NoKeyMissing<Missing<TeiServerConfig, typeof TEI_SERVER_KEYS>>,
     NoKeyMissing<Missing<ModelServingAlertThresholds, typeof MODEL_SERVING_ALERT_KEYS>>,
     NoKeyMissing<Missing<ModelServingConfig, typeof MODEL_SERVING_KEYS>>,
+    NoKeyMissing<Missing<PodTolerationConfig, typeof POD_TOLERATION_KEYS>>,
+    NoKeyMissing<Missing<ExtraEnvVar, typeof EXTRA_ENV_KEYS>>,
+    NoKeyMissing<Missing<WorkloadOptions, typeof WORKLOAD_OPTIONS_KEYS>>,
+    NoKeyMissing<Missing<WorkloadsConfig, typeof WORKLOADS_KEYS>>,
 ];

@@ -5,9 +5,11 @@
 import type { ModelServingConfig } from "./model-serving-types";
 import type { LocalAccessConfig, MonitoringConfig, VerticalAutoscalingConfig } from "./observability-types";
 import type { ScalingBehavior } from "./scaling";
+import type { WorkloadsConfig } from "./workload-options-types";
 
 export * from "./model-serving-types";
 export * from "./observability-types";
+export * from "./workload-options-types";
 
 export const PROJECT = "rag-platform";
 
@@ -162,6 +164,8 @@ export interface IngressConfig {
     proxyBodySize: string;
     proxyTimeoutSeconds: number;
     corsOrigins: string[];
+    /** Added to the Ingress (annotations the platform sets, and nginx snippets, refused). */
+    extraAnnotations: Record<string, string>;
 }
 export const INGRESS_KEYS = [
     "enabled",
@@ -172,6 +176,7 @@ export const INGRESS_KEYS = [
     "proxyBodySize",
     "proxyTimeoutSeconds",
     "corsOrigins",
+    "extraAnnotations",
 ] as const satisfies readonly (keyof IngressConfig)[];
 
 export interface NetworkPolicyConfig {
@@ -229,6 +234,8 @@ export interface PlatformConfig {
     localAccess: LocalAccessConfig;
     /** LLM inference, embeddings and reranking: in the cluster, external, or the app's local mode. */
     modelServing: ModelServingConfig;
+    /** Per-workload scheduling, annotations and extra env (workload-options-types.ts). */
+    workloads: WorkloadsConfig;
     imagePullSecrets: string[];
     /** Changing this value rotates every generated secret. */
     secretsRotation: string;

@@ -14,6 +14,7 @@ import {
     validateSecretsRotation,
     validateStorage,
 } from "./platform";
+import { validateWorkloads } from "./workload-options";
 import { validateApi, validateApp, validateFrontend, validateIndexer, validatePostgres, validateRedis, validateVectorStore } from "./workloads";
 
 export type Validator = (check: Checker, cfg: PlatformConfig) => void;
@@ -35,6 +36,7 @@ export const VALIDATORS: Record<keyof DefaultedConfig, Validator> = {
     verticalAutoscaling: validateVerticalAutoscaling,
     localAccess: validateLocalAccess,
     modelServing: validateModelServing,
+    workloads: validateWorkloads,
     imagePullSecrets: validateImagePullSecrets,
     secretsRotation: validateSecretsRotation,
     protectStateful: validateProtectStateful,

@@ -2,6 +2,7 @@
 import { Checker, PROVISIONER } from "../checker";
 import { isQualifiedName } from "../k8s-validation";
 import { APP_DATA_KEYS, INGRESS_KEYS, INGRESS_TLS_KEYS, NETWORK_POLICY_KEYS, PlatformConfig, STORAGE_KEYS } from "../types";
+import { validateIngressAnnotations } from "./workload-options";
 
 export function validateNamespace(check: Checker, cfg: PlatformConfig): void {
     check.dnsLabel("namespace", cfg.namespace, "a namespace name");
@@ -38,6 +39,7 @@ export function validateStorage(check: Checker, cfg: PlatformConfig): void {
 
 export function validateIngress(check: Checker, cfg: PlatformConfig): void {
     check.unknownKeys("ingress", cfg.ingress, INGRESS_KEYS);
+    validateIngressAnnotations(check, cfg.ingress);
     check.bool("ingress.enabled", cfg.ingress.enabled);
     check.dnsSubdomain("ingress.className", cfg.ingress.className, "an IngressClass name");
     if (cfg.ingress.host === undefined && cfg.environment === "prod") {
