@@ -56,6 +56,7 @@ export class ApiService extends pulumi.ComponentResource {
                 ],
                 imagePullSecrets: args.imagePullSecrets,
                 nodePort: args.nodePort,
+                options: args.workloads?.api,
                 terminationGracePeriodSeconds: 45,
                 podAnnotations: scrapeAnnotations(API_PORT),
                 volumes: [{ name: "app-data", persistentVolumeClaim: { claimName: args.appDataClaimName } }],

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig } from "./config";
+import type { ServiceConfig, WorkloadOptions } from "./config";
 import { APP_RUN_AS, APP_WRITABLE_PATHS } from "./app-env";
 import type { Endpoint } from "./network-policy";
 import type { MetricsEndpoint, WorkloadRef } from "./wiring";
@@ -16,6 +16,8 @@ export interface WebFrontendArgs {
     nodePort?: number;
     /** The platform ConfigMap: API_BASE_PATH, the prefix under which the browser reaches the API on the same host. */
     configMapName: pulumi.Input<string>;
+    /** The stack's scheduling, annotations and extra env for the frontend. @default none */
+    options?: WorkloadOptions;
 }
 
 /**
@@ -42,6 +44,7 @@ export class WebFrontend extends pulumi.ComponentResource {
                 runAs: APP_RUN_AS,
                 imagePullSecrets: args.imagePullSecrets,
                 nodePort: args.nodePort,
+                options: args.options,
                 terminationGracePeriodSeconds: 30,
                 container: {
                     name: "frontend",

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IndexerConfig } from "./config";
 import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, DOCUMENTS_PATH, indexerEnv } from "./app-env";
 import { objectName } from "./naming";
+import { podAnnotations, serviceAccountAnnotations } from "./workload-options";
 import type { AppWiring } from "./wiring";
 import { autonamedMetadata, Identity, labels, metadata, pod, PodArgs, serviceAccount } from "./workload";
 
@@ -35,7 +36,9 @@ export class DocumentIndexer extends pulumi.ComponentResource {
         super("rag-platform:index:DocumentIndexer", name, {}, opts);
         const { identity, config } = args;
         const k8sName = objectName(identity);
-        const sa = serviceAccount(identity, k8sName, { parent: this });
+        const options = args.workloads?.indexer;
+        const sa = serviceAccount(identity, k8sName, { parent: this }, serviceAccountAnnotations(options));
+        const annotations = podAnnotations(undefined, options);
         let volume: k8s.types.input.core.v1.Volume;
         let mountPath: string;
         if (args.sampleDocuments) {
@@ -54,6 +57,7 @@ export class DocumentIndexer extends pulumi.ComponentResource {
             serviceAccountName: sa.metadata.name,
             runAs: APP_RUN_AS,
             restartPolicy: "Never",
+            options,
             imagePullSecrets: args.imagePullSecrets,
             volumes: [volume],
             containers: [
@@ -72,7 +76,7 @@ export class DocumentIndexer extends pulumi.ComponentResource {
         const scheduledJobSpec: k8s.types.input.batch.v1.JobSpec = {
             backoffLimit: config.backoffLimit,
             activeDeadlineSeconds: config.activeDeadlineSeconds,
-            template: { metadata: { labels: labels(identity) }, spec: pod(podArgs) },
+            template: { metadata: { labels: labels(identity), ...(annotations ? { annotations } : {}) }, spec: pod(podArgs) },
         };
         const jobSpec: k8s.types.input.batch.v1.JobSpec = { ...scheduledJobSpec, ttlSecondsAfterFinished: config.ttlSecondsAfterFinished };
         // Jobs are immutable: the Job is auto-named so that a changed spec replaces it create-before-delete.

@@ -93,6 +93,7 @@ export class RagPlatform extends pulumi.ComponentResource {
                 secretName: secrets.secretName,
                 appDataClaimName: storage.appDataClaimName,
                 imagePullSecrets: cfg.imagePullSecrets,
+                workloads: cfg.workloads,
             },
             datastores,
         );
@@ -156,7 +157,7 @@ export class RagPlatform extends pulumi.ComponentResource {
 
     private createDatastores(secretName: pulumi.Output<string>, storageClassName?: pulumi.Output<string>): Datastores {
         const cfg = this.cfg;
-        const shared = { secretName, storageClassName, imagePullSecrets: cfg.imagePullSecrets, protect: cfg.protectStateful };
+        const shared = { secretName, storageClassName, imagePullSecrets: cfg.imagePullSecrets, protect: cfg.protectStateful, workloads: cfg.workloads };
         const name = this.instance;
         return {
             postgres: new PostgresDatabase(`${name}-postgres`, { identity: this.id("postgres"), config: cfg.postgres, ...shared }, this.child),
@@ -165,8 +166,7 @@ export class RagPlatform extends pulumi.ComponentResource {
         };
     }
 
-    /** The platform ConfigMap: settings only, every credential comes from the platform Secret. */
-    /** The platform ConfigMap (see platform-settings.ts). */
+    /** The platform ConfigMap (see platform-settings.ts): settings only, every credential comes from the platform Secret. */
     private createConfigMap({ postgres, redis, vector }: Datastores, models: ModelServers): k8s.core.v1.ConfigMap {
         const sources = { cfg: this.cfg, postgres, redis, vector, models, apiPort: ApiService.CONTAINER_PORT, apiBasePath: API_BASE_PATH };
         return new k8s.core.v1.ConfigMap(
@@ -197,6 +197,7 @@ export class RagPlatform extends pulumi.ComponentResource {
                 imagePullSecrets: cfg.imagePullSecrets,
                 configMapName: wiring.configMapName,
                 nodePort: local.enabled ? local.frontendNodePort : undefined,
+                options: cfg.workloads.frontend,
             },
             this.child,
         );

@@ -63,6 +63,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 storageClassName: args.storageClassName,
                 imagePullSecrets: args.imagePullSecrets,
                 protect: args.protect,
+                options: args.workloads?.postgres,
                 terminationGracePeriodSeconds: 120,
                 container: {
                     name: "postgres",

@@ -41,6 +41,7 @@ export class RedisCache extends pulumi.ComponentResource {
                 storageClassName: args.storageClassName,
                 imagePullSecrets: args.imagePullSecrets,
                 protect: args.protect,
+                options: args.workloads?.redis,
                 container: {
                     name: "redis",
                     image: config.image,

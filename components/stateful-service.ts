@@ -2,6 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerArgs, Identity, labels, metadata, pod, RunAs, selectorLabels, serviceAccount } from "./workload";
 import { objectName } from "./naming";
+import type { WorkloadOptions } from "./config";
+import { podAnnotations, serviceAccountAnnotations } from "./workload-options";
 import type { Endpoint } from "./network-policy";
 import { statefulServices } from "./stateful-services";
 import type { WorkloadRef } from "./wiring";
@@ -24,6 +26,8 @@ export interface StatefulServiceArgs {
     protect: boolean;
     /** Seconds a datastore gets to flush and stop. @default 60 */
     terminationGracePeriodSeconds?: number;
+    /** The stack's scheduling, annotations and extra env for this workload. @default none */
+    options?: WorkloadOptions;
 }
 
 /**
@@ -44,7 +48,8 @@ export class StatefulService extends pulumi.ComponentResource {
         const k8sName = objectName(identity);
         this.workload = { kind: "StatefulSet", name: k8sName };
         this.endpoint = { component: identity.component, ports: (args.container.ports ?? []).map((p) => p.containerPort) };
-        const sa = serviceAccount(identity, k8sName, { parent: this });
+        const sa = serviceAccount(identity, k8sName, { parent: this }, serviceAccountAnnotations(args.options));
+        const annotations = podAnnotations(args.podAnnotations, args.options);
         const { headless, client } = statefulServices(name, { identity, containerPorts: args.container.ports ?? [], publishNotReadyAddresses: true }, this);
         this.serviceName = client.metadata.name;
 
@@ -66,7 +71,7 @@ export class StatefulService extends pulumi.ComponentResource {
                     selector: { matchLabels: selectorLabels(identity) },
                     persistentVolumeClaimRetentionPolicy: { whenDeleted: retention, whenScaled: retention },
                     template: {
-                        metadata: { labels: labels(identity), ...(args.podAnnotations ? { annotations: args.podAnnotations } : {}) },
+                        metadata: { labels: labels(identity), ...(annotations ? { annotations } : {}) },
                         spec: pod({
                             serviceAccountName: sa.metadata.name,
                             runAs: args.runAs,
@@ -75,6 +80,7 @@ export class StatefulService extends pulumi.ComponentResource {
                             volumes: args.volumes,
                             imagePullSecrets: args.imagePullSecrets,
                             terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? 60,
+                            options: args.options,
                         }),
                     },
                     volumeClaimTemplates: [

@@ -169,6 +169,7 @@ export class VectorStore extends pulumi.ComponentResource {
                 imagePullSecrets: args.imagePullSecrets,
                 podAnnotations: spec.metrics ? scrapeAnnotations(spec.metrics.port, spec.metrics.path) : undefined,
                 protect: args.protect,
+                options: args.workloads?.vectorStore,
             },
             { parent: this },
         );

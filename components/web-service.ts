@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Autoscaling } from "./autoscaling";
-import type { ServiceConfig } from "./config";
+import type { ServiceConfig, WorkloadOptions } from "./config";
 import { ContainerArgs, Identity, labels, metadata, pod, PodArgs, RunAs, selectorLabels, serviceAccount } from "./workload";
 import { objectName } from "./naming";
+import { podAnnotations, serviceAccountAnnotations } from "./workload-options";
 import type { Endpoint } from "./network-policy";
 import type { WorkloadRef } from "./wiring";
 
@@ -24,6 +25,8 @@ export interface WebServiceArgs {
     terminationGracePeriodSeconds: number;
     /** Also expose the service on this node port (local clusters without an ingress controller). @default no NodePort Service */
     nodePort?: number;
+    /** The stack's scheduling, annotations and extra env for this workload. @default none */
+    options?: WorkloadOptions;
 }
 
 /**
@@ -48,7 +51,7 @@ export class WebService extends pulumi.ComponentResource {
         const k8sName = objectName(identity);
         this.workload = { kind: "Deployment", name: k8sName };
         this.hpaName = service.autoscaling.enabled ? k8sName : undefined;
-        const sa = serviceAccount(identity, k8sName, { parent: this });
+        const sa = serviceAccount(identity, k8sName, { parent: this }, serviceAccountAnnotations(args.options));
         const podArgs: PodArgs = {
             serviceAccountName: sa.metadata.name,
             runAs: args.runAs,
@@ -60,7 +63,9 @@ export class WebService extends pulumi.ComponentResource {
             spreadBy: selectorLabels(identity),
             nodeSelector: args.nodeSelector,
             tolerations: args.tolerations,
+            options: args.options,
         };
+        const annotations = podAnnotations(args.podAnnotations, args.options);
 
         const deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
@@ -77,7 +82,7 @@ export class WebService extends pulumi.ComponentResource {
                     selector: { matchLabels: selectorLabels(identity) },
                     strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                     template: {
-                        metadata: { labels: labels(identity), ...(args.podAnnotations ? { annotations: args.podAnnotations } : {}) },
+                        metadata: { labels: labels(identity), ...(annotations ? { annotations } : {}) },
                         spec: pod(podArgs),
                     },
                 },

@@ -1,6 +1,7 @@
 // The shapes components share: the arguments several of them take, and what each exposes of what it owns
 // (so that RagPlatform reads names and ports from its children instead of re-deriving them).
 import type * as pulumi from "@pulumi/pulumi";
+import type { WorkloadsConfig } from "./config";
 import type { ScrapeTarget } from "./monitoring";
 import type { Identity } from "./workload";
 
@@ -15,6 +16,8 @@ export interface DatastoreArgs<C> {
     imagePullSecrets: string[];
     /** Protect the StatefulSet from deletion and retain its claims (prod). */
     protect: boolean;
+    /** Per-workload options; each datastore applies its own. @default none */
+    workloads?: WorkloadsConfig;
 }
 
 /** How the API and the indexer are wired into the platform: settings, credentials, the shared volume. */
@@ -26,6 +29,8 @@ export interface AppWiring {
     /** The shared app-data claim (documents to index). */
     appDataClaimName: pulumi.Input<string>;
     imagePullSecrets: string[];
+    /** Per-workload options; the API and the indexer each apply their own. @default none */
+    workloads?: WorkloadsConfig;
 }
 
 /** A workload a component owns: its kind and Kubernetes name (known before deployment, from objectName). */

@@ -3,7 +3,8 @@
 // differs (image, ports, env, writable paths); everything secure-by-default is applied here.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment, ResourceSpec } from "./config";
+import type { Environment, ResourceSpec, WorkloadOptions } from "./config";
+import { spread, withWorkloadOptions } from "./workload-options";
 
 type Input<T> = pulumi.Input<T>;
 type Container = k8s.types.input.core.v1.Container;
@@ -215,6 +216,8 @@ export interface PodArgs {
     tolerations?: k8s.types.input.core.v1.Toleration[];
     /** @default unset: Kubernetes' "Always" (Jobs set "Never") */
     restartPolicy?: "Always" | "OnFailure" | "Never";
+    /** The stack's scheduling, env and spread options for this workload (workload-options.ts). */
+    options?: WorkloadOptions;
 }
 
 /** A hardened pod spec: restricted security contexts, no service-account token, scratch emptyDirs. */
@@ -222,42 +225,24 @@ export function pod(args: PodArgs): PodSpec {
     const all = [...(args.initContainers ?? []), ...args.containers];
     const scratchPaths = [...new Set(all.flatMap((c) => c.writablePaths ?? []))];
     const scratchVolumes: Volume[] = scratchPaths.map((path) => ({ name: scratchVolumeName(path), emptyDir: { sizeLimit: args.scratchSizeLimit ?? "256Mi" } }));
-    return {
-        serviceAccountName: args.serviceAccountName,
-        automountServiceAccountToken: false,
-        enableServiceLinks: false,
-        securityContext: podSecurityContext(args.runAs),
-        ...(args.restartPolicy ? { restartPolicy: args.restartPolicy } : {}),
-        ...(args.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: args.terminationGracePeriodSeconds } : {}),
-        ...(args.imagePullSecrets?.length ? { imagePullSecrets: args.imagePullSecrets.map((name) => ({ name })) } : {}),
-        ...(args.nodeSelector && Object.keys(args.nodeSelector).length ? { nodeSelector: args.nodeSelector } : {}),
-        ...(args.tolerations?.length ? { tolerations: args.tolerations } : {}),
-        ...(args.spreadBy ? spread(args.spreadBy, args.requireSeparateNodes ?? false) : {}),
-        ...(args.initContainers?.length ? { initContainers: args.initContainers.map((c) => hardenContainer(c, args.runAs)) } : {}),
-        containers: args.containers.map((c) => hardenContainer(c, args.runAs)),
-        volumes: [...scratchVolumes, ...(args.volumes ?? [])],
-    };
-}
-
-/**
- * Prefer one replica per node and balance across zones; never blocks scheduling on a one-node cluster.
- * With `requireSeparateNodes`, two replicas never share a node (GPU servers: one node failure, one replica).
- */
-function spread(selector: Record<string, string>, requireSeparateNodes: boolean): Pick<PodSpec, "topologySpreadConstraints" | "affinity"> {
-    const onePerNode = { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selector } };
-    return {
-        topologySpreadConstraints: ["kubernetes.io/hostname", "topology.kubernetes.io/zone"].map((topologyKey) => ({
-            maxSkew: 1,
-            topologyKey,
-            whenUnsatisfiable: "ScheduleAnyway",
-            labelSelector: { matchLabels: selector },
-        })),
-        affinity: {
-            podAntiAffinity: requireSeparateNodes
-                ? { requiredDuringSchedulingIgnoredDuringExecution: [onePerNode] }
-                : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: onePerNode }] },
+    return withWorkloadOptions(
+        {
+            serviceAccountName: args.serviceAccountName,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: podSecurityContext(args.runAs),
+            ...(args.restartPolicy ? { restartPolicy: args.restartPolicy } : {}),
+            ...(args.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: args.terminationGracePeriodSeconds } : {}),
+            ...(args.imagePullSecrets?.length ? { imagePullSecrets: args.imagePullSecrets.map((name) => ({ name })) } : {}),
+            ...(args.nodeSelector && Object.keys(args.nodeSelector).length ? { nodeSelector: args.nodeSelector } : {}),
+            ...(args.tolerations?.length ? { tolerations: args.tolerations } : {}),
+            ...(args.spreadBy ? spread(args.spreadBy, args.requireSeparateNodes ?? false, args.options?.topologySpread === "required") : {}),
+            ...(args.initContainers?.length ? { initContainers: args.initContainers.map((c) => hardenContainer(c, args.runAs)) } : {}),
+            containers: args.containers.map((c) => hardenContainer(c, args.runAs)),
+            volumes: [...scratchVolumes, ...(args.volumes ?? [])],
         },
-    };
+        args.options,
+    );
 }
 
 /**
@@ -269,8 +254,14 @@ export function sharedMemory(sizeLimit: string): { volume: Volume; mount: Volume
 }
 
 /** A dedicated ServiceAccount that mounts no API token: no platform workload talks to the Kubernetes API. */
-export function serviceAccount(id: Identity, name: string, opts: pulumi.CustomResourceOptions): k8s.core.v1.ServiceAccount {
-    return new k8s.core.v1.ServiceAccount(`${id.instance}-${id.component}-sa`, { metadata: metadata(id, name), automountServiceAccountToken: false }, opts);
+export function serviceAccount(
+    id: Identity,
+    name: string,
+    opts: pulumi.CustomResourceOptions,
+    annotations?: Record<string, string>,
+): k8s.core.v1.ServiceAccount {
+    const meta = metadata(id, name, annotations);
+    return new k8s.core.v1.ServiceAccount(`${id.instance}-${id.component}-sa`, { metadata: meta, automountServiceAccountToken: false }, opts);
 }
 
 /** Prometheus scrape annotations for a pod template. */
