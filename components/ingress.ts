@@ -12,10 +12,11 @@ export interface PlatformIngressArgs {
     apiBasePath: string;
 }
 
-/** ingress-nginx annotations for TLS, rate limiting, body size, timeouts and CORS. */
+/** ingress-nginx annotations for TLS, rate limiting, body size, timeouts and CORS, over the stack's extra ones (validated: none overrides these). */
 export function ingressAnnotations(config: IngressConfig): Record<string, string> {
     const nginx = "nginx.ingress.kubernetes.io";
     const annotations: Record<string, string> = {
+        ...(config.extraAnnotations ?? {}),
         [`${nginx}/limit-rps`]: `${config.rateLimitRps}`,
         [`${nginx}/limit-burst-multiplier`]: "3",
         [`${nginx}/proxy-body-size`]: config.proxyBodySize,
