@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { ALL_OPTIONS } from "./fixtures/workload-options";
 import { RenderedResource, renderStack } from "./harness";
 
 /** Packages holding the schemas of the custom resources the platform creates. */
@@ -42,6 +43,8 @@ describe("Kubernetes OpenAPI schema", () => {
             },
         ],
         ["dev", { monitoring: { enabled: true }, localAccess: { enabled: true }, verticalAutoscaling: { enabled: true, updateMode: "Auto" } }],
+        ["prod", ALL_OPTIONS],
+        ["dev", { ...ALL_OPTIONS, api: { gpu: { enabled: true } } }],
     ];
     for (const [stack, overrides] of variants) {
         it(`every object of ${stack} ${JSON.stringify(overrides)} is valid`, async () => {

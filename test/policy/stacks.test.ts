@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { ALL_OPTIONS } from "../fixtures/workload-options";
 import * as fs from "fs";
 import * as path from "path";
 import { renderStack, ROOT } from "../harness";
@@ -22,6 +23,8 @@ describe("policy pack over the program's stacks", () => {
         ["dev", { vectorStore: { engine: "milvus" }, monitoring: { enabled: true }, localAccess: { enabled: true } }],
         ["prod", { vectorStore: { engine: "chroma" }, verticalAutoscaling: { enabled: true }, api: { gpu: { enabled: true } } }],
         ["prod", { modelServing: { embedding: { gpu: { enabled: true } }, reranker: { mode: "in-cluster" } } }],
+        ["prod", ALL_OPTIONS],
+        ["dev", { ...ALL_OPTIONS, api: { gpu: { enabled: true } } }],
     ];
     for (const [stack, overrides] of variants) {
         it(`${stack} ${JSON.stringify(overrides)} has zero mandatory violations`, async () => {
