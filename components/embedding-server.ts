@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { TeiServerConfig } from "./config";
+import type { TeiServerConfig, WorkloadOptions } from "./config";
 import { ModelServer } from "./model-server";
 import type { Endpoint } from "./network-policy";
 import type { MetricsEndpoint, WorkloadRef } from "./wiring";
@@ -32,6 +32,8 @@ export interface EmbeddingServerArgs {
     mode: TeiMode;
     storageClassName?: pulumi.Input<string>;
     imagePullSecrets: string[];
+    /** The stack's scheduling, annotations and extra env for this server (workloads.<role>). @default none */
+    options?: WorkloadOptions;
 }
 
 /**
@@ -66,6 +68,7 @@ export class EmbeddingServer extends pulumi.ComponentResource {
                 requireSeparateNodes: false,
                 terminationGracePeriodSeconds: 40,
                 imagePullSecrets: args.imagePullSecrets,
+                options: args.options,
                 container: {
                     name: "tei",
                     image: gpu ? c.gpuImage : c.image,

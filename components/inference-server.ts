@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { LlmServerConfig } from "./config";
+import type { LlmServerConfig, WorkloadOptions } from "./config";
 import { ModelServer } from "./model-server";
 import type { Endpoint } from "./network-policy";
 import type { MetricsEndpoint, WorkloadRef } from "./wiring";
@@ -30,6 +30,8 @@ export interface InferenceServerArgs {
     requireSeparateNodes: boolean;
     storageClassName?: pulumi.Input<string>;
     imagePullSecrets: string[];
+    /** The stack's scheduling, annotations and extra env for this server (workloads.<role>). @default none */
+    options?: WorkloadOptions;
 }
 
 /**
@@ -68,6 +70,7 @@ export class InferenceServer extends pulumi.ComponentResource {
                 // The preStop pause counts against the grace period: add it to the drain time.
                 terminationGracePeriodSeconds: c.drainSeconds + preStopSleepSeconds,
                 imagePullSecrets: args.imagePullSecrets,
+                options: args.options,
                 scratchSizeLimit: "1Gi",
                 container: {
                     name: "vllm",

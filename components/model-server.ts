@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { GpuSchedulingConfig, ModelAutoscalingConfig } from "./config";
+import type { GpuSchedulingConfig, ModelAutoscalingConfig, WorkloadOptions } from "./config";
 import { objectName } from "./naming";
+import { podAnnotations, serviceAccountAnnotations } from "./workload-options";
 import type { Endpoint } from "./network-policy";
 import { statefulServices } from "./stateful-services";
 import type { MetricsEndpoint, WorkloadRef } from "./wiring";
@@ -33,6 +34,8 @@ export interface ModelServerArgs {
     imagePullSecrets: string[];
     /** Size of the /tmp (and other writablePaths) scratch emptyDirs. */
     scratchSizeLimit?: string;
+    /** The stack's scheduling, annotations and extra env for this server. @default none */
+    options?: WorkloadOptions;
 }
 
 /**
@@ -67,7 +70,8 @@ export class ModelServer extends pulumi.ComponentResource {
         this.endpoint = { component: identity.component, ports: containerPorts.map((p) => p.containerPort) };
         this.metrics = { identity, portName: metricsPort.name, port: metricsPort.containerPort, path: "/metrics" };
         this.gpusPerReplica = gpu ? gpu.count : 0;
-        const sa = serviceAccount(identity, k8sName, { parent: this });
+        const sa = serviceAccount(identity, k8sName, { parent: this }, serviceAccountAnnotations(args.options));
+        const annotations = podAnnotations(undefined, args.options);
         const { headless, client } = statefulServices(name, { identity, containerPorts }, this);
         this.serviceName = client.metadata.name;
 
@@ -94,7 +98,7 @@ export class ModelServer extends pulumi.ComponentResource {
                     // A scaled-down replica's cache is kept for the next scale-up; deleting the server drops the caches.
                     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Retain" },
                     template: {
-                        metadata: { labels: labels(identity) },
+                        metadata: { labels: labels(identity), ...(annotations ? { annotations } : {}) },
                         spec: pod({
                             serviceAccountName: sa.metadata.name,
                             runAs: args.runAs,
@@ -107,6 +111,7 @@ export class ModelServer extends pulumi.ComponentResource {
                             nodeSelector: gpu?.nodeSelector,
                             tolerations: gpu?.tolerations.map((t) => ({ ...t })),
                             scratchSizeLimit: args.scratchSizeLimit,
+                            options: args.options,
                         }),
                     },
                     volumeClaimTemplates: [

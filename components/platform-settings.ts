@@ -104,15 +104,23 @@ export function createModelServers(args: {
     if (ms.llm.mode === "in-cluster") {
         models.llm = new InferenceServer(
             `${name}-llm`,
-            { identity: id("llm"), config: ms.llm, requireSeparateNodes: ms.llm.antiAffinity === "required", ...shared },
+            { identity: id("llm"), config: ms.llm, requireSeparateNodes: ms.llm.antiAffinity === "required", options: cfg.workloads.llm, ...shared },
             opts,
         );
     }
     if (ms.embedding.mode === "in-cluster") {
-        models.embedding = new EmbeddingServer(`${name}-embedding`, { identity: id("embedding"), config: ms.embedding, mode: "embed", ...shared }, opts);
+        models.embedding = new EmbeddingServer(
+            `${name}-embedding`,
+            { identity: id("embedding"), config: ms.embedding, mode: "embed", options: cfg.workloads.embedding, ...shared },
+            opts,
+        );
     }
     if (ms.reranker.mode === "in-cluster") {
-        models.reranker = new EmbeddingServer(`${name}-reranker`, { identity: id("reranker"), config: ms.reranker, mode: "rerank", ...shared }, opts);
+        models.reranker = new EmbeddingServer(
+            `${name}-reranker`,
+            { identity: id("reranker"), config: ms.reranker, mode: "rerank", options: cfg.workloads.reranker, ...shared },
+            opts,
+        );
     }
     return models;
 }

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ALL_OPTIONS } from "./fixtures/workload-options";
+import { ALL_MODEL_SERVERS, ALL_OPTIONS } from "./fixtures/workload-options";
 import { RenderedResource, renderStack } from "./harness";
 
 /** Packages holding the schemas of the custom resources the platform creates. */
@@ -43,7 +43,7 @@ describe("Kubernetes OpenAPI schema", () => {
             },
         ],
         ["dev", { monitoring: { enabled: true }, localAccess: { enabled: true }, verticalAutoscaling: { enabled: true, updateMode: "Auto" } }],
-        ["prod", ALL_OPTIONS],
+        ["prod", { ...ALL_OPTIONS, ...ALL_MODEL_SERVERS }],
         ["dev", { ...ALL_OPTIONS, api: { gpu: { enabled: true } } }],
     ];
     for (const [stack, overrides] of variants) {

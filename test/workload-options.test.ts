@@ -7,7 +7,7 @@ import { ingressAnnotationRefusal, MANAGED_ENV, PLATFORM_SETTINGS_KEYS, SECRET_N
 import { ingressAnnotations } from "../components/ingress";
 import { withWorkloadOptions } from "../components/workload-options";
 import { DEFAULT_SECRET_PATTERNS } from "../policy/rules/env";
-import { ALL_OPTIONS, WORKLOADS } from "./fixtures/workload-options";
+import { ALL_MODEL_SERVERS, ALL_OPTIONS, WORKLOADS } from "./fixtures/workload-options";
 import { expectConfigProblem, ofComponent, ofType, renderStack, RenderResult, T } from "./harness";
 
 /** The problems parseConfig reports for the dev stack with `overrides` (structured values as JSON). */
@@ -211,6 +211,20 @@ const bad: BadCase[] = [
         key: "workloads.api.topologySpread",
         value: '"sometimes"',
         allowed: 'must be one of "preferred", "required"',
+    },
+    {
+        title: "a spread on a model server",
+        overrides: w("llm", { topologySpread: "preferred" }),
+        key: "workloads.llm.topologySpread",
+        value: '"preferred"',
+        allowed: "model servers spread by modelServing.llm.antiAffinity",
+    },
+    {
+        title: "HF_TOKEN on the LLM (modelServing.llm.hfTokenSecret sets it)",
+        overrides: w("llm", { extraEnv: [{ name: "HF_TOKEN", secretKeyRef: { name: "x", key: "y" } }] }),
+        key: "workloads.llm.extraEnv[0].name",
+        value: '"HF_TOKEN"',
+        allowed: "may not be overridden",
     },
     {
         title: "a spread on a single-pod datastore",
@@ -546,7 +560,11 @@ describe("workloads.<name> and ingress.extraAnnotations: rendered objects", () =
     let prod: RenderResult;
     let all: RenderResult;
     before(async () => {
-        [dev, prod, all] = await Promise.all([renderStack("dev"), renderStack("prod"), renderStack("prod", ALL_OPTIONS)]);
+        [dev, prod, all] = await Promise.all([
+            renderStack("dev"),
+            renderStack("prod", ALL_MODEL_SERVERS),
+            renderStack("prod", { ...ALL_OPTIONS, ...ALL_MODEL_SERVERS }),
+        ]);
     });
 
     const spreadOf = (r: RenderResult, component: string) =>
@@ -572,8 +590,9 @@ describe("workloads.<name> and ingress.extraAnnotations: rendered objects", () =
         for (const component of Object.values(WORKLOADS)) {
             for (const t of podSpecs(prod, component)) {
                 assert.equal(t.spec.priorityClassName, undefined, component);
-                assert.equal(t.spec.nodeSelector, undefined, component);
-                assert.equal(t.spec.tolerations, undefined, component);
+                // The LLM's GPU selector and toleration are the platform's own.
+                assert.deepEqual(t.spec.nodeSelector, component === "llm" ? { "nvidia.com/gpu.present": "true" } : undefined, component);
+                assert.equal(t.spec.tolerations?.length, component === "llm" ? 1 : undefined, component);
                 assert.ok(!t.spec.containers.some((c: any) => (c.env ?? []).some((e: any) => e.name.startsWith("EXTRA_"))), component);
                 assert.equal(t.metadata.annotations?.["example.com/team"], undefined, component);
             }
@@ -585,8 +604,16 @@ describe("workloads.<name> and ingress.extraAnnotations: rendered objects", () =
         it(`${name}: node selector, tolerations, affinity, priority class, annotations and env reach its pods and ServiceAccount`, () => {
             for (const t of podSpecs(all, component)) {
                 const spec = t.spec;
-                assert.deepEqual(spec.nodeSelector, { "node.kubernetes.io/pool": `rag-${name.toLowerCase()}` });
-                assert.deepEqual(spec.tolerations, [{ key: "dedicated", operator: "Equal", value: "rag", effect: "NoSchedule" }]);
+                // The LLM keeps its GPU node selector and toleration (checked below for the GPU API).
+                const gpu = name === "llm";
+                assert.deepEqual(spec.nodeSelector, {
+                    "node.kubernetes.io/pool": `rag-${name.toLowerCase()}`,
+                    ...(gpu ? { "nvidia.com/gpu.present": "true" } : {}),
+                });
+                assert.deepEqual(spec.tolerations, [
+                    ...(gpu ? [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] : []),
+                    { key: "dedicated", operator: "Equal", value: "rag", effect: "NoSchedule" },
+                ]);
                 assert.equal(spec.priorityClassName, "rag-high");
                 assert.equal(spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight, 50);
                 assert.equal(spec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight, 10);
@@ -642,14 +669,18 @@ describe("workloads.<name> and ingress.extraAnnotations: rendered objects", () =
 });
 
 describe("workloads.<name>: what the platform sets stays the platform's", () => {
-    it("every env name a platform container sets is refused as extra env for that workload (each vector engine)", async () => {
+    it("every env name a platform container sets is refused as extra env for that workload (each vector engine, every model server)", async () => {
         const stacks = await Promise.all([
-            renderStack("prod"),
+            renderStack("prod", ALL_MODEL_SERVERS),
             renderStack("dev", { vectorStore: { engine: "chroma" } }),
             renderStack("dev", { vectorStore: { engine: "milvus" } }),
         ]);
         for (const r of stacks) {
             for (const [name, component] of Object.entries(WORKLOADS)) {
+                const kinds: string[] = [T.Deployment, T.StatefulSet, T.Job];
+                if (!r.resources.some((x) => kinds.includes(x.type) && x.inputs.metadata?.labels?.["app.kubernetes.io/component"] === component)) {
+                    continue; // a model server not in the cluster in this stack
+                }
                 const names = new Set<string>(
                     podSpecs(r, component).flatMap((t) => t.spec.containers.flatMap((c: any) => (c.env ?? []).map((e: any) => e.name))),
                 );

@@ -38,7 +38,8 @@ export interface WorkloadOptions {
     /** A PriorityClass the cluster defines. @default unset: the cluster's default priority */
     priorityClassName?: string;
     /**
-     * Spread of replicas over nodes (the API and the frontend only: the others run one pod). "preferred":
+     * Spread of replicas over nodes (the API and the frontend only: the datastores and the indexer run one pod,
+     * the model servers spread by modelServing.llm.antiAffinity). "preferred":
      * ScheduleAnyway; "required": DoNotSchedule over nodes (zones stay ScheduleAnyway: a cluster without zone
      * labels must still schedule). @default "preferred", the API "required" in prod
      */
@@ -68,8 +69,22 @@ export interface WorkloadsConfig {
     postgres: WorkloadOptions;
     redis: WorkloadOptions;
     vectorStore: WorkloadOptions;
+    /** The model servers (applied when modelServing.<role>.mode is "in-cluster"). */
+    llm: WorkloadOptions;
+    embedding: WorkloadOptions;
+    reranker: WorkloadOptions;
 }
-export const WORKLOADS_KEYS = ["api", "frontend", "indexer", "postgres", "redis", "vectorStore"] as const satisfies readonly (keyof WorkloadsConfig)[];
+export const WORKLOADS_KEYS = [
+    "api",
+    "frontend",
+    "indexer",
+    "postgres",
+    "redis",
+    "vectorStore",
+    "llm",
+    "embedding",
+    "reranker",
+] as const satisfies readonly (keyof WorkloadsConfig)[];
 export type WorkloadName = (typeof WORKLOADS_KEYS)[number];
 /** The workloads that run several replicas and so spread them. */
 export const SPREAD_WORKLOADS: readonly WorkloadName[] = ["api", "frontend"];
@@ -85,5 +100,8 @@ export function workloadsDefaults(): WorkloadsConfig {
         postgres: noOptions(),
         redis: noOptions(),
         vectorStore: noOptions(),
+        llm: noOptions(),
+        embedding: noOptions(),
+        reranker: noOptions(),
     };
 }

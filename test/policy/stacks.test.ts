@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ALL_OPTIONS } from "../fixtures/workload-options";
+import { ALL_MODEL_SERVERS, ALL_OPTIONS } from "../fixtures/workload-options";
 import * as fs from "fs";
 import * as path from "path";
 import { renderStack, ROOT } from "../harness";
@@ -23,7 +23,7 @@ describe("policy pack over the program's stacks", () => {
         ["dev", { vectorStore: { engine: "milvus" }, monitoring: { enabled: true }, localAccess: { enabled: true } }],
         ["prod", { vectorStore: { engine: "chroma" }, verticalAutoscaling: { enabled: true }, api: { gpu: { enabled: true } } }],
         ["prod", { modelServing: { embedding: { gpu: { enabled: true } }, reranker: { mode: "in-cluster" } } }],
-        ["prod", ALL_OPTIONS],
+        ["prod", { ...ALL_OPTIONS, ...ALL_MODEL_SERVERS }],
         ["dev", { ...ALL_OPTIONS, api: { gpu: { enabled: true } } }],
     ];
     for (const [stack, overrides] of variants) {

@@ -68,6 +68,22 @@ const APP_SECRET_ENV = [
     "GPU_ENABLED",
 ];
 const APP_MANAGED = { names: [...PLATFORM_SETTINGS_KEYS, ...APP_SECRET_ENV], prefixes: [] as string[] };
+/** The model servers' cache and home directories and the Hugging Face token (modelServing.<role>.hfTokenSecret). */
+const MODEL_MANAGED = {
+    names: [
+        "HOME",
+        "USER",
+        "HF_HOME",
+        "HUGGINGFACE_HUB_CACHE",
+        "VLLM_CACHE_ROOT",
+        "TRITON_CACHE_DIR",
+        "XDG_CACHE_HOME",
+        "XDG_CONFIG_HOME",
+        "VLLM_NO_USAGE_STATS",
+        "DO_NOT_TRACK",
+    ],
+    prefixes: ["HF_TOKEN", "HF_API_TOKEN", "HUGGING_FACE_HUB_TOKEN"],
+};
 
 /**
  * Env names each workload may not set: the names the platform sets (ConfigMap and Secret keys, the engine
@@ -93,6 +109,9 @@ export const MANAGED_ENV: Record<WorkloadName, { names: readonly string[]; prefi
         ],
         prefixes: ["QDRANT__SERVICE__", "QDRANT__TELEMETRY", "QDRANT__STORAGE__", "CHROMA_SERVER_AUTH", "CHROMA_AUTH", "COMMON_SECURITY"],
     },
+    llm: MODEL_MANAGED,
+    embedding: MODEL_MANAGED,
+    reranker: MODEL_MANAGED,
 };
 
 /** Names the policy pack's env rule treats as secret (policy/rules/env.ts DEFAULT_SECRET_PATTERNS): never a literal. */
@@ -254,7 +273,10 @@ function checkWorkload(check: Checker, workload: WorkloadName, o: WorkloadOption
     if (SPREAD_WORKLOADS.includes(workload)) {
         check.oneOf(`${key}.topologySpread`, o.topologySpread, TOPOLOGY_SPREAD_MODES);
     } else if (o.topologySpread !== undefined) {
-        check.fail(`${key}.topologySpread`, o.topologySpread, `is only for ${SPREAD_WORKLOADS.join(" and ")}: ${workload} runs a single pod`);
+        const why = ["llm", "embedding", "reranker"].includes(workload)
+            ? "model servers spread by modelServing.llm.antiAffinity"
+            : `${workload} runs a single pod`;
+        check.fail(`${key}.topologySpread`, o.topologySpread, `is only for ${SPREAD_WORKLOADS.join(" and ")}: ${why}`);
     }
     checkAnnotations(check, `${key}.podAnnotations`, o.podAnnotations, podAnnotationRefusal);
     checkAnnotations(check, `${key}.serviceAccountAnnotations`, o.serviceAccountAnnotations);
