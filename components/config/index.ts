@@ -4,6 +4,7 @@
 //
 //   types.ts     the shapes, each with its key list (checked against the interface at compile time)
 //   scaling.ts   the HPA scaling behavior shapes (the same way)
+//   workload-options-types.ts  per-workload scheduling, annotations and extra env (`workloads`)
 //   keys.ts      the key tree: top-level keys and how they decode, every key path
 //   defaults.ts  per-environment defaults and the merge
 //   checker.ts   the problem collector and ConfigError (a pulumi.RunError)
