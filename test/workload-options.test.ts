@@ -404,6 +404,27 @@ const refused: BadCase[] = [
         allowed: "is security-relevant",
     },
     {
+        title: "a CRI-O runtime annotation (devices)",
+        overrides: w("api", { podAnnotations: { "io.kubernetes.cri-o.Devices": "/dev/fuse" } }),
+        key: "workloads.api.podAnnotations.io.kubernetes.cri-o.Devices",
+        value: '"/dev/fuse"',
+        allowed: "is a container-runtime annotation",
+    },
+    {
+        title: "a request-mirroring Ingress annotation",
+        overrides: { ingress: { extraAnnotations: { "nginx.ingress.kubernetes.io/mirror-target": "https://elsewhere.example.com$request_uri" } } },
+        key: "ingress.extraAnnotations.nginx.ingress.kubernetes.io/mirror-target",
+        value: "elsewhere.example.com",
+        allowed: "copies every request",
+    },
+    {
+        title: "ssl-passthrough on the Ingress",
+        overrides: { ingress: { extraAnnotations: { "nginx.ingress.kubernetes.io/ssl-passthrough": "true" } } },
+        key: "ingress.extraAnnotations.nginx.ingress.kubernetes.io/ssl-passthrough",
+        value: '"true"',
+        allowed: "skips TLS termination and the rate limit",
+    },
+    {
         title: "the platform's scrape annotation",
         overrides: w("api", { podAnnotations: { "prometheus.io/scrape": "false" } }),
         key: "workloads.api.podAnnotations.prometheus.io/scrape",

@@ -127,6 +127,9 @@ export function podAnnotationRefusal(key: string): string | undefined {
     if (/(^|\.)security\.(alpha|beta)\.kubernetes\.io$/.test(prefix) || /apparmor|seccomp/i.test(key) || key === "kubernetes.io/psp") {
         return "is security-relevant (AppArmor, seccomp, Pod Security): the platform sets the pods' security contexts and no annotation may override them";
     }
+    if (/^io\.(kubernetes\.cri|containerd|katacontainers)/.test(key)) {
+        return "is a container-runtime annotation (CRI-O, containerd, Kata: devices, user namespaces, cgroups): it acts below the pod's security context and is refused";
+    }
     if (prefix === "prometheus.io" || prefix === "pulumi.com") {
         return `is managed by the platform (${prefix}/*)`;
     }
@@ -142,6 +145,9 @@ export function ingressAnnotationRefusal(key: string): string | undefined {
     const name = key.startsWith(NGINX) ? key.slice(NGINX.length) : undefined;
     if (name !== undefined && /snippet/.test(name)) {
         return "is an nginx snippet: raw nginx configuration can read the controller's secrets (CVE-2021-25742) and is refused";
+    }
+    if (name !== undefined && /^(mirror-|ssl-passthrough$)/.test(name)) {
+        return "would bypass the platform's Ingress: mirror-* copies every request (credentials included) to another backend, ssl-passthrough skips TLS termination and the rate limit";
     }
     if (name !== undefined && MANAGED_INGRESS.some((re) => re.test(name))) {
         return "is set by the platform (rate limit, body size, timeouts, TLS redirect, CORS): use the ingress.* keys";
