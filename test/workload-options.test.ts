@@ -252,7 +252,7 @@ const bad: BadCase[] = [
         overrides: w("api", { serviceAccountAnnotations: { "example.com/big": HUGE } }),
         key: "workloads.api.serviceAccountAnnotations",
         value: "bytes)",
-        allowed: "at most 262144 bytes (256 KiB)",
+        allowed: "at most 262144 bytes, keys and values (the API server's 256 KiB)",
     },
     {
         title: "an env name starting with a digit",
@@ -514,6 +514,37 @@ describe("workloads.<name> and ingress.extraAnnotations: config", () => {
             assert.ok(line.includes('(stack "dev")'), line);
         });
     }
+
+    it("annotation size at the boundary: the API server's 256 KiB for a ServiceAccount, 4 KiB less where the platform adds its own", () => {
+        const sized = (bytes: number) => ({ "example.com/k": "x".repeat(bytes - "example.com/k".length) });
+        assert.deepEqual(problems(w("api", { serviceAccountAnnotations: sized(262144) })), []);
+        assert.equal(problems(w("api", { serviceAccountAnnotations: sized(262145) })).length, 1);
+        assert.deepEqual(problems(w("api", { podAnnotations: sized(258048) })), []);
+        const [pod] = problems(w("api", { podAnnotations: sized(258049) }));
+        assert.match(pod, /workloads\.api\.podAnnotations = "\(258049 bytes\)": annotations may total at most 258048 bytes.*less 4096 for the platform's own/);
+        const [ingress] = problems({ ingress: { extraAnnotations: sized(258049) } });
+        assert.match(ingress, /ingress\.extraAnnotations = "\(258049 bytes\)"/);
+    });
+
+    it("accepts the env names the API server accepts ('.', '-', '_', leading '_'), refuses '=' and spaces", () => {
+        assert.deepEqual(
+            problems(
+                w("api", {
+                    extraEnv: [
+                        { name: "_my.setting-x", value: "1" },
+                        { name: "a", value: "" },
+                    ],
+                }),
+            ),
+            [],
+        );
+        for (const name of ["A=B", "A B", "", "ÄPFEL"]) {
+            assert.ok(
+                problems(w("api", { extraEnv: [{ name, value: "1" }] })).some((p) => p.includes("must be an env var name")),
+                name,
+            );
+        }
+    });
 
     it("never echoes a secret-looking literal back", () => {
         const found = problems(w("api", { extraEnv: [{ name: "DB_PASSWORD_X", value: "hunter2" }] })).join("\n");

@@ -20,6 +20,8 @@ import { checkAffinity } from "./affinity";
 
 /** TotalAnnotationSizeLimitB (apimachinery ValidateAnnotationsSize): keys and values of one object together. */
 export const ANNOTATIONS_MAX_BYTES = 256 * 1024;
+/** Left for the annotations the platform adds to the same object (scrape annotations, the Ingress's nginx settings). */
+export const PLATFORM_ANNOTATIONS_RESERVE = 4 * 1024;
 /** IsEnvVarName (envVarNameFmt) as the API server applies it to env names. */
 const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 /** IsConfigMapKey: the form of a Secret's key. */
@@ -159,7 +161,13 @@ export function ingressAnnotationRefusal(key: string): string | undefined {
 }
 
 /** An annotation map: qualified-name keys, string values, at most 256 KiB, each key passing `refusal`. */
-export function checkAnnotations(check: Checker, key: string, value: unknown, refusal: (k: string) => string | undefined = () => undefined): void {
+export function checkAnnotations(
+    check: Checker,
+    key: string,
+    value: unknown,
+    refusal: (k: string) => string | undefined = () => undefined,
+    maxBytes = ANNOTATIONS_MAX_BYTES,
+): void {
     if (!isPlainObject(value) || Object.values(value).some((v) => typeof v !== "string")) {
         check.fail(key, value, "must be a map of string to string (annotation keys to values)");
         return;
@@ -174,8 +182,9 @@ export function checkAnnotations(check: Checker, key: string, value: unknown, re
             check.fail(`${key}.${k}`, v, refused);
         }
     }
-    if (size > ANNOTATIONS_MAX_BYTES) {
-        check.fail(key, `(${size} bytes)`, `annotations may total at most ${ANNOTATIONS_MAX_BYTES} bytes (256 KiB), keys and values`);
+    if (size > maxBytes) {
+        const reserve = maxBytes < ANNOTATIONS_MAX_BYTES ? `, less ${ANNOTATIONS_MAX_BYTES - maxBytes} for the platform's own annotations on the object` : "";
+        check.fail(key, `(${size} bytes)`, `annotations may total at most ${maxBytes} bytes, keys and values (the API server's 256 KiB${reserve})`);
     }
 }
 
@@ -284,7 +293,7 @@ function checkWorkload(check: Checker, workload: WorkloadName, o: WorkloadOption
             : `${workload} runs a single pod`;
         check.fail(`${key}.topologySpread`, o.topologySpread, `is only for ${SPREAD_WORKLOADS.join(" and ")}: ${why}`);
     }
-    checkAnnotations(check, `${key}.podAnnotations`, o.podAnnotations, podAnnotationRefusal);
+    checkAnnotations(check, `${key}.podAnnotations`, o.podAnnotations, podAnnotationRefusal, ANNOTATIONS_MAX_BYTES - PLATFORM_ANNOTATIONS_RESERVE);
     checkAnnotations(check, `${key}.serviceAccountAnnotations`, o.serviceAccountAnnotations);
     checkEnv(check, `${key}.extraEnv`, workload, o.extraEnv);
 }
@@ -297,5 +306,11 @@ export function validateWorkloads(check: Checker, cfg: PlatformConfig): void {
 }
 
 export function validateIngressAnnotations(check: Checker, ingress: IngressConfig): void {
-    checkAnnotations(check, "ingress.extraAnnotations", ingress.extraAnnotations, ingressAnnotationRefusal);
+    checkAnnotations(
+        check,
+        "ingress.extraAnnotations",
+        ingress.extraAnnotations,
+        ingressAnnotationRefusal,
+        ANNOTATIONS_MAX_BYTES - PLATFORM_ANNOTATIONS_RESERVE,
+    );
 }
