@@ -3,7 +3,7 @@
 // refused; every option rendered where it belongs; the prod API spread required by default.
 import { strict as assert } from "assert";
 import { ConfigError, parseConfig, PROJECT } from "../components/config";
-import { ingressAnnotationRefusal, MANAGED_ENV, PLATFORM_SETTINGS_KEYS, SECRET_NAME_PATTERNS } from "../components/config/validate/workload-options";
+import { ingressAnnotationRefusal, MANAGED_ENV, PLATFORM_SETTINGS_KEYS, SECRET_NAME_PATTERNS } from "../components/config/validate/managed-keys";
 import { ingressAnnotations } from "../components/ingress";
 import { withWorkloadOptions } from "../components/workload-options";
 import { DEFAULT_SECRET_PATTERNS } from "../policy/rules/env";
