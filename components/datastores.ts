@@ -62,7 +62,11 @@ export function createDatastores(args: CreateDatastoresArgs): Datastores {
     const shared = { storageClassName: args.storageClassName, imagePullSecrets: cfg.imagePullSecrets, protect: cfg.protectStateful };
     const credential = (section: Section): SecretRef => {
         const own: SecretKeyConfig | undefined = cfg[section].existingSecret;
-        return own ? { name: own.name, key: own.key } : secrets.ref(CREDENTIAL[section]);
+        if (own) {
+            return { name: own.name, key: own.key };
+        }
+        // An external Chroma without a key (it checks none): the app's VECTOR_STORE_API_KEY stays unset.
+        return cfg[section].mode === "external" ? { name: secrets.secretName, key: CREDENTIAL[section], optional: true } : secrets.ref(CREDENTIAL[section]);
     };
     function datastore<C extends { serviceName: pulumi.Output<string>; port: number }>(
         section: Section,

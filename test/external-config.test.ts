@@ -216,6 +216,17 @@ describe("config: external datastores and the platform's own secrets", () => {
         assert.equal(cfg.vectorStore.tls, false);
     });
 
+    it("needs no Secret for an external Chroma (it checks no key), but does for Qdrant and Milvus", () => {
+        const chroma = parseConfig("dev", { vectorStore: JSON.stringify({ engine: "chroma", mode: "external", host: "chroma.example.com" }) });
+        assert.equal(chroma.vectorStore.existingSecret, undefined);
+        for (const engine of ["qdrant", "milvus"]) {
+            assert.throws(
+                () => parseConfig("dev", { vectorStore: JSON.stringify({ engine, mode: "external", host: "vectors.example.com" }) }),
+                (e: ConfigError) => e.problems.length === 1 && e.problems[0].startsWith("rag-platform:vectorStore.existingSecret = (missing): is required"),
+            );
+        }
+    });
+
     it("accepts an existing Secret or an ExternalSecret, needing no key for an external datastore", () => {
         const keys = { REDIS_PASSWORD: "r", VECTOR_STORE_API_KEY: "v", API_SIGNING_KEY: "s", LLM_API_KEY: "openai" };
         const cfg = parseConfig("dev", {

@@ -2,6 +2,7 @@
 // as rendered: which objects exist, where every credential env var points, what the ConfigMap says, the
 // egress NetworkPolicies, and the ExternalSecret's shape. The default (generated, in-cluster) is platform.test.ts'.
 import { strict as assert } from "assert";
+import type { CapacityReport } from "../components/capacity";
 import { contractProblems } from "./app-contract.test";
 import { EXISTING_SECRET, EXTERNAL_POSTGRES, EXTERNAL_SECRET } from "./external-config.test";
 import { autoname, byName, expectConfigProblem, ofComponent, ofType, RenderedResource, RenderResult, renderStack, T } from "./harness";
@@ -103,6 +104,15 @@ describe("external datastores and the platform's own secrets", () => {
             assert.equal((pg.outputs.services as Record<string, string>).postgres, undefined);
             assert.equal((pg.outputs.services as Record<string, string>).redis, "rag-redis.rag-dev.svc.cluster.local");
         });
+
+        it("asks nothing of the cluster for it in the capacity report", () => {
+            const report = pg.outputs.capacity as CapacityReport;
+            assert.deepEqual(
+                report.rows.map((r) => r.component),
+                ["api", "frontend", "redis", "vector-store (qdrant)", "indexer"],
+            );
+            assert.deepEqual(Object.keys(report.storage.volumes), ["redis", "vector-store", "app-data"]);
+        });
     });
 
     describe("every datastore external (prod, IP literals and a DNS name, custom ports)", () => {
@@ -152,12 +162,20 @@ describe("external datastores and the platform's own secrets", () => {
             }
         });
 
-        it("an external Chroma is not asked for a key (it checks none)", async () => {
-            const r = await renderStack("dev", {
-                vectorStore: { engine: "chroma", mode: "external", host: "chroma.example.com", existingSecret: { name: "chroma", key: "token" } },
-            });
+        it("an external Chroma is not asked for a key (it checks none): without a Secret, VECTOR_STORE_API_KEY stays unset", async () => {
+            const r = await renderStack("dev", { vectorStore: { engine: "chroma", mode: "external", host: "chroma.example.com" } });
             const data = ofComponent(r, T.ConfigMap, "config").inputs.data;
             assert.deepEqual([data.VECTOR_DB_ENGINE, data.VECTOR_DB_PORT, data.VECTOR_DB_AUTH_REQUIRED], ["chroma", "8000", "false"]);
+            assert.ok(!ofType(r, T.RandomPassword).some((p) => p.name.includes("vector-store")));
+            assert.ok(!("VECTOR_STORE_API_KEY" in ofType(r, T.Secret)[0].inputs.stringData));
+            for (const [where, c] of appContainers(r).filter(([w]) => w !== "migrate")) {
+                assert.deepEqual(refOf(c, "VECTOR_STORE_API_KEY"), { name: SECRET, key: "VECTOR_STORE_API_KEY", optional: true }, where);
+            }
+            assert.deepEqual(contractProblems(r), []);
+            const own = await renderStack("dev", {
+                vectorStore: { engine: "chroma", mode: "external", host: "chroma.example.com", existingSecret: { name: "chroma", key: "token" } },
+            });
+            assert.deepEqual(refOf(appContainers(own)[0][1], "VECTOR_STORE_API_KEY"), { name: "chroma", key: "token" });
         });
     });
 

@@ -50,13 +50,15 @@ export function checkDatastoreConnection(check: Checker, cfg: PlatformConfig, se
     if (c.port !== undefined) {
         check.int(`${section}.port`, c.port, 1, 65535);
     }
-    if (c.existingSecret === undefined) {
+    // Chroma checks no API key: an external Chroma needs no Secret.
+    const keyless = section === "vectorStore" && cfg.vectorStore.engine === "chroma";
+    if (c.existingSecret === undefined && !keyless) {
         check.fail(
             `${section}.existingSecret`,
             undefined,
             `is required for mode "external": { name, key } of an existing Secret in the platform's namespace holding the ${WHAT[section]}`,
         );
-    } else {
+    } else if (c.existingSecret !== undefined) {
         checkSecretKeyRef(check, `${section}.existingSecret`, c.existingSecret, `the ${WHAT[section]}`);
     }
 }
