@@ -101,6 +101,16 @@ export function inClusterDatastores({ postgres, redis, vector }: Datastores): (P
     return [postgres.inCluster, redis.inCluster, vector.inCluster].filter((d): d is PostgresDatabase | RedisCache | VectorStore => d !== undefined);
 }
 
+/** The in-cluster datastores' Service DNS names by role (an external one is the stack's own host: not listed). */
+export function inClusterServices({ postgres, redis, vector }: Datastores): Record<string, pulumi.Output<string>> {
+    const all: [string, Datastore<unknown>][] = [
+        ["postgres", postgres],
+        ["redis", redis],
+        ["vectorStore", vector],
+    ];
+    return Object.fromEntries(all.filter(([, d]) => d.inCluster !== undefined).map(([role, d]) => [role, pulumi.output(d.host)]));
+}
+
 /** The external datastores (their host is the stack's string), for the egress NetworkPolicies. */
 export function externalDatastores({ postgres, redis, vector }: Datastores): ExternalEndpoint[] {
     const all: [string, Datastore<unknown>][] = [

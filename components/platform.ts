@@ -10,7 +10,7 @@ import { PlatformIngress } from "./ingress";
 import { PlatformMonitoring } from "./monitoring";
 import { createModelServers, ModelServers, sampleDocuments, settingsData } from "./platform-settings";
 import { Endpoint, ModelServerAccess, NetworkPolicies } from "./network-policy";
-import { appSecrets, createDatastores, Datastores, externalCredentialKeys, externalDatastores, inClusterDatastores } from "./datastores";
+import { appSecrets, createDatastores, Datastores, externalCredentialKeys, externalDatastores, inClusterDatastores, inClusterServices } from "./datastores";
 import { PlatformSecrets } from "./secrets";
 import { PlatformStorage } from "./storage";
 import { VerticalAutoscaling } from "./vertical-autoscaling";
@@ -113,13 +113,7 @@ export class RagPlatform extends pulumi.ComponentResource {
         this.services = {
             api: this.dns(apps.api.serviceName),
             frontend: this.dns(apps.frontend.serviceName),
-            // In-cluster datastores only: an external one is the stack's own host.
-            ...Object.fromEntries(
-                inClusterDatastores(datastores).map((d) => [
-                    d.endpoint.component === "vector-store" ? "vectorStore" : d.endpoint.component,
-                    this.dns(d.serviceName),
-                ]),
-            ),
+            ...inClusterServices(datastores),
             ...Object.fromEntries(Object.entries(models).map(([role, server]) => [role, this.dns(server.serviceName)])),
         };
         this.registerOutputs({ namespace: this.namespace, url: this.url, services: this.services, secretName: this.secretName });
