@@ -4,7 +4,7 @@
 import { strict as assert } from "assert";
 import type { CapacityReport } from "../components/capacity";
 import { contractProblems } from "./app-contract.test";
-import { EXISTING_SECRET, EXTERNAL_POSTGRES, EXTERNAL_SECRET } from "./external-config.test";
+import { EXISTING_SECRET, EXTERNAL_POSTGRES, EXTERNAL_SECRET } from "./external-fixtures";
 import { autoname, byName, expectConfigProblem, ofComponent, ofType, RenderedResource, RenderResult, renderStack, T } from "./harness";
 
 const ES = "kubernetes:external-secrets.io/v1:ExternalSecret";
@@ -262,6 +262,23 @@ describe("external datastores and the platform's own secrets", () => {
             );
             assert.deepEqual(refOf(appContainers(r)[0][1], "POSTGRES_PASSWORD"), { name: "rds-credentials", key: "password" });
         });
+    });
+
+    it("no generated value appears outside the platform Secret in the external variants", () => {
+        for (const r of [pg, all]) {
+            const values = ofType(r, T.RandomPassword).map((p) => `mock-${p.name}-value`);
+            assert.ok(values.length > 0);
+            for (const res of r.resources.filter((x) => x.type !== T.Secret && x.type !== T.RandomPassword)) {
+                const text = JSON.stringify(res.inputs);
+                assert.ok(
+                    values.every((v) => !text.includes(v)),
+                    `${res.type} ${res.name} contains a secret value`,
+                );
+            }
+            assert.ok(values.every((v) => !JSON.stringify(r.outputs).includes(v)));
+            // ... and the generated values are where the check looks for them (the check can fail).
+            assert.ok(values.every((v) => JSON.stringify(ofType(r, T.Secret)[0].inputs).includes(v)));
+        }
     });
 
     it("every variant keeps the app contract (each key from where the app expects it)", () => {
