@@ -80,17 +80,20 @@ export function createDatastores(args: CreateDatastoresArgs): Datastores {
         const component = create(credential(section));
         return { inCluster: component, host: dns(component.serviceName), port: component.port, tls: false, credential: credential(section) };
     }
+    // Registered in this order, as before: PostgreSQL, Redis, the vector store.
+    const postgres = datastore("postgres", POSTGRES_PORT, (credential) => {
+        return new PostgresDatabase(`${name}-postgres`, { identity: id("postgres"), config: cfg.postgres, credential, ...shared }, opts);
+    });
+    const redis = datastore("redis", REDIS_PORT, (credential) => {
+        return new RedisCache(`${name}-redis`, { identity: id("redis"), config: cfg.redis, credential, ...shared }, opts);
+    });
     const engine = cfg.vectorStore.engine;
     const vector = datastore("vectorStore", ENGINES[engine].clientPort, (credential) => {
         return new VectorStore(`${name}-vector-store`, { identity: id("vector-store"), config: cfg.vectorStore, credential, ...shared }, opts);
     });
     return {
-        postgres: datastore("postgres", POSTGRES_PORT, (credential) => {
-            return new PostgresDatabase(`${name}-postgres`, { identity: id("postgres"), config: cfg.postgres, credential, ...shared }, opts);
-        }),
-        redis: datastore("redis", REDIS_PORT, (credential) => {
-            return new RedisCache(`${name}-redis`, { identity: id("redis"), config: cfg.redis, credential, ...shared }, opts);
-        }),
+        postgres,
+        redis,
         // An external store: the key is the operator's, sent whenever the engine takes one (Chroma takes none).
         vector: { ...vector, engine, authRequired: vector.inCluster ? vector.inCluster.apiKeySupported : engine !== "chroma" },
     };
