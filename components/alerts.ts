@@ -89,11 +89,13 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
             },
         });
     }
-    const down: [string, string, string][] = [
+    // An external datastore has no StatefulSet here: its provider watches it.
+    const candidates: [string, string, string | undefined][] = [
         ["RagPostgresDown", "PostgreSQL", names.datastores.postgres],
         ["RagRedisDown", "Redis", names.datastores.redis],
         ["RagVectorStoreDown", "The vector store", names.datastores.vectorStore],
     ];
+    const down = candidates.filter((d): d is [string, string, string] => d[2] !== undefined);
     for (const [alert, what, statefulSet] of down) {
         rules.push({
             alert,

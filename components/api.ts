@@ -1,11 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ApiConfig } from "./config";
 import type { Endpoint } from "./network-policy";
-import { SECRET_KEYS } from "./secrets";
 import { WebService } from "./web-service";
 import type { AppWiring, MetricsEndpoint, WorkloadRef } from "./wiring";
-import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, DATABASE_URL_ENV, migrateEnv, REDIS_URL_ENV } from "./app-env";
-import { httpProbe, Identity, scrapeAnnotations, secretEnv, startupProbe } from "./workload";
+import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, credentialEnv, databaseUrlEnv, migrateEnv, redisUrlEnv } from "./app-env";
+import { httpProbe, Identity, scrapeAnnotations, startupProbe } from "./workload";
 
 export const API_PORT = 8000;
 
@@ -17,7 +16,8 @@ export interface ApiServiceArgs extends AppWiring {
 }
 
 /**
- * The RAG API: reads its settings from the platform ConfigMap and its credentials from the platform Secret.
+ * The RAG API: reads its settings from the platform ConfigMap and its credentials from the platform Secret (or
+ * the operator's own Secrets).
  * DATABASE_URL and REDIS_URL are assembled by Kubernetes from $(VAR) references, so no password is ever a
  * plain value in the spec. Optional GPU variant for in-cluster LLM inference.
  */
@@ -35,7 +35,7 @@ export class ApiService extends pulumi.ComponentResource {
 
     constructor(name: string, args: ApiServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:ApiService", name, {}, opts);
-        const { config, secretName } = args;
+        const { config, secrets, tls } = args;
         const gpu = config.gpu.enabled;
         const service = new WebService(
             name,
@@ -50,7 +50,7 @@ export class ApiService extends pulumi.ComponentResource {
                         image: config.image,
                         resources: config.resources,
                         command: ["node", "/app/dist/migrate.js"],
-                        env: migrateEnv(args.configMapName, secretName),
+                        env: migrateEnv(args),
                         writablePaths: APP_WRITABLE_PATHS,
                     },
                 ],
@@ -70,13 +70,9 @@ export class ApiService extends pulumi.ComponentResource {
                     ports: [{ name: "http", containerPort: API_PORT }],
                     envFrom: [{ configMapRef: { name: args.configMapName } }],
                     env: [
-                        secretEnv("POSTGRES_PASSWORD", secretName, SECRET_KEYS.postgresPassword),
-                        secretEnv("REDIS_PASSWORD", secretName, SECRET_KEYS.redisPassword),
-                        secretEnv("VECTOR_STORE_API_KEY", secretName, SECRET_KEYS.vectorStoreApiKey),
-                        secretEnv("API_SIGNING_KEY", secretName, SECRET_KEYS.apiSigningKey),
-                        secretEnv("LLM_API_KEY", secretName, SECRET_KEYS.llmApiKey, true),
-                        DATABASE_URL_ENV,
-                        REDIS_URL_ENV,
+                        ...credentialEnv(secrets, "POSTGRES_PASSWORD", "REDIS_PASSWORD", "VECTOR_STORE_API_KEY", "API_SIGNING_KEY", "LLM_API_KEY"),
+                        databaseUrlEnv(tls.postgres),
+                        redisUrlEnv(tls.redis),
                         { name: "GPU_ENABLED", value: gpu ? "true" : "false" },
                     ],
                     probes: {

@@ -45,19 +45,24 @@ export function capacityReport(cfg: PlatformConfig): CapacityReport {
         resources: svc.resources,
     });
     const single = (component: string, resources: ResourceSpec): CapacityRow => ({ component, replicas: 1, maxReplicas: 1, resources });
+    // An external datastore (mode external) asks nothing of the cluster.
+    const inCluster = (section: "postgres" | "redis" | "vectorStore") => cfg[section].mode !== "external";
+    const datastoreRows = [
+        ...(inCluster("postgres") ? [single("postgres", cfg.postgres.resources)] : []),
+        ...(inCluster("redis") ? [single("redis", cfg.redis.resources)] : []),
+        ...(inCluster("vectorStore") ? [single(`vector-store (${cfg.vectorStore.engine})`, cfg.vectorStore.resources)] : []),
+    ];
     const rows = [
         scaled("api", cfg.api),
         scaled("frontend", cfg.frontend),
-        single("postgres", cfg.postgres.resources),
-        single("redis", cfg.redis.resources),
-        single(`vector-store (${cfg.vectorStore.engine})`, cfg.vectorStore.resources),
+        ...datastoreRows,
         single("indexer", cfg.indexer.resources),
         ...modelServerRows(cfg),
     ];
     const volumes: Record<string, string> = {
-        postgres: cfg.postgres.storage,
-        redis: cfg.redis.storage,
-        "vector-store": cfg.vectorStore.storage,
+        ...(inCluster("postgres") ? { postgres: cfg.postgres.storage } : {}),
+        ...(inCluster("redis") ? { redis: cfg.redis.storage } : {}),
+        ...(inCluster("vectorStore") ? { "vector-store": cfg.vectorStore.storage } : {}),
         "app-data": cfg.storage.appData.size,
     };
     for (const row of modelServerRows(cfg)) {

@@ -82,7 +82,9 @@ export function platformDashboard(names: MonitoredNames): Dashboard {
             title: "Datastore health (ready replicas)",
             unit: "short",
             type: "stat",
-            targets: Object.values(names.datastores).map((s) => [`${K.statefulSetReadyReplicas}{${ns}, statefulset="${s}"}`, s] as [string, string]),
+            targets: Object.values(names.datastores)
+                .filter((s): s is string => s !== undefined)
+                .map((s) => [`${K.statefulSetReadyReplicas}{${ns}, statefulset="${s}"}`, s] as [string, string]),
         },
         {
             title: "RAG queue length per pod",

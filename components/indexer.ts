@@ -66,7 +66,7 @@ export class DocumentIndexer extends pulumi.ComponentResource {
                     image: config.image,
                     resources: config.resources,
                     args: ["index", "--source", DOCUMENTS_PATH],
-                    env: indexerEnv(args.configMapName, args.secretName),
+                    env: indexerEnv(args),
                     writablePaths: APP_WRITABLE_PATHS,
                     volumeMounts: [{ name: volume.name, mountPath, readOnly: true }],
                 },

@@ -66,8 +66,8 @@ export interface MonitoredNames {
     apiService: string;
     /** HPA names (empty when autoscaling is off). */
     hpas: string[];
-    /** StatefulSet names of the datastores, by role. */
-    datastores: { postgres: string; redis: string; vectorStore: string };
+    /** StatefulSet names of the in-cluster datastores, by role (an external one is absent: not ours to watch). */
+    datastores: { postgres?: string; redis?: string; vectorStore?: string };
     /** The indexer's CronJob (its Jobs are `<name>-<minute>`); undefined without a schedule. */
     indexerCronJob?: string;
     /** The in-cluster LLM server's Service and StatefulSet, when there is one. */

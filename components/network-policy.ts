@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { isIP } from "net";
 import type { NetworkPolicyConfig } from "./config";
 import { Identity, metadata } from "./workload";
 import { objectName } from "./naming";
@@ -27,19 +28,34 @@ export interface NetworkPoliciesArgs {
     api: Endpoint;
     frontend: Endpoint;
     indexer: { component: string };
+    /** The in-cluster datastores (may be none). */
     datastores: Endpoint[];
+    /** Datastores outside the cluster: the API and the indexer may open connections to each one's host and port. */
+    externalDatastores?: { name: string; host: string; port: number }[];
     /** Extra ingress: e.g. the monitoring namespace to metrics ports; no `fromNamespace` means any source (NodePorts). */
     extraIngress?: { name: string; fromNamespace?: string; to: Endpoint[] }[];
     /** In-cluster model servers: only their clients may reach them; they may download weights over HTTPS. */
     modelServers?: ModelServerAccess[];
 }
 
+/**
+ * Egress to an external datastore. An IP literal: that address only (/32, IPv6 /128) on its port. A DNS name:
+ * NetworkPolicy matches addresses, never names, and the name's addresses are neither known at deploy time nor
+ * fixed (managed databases fail over to new addresses), and may well be private (a VPC): the rule can only
+ * name the port, to any destination. Still scoped: only the API and indexer pods, only that TCP port.
+ */
+export function externalEgress(ext: { host: string; port: number }): k8s.types.input.networking.v1.NetworkPolicyEgressRule {
+    const ports: Port[] = [{ protocol: "TCP", port: ext.port }];
+    const family = isIP(ext.host);
+    return family === 0 ? { ports } : { to: [{ ipBlock: { cidr: `${ext.host}/${family === 4 ? 32 : 128}` } }], ports };
+}
+
 const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"];
 
 /**
  * Zero trust inside the namespace: deny all ingress and egress, then allow exactly the platform's traffic —
- * DNS for everyone, the ingress controller to the API and frontend, the API and indexer to the datastores,
- * and (optionally) the API and indexer out to HTTPS endpoints outside the cluster.
+ * DNS for everyone, the ingress controller to the API and frontend, the API and indexer to the datastores
+ * (in the cluster, or an external one's host and port), and (optionally) the API and indexer out to HTTPS endpoints outside the cluster.
  */
 export class NetworkPolicies extends pulumi.ComponentResource {
     readonly policyNames: pulumi.Output<string>[] = [];
@@ -76,17 +92,22 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                 policyTypes: ["Ingress"],
                 ingress: [{ from: [namespace(args.config.ingressControllerNamespace)], ports: tcp([args.api, args.frontend]) }],
             },
-            "allow-datastore-clients": {
+        };
+        if (args.datastores.length > 0) {
+            policies["allow-datastore-clients"] = {
                 podSelector: pods(...args.datastores.map((d) => d.component)),
                 policyTypes: ["Ingress"],
                 ingress: [{ from: [{ podSelector: pods(...clients) }], ports: tcp(args.datastores) }],
-            },
-            "allow-clients-to-datastores": {
+            };
+            policies["allow-clients-to-datastores"] = {
                 podSelector: pods(...clients),
                 policyTypes: ["Egress"],
                 egress: [{ to: [{ podSelector: pods(...args.datastores.map((d) => d.component)) }], ports: tcp(args.datastores) }],
-            },
-        };
+            };
+        }
+        for (const ext of args.externalDatastores ?? []) {
+            policies[`allow-clients-to-external-${ext.name}`] = { podSelector: pods(...clients), policyTypes: ["Egress"], egress: [externalEgress(ext)] };
+        }
         if (args.config.allowExternalHttps) {
             policies["allow-external-https"] = {
                 podSelector: pods(...clients),

@@ -6,9 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "./config";
 import { EmbeddingServer } from "./embedding-server";
 import { InferenceServer } from "./inference-server";
-import type { PostgresDatabase } from "./postgres";
-import type { RedisCache } from "./redis";
-import type { VectorStore } from "./vector-store";
+import type { Datastores } from "./datastores";
 import type { Identity } from "./workload";
 
 /** The model servers running in the cluster (those in external or local mode are absent). */
@@ -20,9 +18,8 @@ export interface ModelServers {
 
 export interface SettingsSources {
     cfg: PlatformConfig;
-    postgres: PostgresDatabase;
-    redis: RedisCache;
-    vector: VectorStore;
+    /** Where each datastore is: an in-cluster Service or an external host. */
+    datastores: Datastores;
     models: ModelServers;
     apiPort: number;
     apiBasePath: string;
@@ -32,7 +29,8 @@ export interface SettingsSources {
 
 /** The platform ConfigMap's data: settings only, every credential comes from the platform Secret. */
 export function settingsData(s: SettingsSources): Record<string, pulumi.Input<string>> {
-    const { cfg, postgres, redis, vector, dns } = s;
+    const { cfg } = s;
+    const { postgres, redis, vector } = s.datastores;
     return {
         APP_ENV: cfg.environment,
         LOG_LEVEL: cfg.app.logLevel,
@@ -43,16 +41,19 @@ export function settingsData(s: SettingsSources): Record<string, pulumi.Input<st
         TOP_K: `${cfg.app.topK}`,
         CACHE_TTL_SECONDS: `${cfg.app.cacheTtlSeconds}`,
         MAX_DOCUMENT_BYTES: `${cfg.app.maxDocumentBytes}`,
-        DB_HOST: dns(postgres.serviceName),
+        DB_HOST: postgres.host,
         DB_PORT: `${postgres.port}`,
         DB_NAME: cfg.postgres.database,
         DB_USER: cfg.postgres.user,
-        REDIS_HOST: dns(redis.serviceName),
+        DB_TLS: `${postgres.tls}`,
+        REDIS_HOST: redis.host,
         REDIS_PORT: `${redis.port}`,
+        REDIS_TLS: `${redis.tls}`,
         VECTOR_DB_ENGINE: vector.engine,
-        VECTOR_DB_HOST: dns(vector.serviceName),
+        VECTOR_DB_HOST: vector.host,
         VECTOR_DB_PORT: `${vector.port}`,
-        VECTOR_DB_AUTH_REQUIRED: `${vector.apiKeySupported}`,
+        VECTOR_DB_TLS: `${vector.tls}`,
+        VECTOR_DB_AUTH_REQUIRED: `${vector.authRequired}`,
         API_PORT: `${s.apiPort}`,
         API_BASE_PATH: s.apiBasePath,
         WORKERS: `${cfg.api.workers}`,

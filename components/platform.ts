@@ -10,11 +10,9 @@ import { PlatformIngress } from "./ingress";
 import { PlatformMonitoring } from "./monitoring";
 import { createModelServers, ModelServers, sampleDocuments, settingsData } from "./platform-settings";
 import { Endpoint, ModelServerAccess, NetworkPolicies } from "./network-policy";
-import { PostgresDatabase } from "./postgres";
-import { RedisCache } from "./redis";
+import { appSecrets, createDatastores, Datastores, externalCredentialKeys, externalDatastores, inClusterDatastores, inClusterServices } from "./datastores";
 import { PlatformSecrets } from "./secrets";
 import { PlatformStorage } from "./storage";
-import { VectorStore } from "./vector-store";
 import { VerticalAutoscaling } from "./vertical-autoscaling";
 import type { AppWiring, MetricsEndpoint } from "./wiring";
 import { autonamedMetadata, Identity, PART_OF } from "./workload";
@@ -26,12 +24,6 @@ export interface RagPlatformArgs {
 }
 
 const API_BASE_PATH = "/api";
-
-interface Datastores {
-    postgres: PostgresDatabase;
-    redis: RedisCache;
-    vector: VectorStore;
-}
 
 interface Apps {
     api: ApiService;
@@ -69,7 +61,7 @@ export class RagPlatform extends pulumi.ComponentResource {
         this.namespace = this.createNamespace().metadata.name;
         const secrets = new PlatformSecrets(
             `${instance}-secrets`,
-            { identity: this.id("secrets"), rotation: cfg.secretsRotation, llmApiKey: args.llmApiKey },
+            { identity: this.id("secrets"), rotation: cfg.secretsRotation, llmApiKey: args.llmApiKey, source: cfg.secrets, skip: externalCredentialKeys(cfg) },
             this.child,
         );
         this.secretName = secrets.secretName;
@@ -78,7 +70,15 @@ export class RagPlatform extends pulumi.ComponentResource {
             { identity: this.id("storage"), config: cfg.storage, protect: cfg.protectStateful },
             this.child,
         );
-        const datastores = this.createDatastores(secrets.secretName, storage.storageClassName);
+        const datastores = createDatastores({
+            instance,
+            cfg,
+            id: (c) => this.id(c),
+            dns: (s) => this.dns(s),
+            secrets,
+            storageClassName: storage.storageClassName,
+            opts: this.child,
+        });
         const models = createModelServers({
             instance: this.instance,
             cfg: this.cfg,
@@ -90,7 +90,8 @@ export class RagPlatform extends pulumi.ComponentResource {
         const apps = this.createApps(
             {
                 configMapName: configMap.metadata.name,
-                secretName: secrets.secretName,
+                secrets: appSecrets(secrets, datastores),
+                tls: { postgres: datastores.postgres.tls, redis: datastores.redis.tls },
                 appDataClaimName: storage.appDataClaimName,
                 imagePullSecrets: cfg.imagePullSecrets,
                 workloads: cfg.workloads,
@@ -113,9 +114,7 @@ export class RagPlatform extends pulumi.ComponentResource {
         this.services = {
             api: this.dns(apps.api.serviceName),
             frontend: this.dns(apps.frontend.serviceName),
-            postgres: this.dns(datastores.postgres.serviceName),
-            redis: this.dns(datastores.redis.serviceName),
-            vectorStore: this.dns(datastores.vector.serviceName),
+            ...inClusterServices(datastores),
             ...Object.fromEntries(Object.entries(models).map(([role, server]) => [role, this.dns(server.serviceName)])),
         };
         this.registerOutputs({ namespace: this.namespace, url: this.url, services: this.services, secretName: this.secretName });
@@ -155,20 +154,9 @@ export class RagPlatform extends pulumi.ComponentResource {
         );
     }
 
-    private createDatastores(secretName: pulumi.Output<string>, storageClassName?: pulumi.Output<string>): Datastores {
-        const cfg = this.cfg;
-        const shared = { secretName, storageClassName, imagePullSecrets: cfg.imagePullSecrets, protect: cfg.protectStateful, workloads: cfg.workloads };
-        const name = this.instance;
-        return {
-            postgres: new PostgresDatabase(`${name}-postgres`, { identity: this.id("postgres"), config: cfg.postgres, ...shared }, this.child),
-            redis: new RedisCache(`${name}-redis`, { identity: this.id("redis"), config: cfg.redis, ...shared }, this.child),
-            vector: new VectorStore(`${name}-vector-store`, { identity: this.id("vector-store"), config: cfg.vectorStore, ...shared }, this.child),
-        };
-    }
-
-    /** The platform ConfigMap (see platform-settings.ts): settings only, every credential comes from the platform Secret. */
-    private createConfigMap({ postgres, redis, vector }: Datastores, models: ModelServers): k8s.core.v1.ConfigMap {
-        const sources = { cfg: this.cfg, postgres, redis, vector, models, apiPort: ApiService.CONTAINER_PORT, apiBasePath: API_BASE_PATH };
+    /** The platform ConfigMap (see platform-settings.ts): settings only, no credential. */
+    private createConfigMap(datastores: Datastores, models: ModelServers): k8s.core.v1.ConfigMap {
+        const sources = { cfg: this.cfg, datastores, models, apiPort: ApiService.CONTAINER_PORT, apiBasePath: API_BASE_PATH };
         return new k8s.core.v1.ConfigMap(
             `${this.instance}-config`,
             {
@@ -181,7 +169,7 @@ export class RagPlatform extends pulumi.ComponentResource {
     }
 
     /** The API, the frontend and the indexer (which starts once the datastores exist). */
-    private createApps(wiring: AppWiring, { postgres, redis, vector }: Datastores): Apps {
+    private createApps(wiring: AppWiring, datastores: Datastores): Apps {
         const { cfg, instance: name } = this;
         const local = cfg.localAccess;
         const api = new ApiService(
@@ -212,7 +200,7 @@ export class RagPlatform extends pulumi.ComponentResource {
                 sampleDocuments: cfg.environment === "dev" ? sampleDocuments() : undefined,
             },
             // ... and after the API, whose `migrate` init container creates the schema the indexer writes to.
-            { parent: this, dependsOn: [postgres, redis, vector, api] },
+            { parent: this, dependsOn: [...inClusterDatastores(datastores), api] },
         );
         return { api, frontend, indexer };
     }
@@ -231,7 +219,7 @@ export class RagPlatform extends pulumi.ComponentResource {
         const targets: MetricsEndpoint[] = [
             api.metrics,
             frontend.metrics,
-            ...(vector.metrics ? [vector.metrics] : []),
+            ...(vector.inCluster?.metrics ? [vector.inCluster.metrics] : []),
             ...Object.values(models).map((m: InferenceServer | EmbeddingServer) => m.metrics),
         ];
         new PlatformMonitoring(
@@ -244,7 +232,11 @@ export class RagPlatform extends pulumi.ComponentResource {
                     namespace: cfg.namespace,
                     apiService: api.workload.name,
                     hpas: [api.hpaName, frontend.hpaName, models.llm?.hpaName].filter((n): n is string => n !== undefined),
-                    datastores: { postgres: postgres.workload.name, redis: redis.workload.name, vectorStore: vector.workload.name },
+                    datastores: {
+                        postgres: postgres.inCluster?.workload.name,
+                        redis: redis.inCluster?.workload.name,
+                        vectorStore: vector.inCluster?.workload.name,
+                    },
                     indexerCronJob: indexer.scheduledName,
                     ...(models.llm ? { llm: { service: models.llm.workload.name, statefulSet: models.llm.workload.name } } : {}),
                 },
@@ -260,7 +252,7 @@ export class RagPlatform extends pulumi.ComponentResource {
     }
 
     private createVerticalAutoscaling(apps: Apps, datastores: Datastores): void {
-        const owners = [apps.api, apps.frontend, datastores.postgres, datastores.redis, datastores.vector];
+        const owners = [apps.api, apps.frontend, ...inClusterDatastores(datastores)];
         new VerticalAutoscaling(
             `${this.instance}-vpa`,
             {
@@ -272,7 +264,7 @@ export class RagPlatform extends pulumi.ComponentResource {
         );
     }
 
-    private createNetworkPolicies({ api, frontend }: Apps, { postgres, redis, vector }: Datastores, extraIngress: ExtraIngress[], models: ModelServers): void {
+    private createNetworkPolicies({ api, frontend }: Apps, datastores: Datastores, extraIngress: ExtraIngress[], models: ModelServers): void {
         // Only the API reaches the LLM and the reranker; the API and the indexer reach the embeddings.
         const access = (server: InferenceServer | EmbeddingServer | undefined, clients: string[]): ModelServerAccess[] =>
             server ? [{ server: { component: server.endpoint.component, ports: [server.port] }, clients }] : [];
@@ -289,7 +281,8 @@ export class RagPlatform extends pulumi.ComponentResource {
                 api: api.endpoint,
                 frontend: frontend.endpoint,
                 indexer: { component: "indexer" },
-                datastores: [postgres.endpoint, redis.endpoint, vector.endpoint],
+                datastores: inClusterDatastores(datastores).map((d) => d.endpoint),
+                externalDatastores: externalDatastores(datastores),
                 extraIngress,
                 modelServers,
             },

@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "./config";
 import type { Endpoint } from "./network-policy";
 import type { DatastoreArgs, WorkloadRef } from "./wiring";
-import { SECRET_KEYS } from "./secrets";
+import { secretRefEnv } from "./secrets";
 import { StatefulService } from "./stateful-service";
-import { execProbe, secretEnv, startupProbe } from "./workload";
+import { execProbe, startupProbe } from "./workload";
 
 export const POSTGRES_PORT = 5432;
 const DATA_PATH = "/var/lib/postgresql/data";
@@ -73,7 +73,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                     env: [
                         { name: "POSTGRES_USER", value: config.user },
                         { name: "POSTGRES_DB", value: config.database },
-                        secretEnv("POSTGRES_PASSWORD", args.secretName, SECRET_KEYS.postgresPassword),
+                        secretRefEnv("POSTGRES_PASSWORD", args.credential),
                         { name: "PGDATA", value: `${DATA_PATH}/pgdata` },
                     ],
                     probes: {

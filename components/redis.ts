@@ -3,9 +3,9 @@ import type { DatastoreConfig } from "./config";
 import type { Endpoint } from "./network-policy";
 import type { DatastoreArgs, WorkloadRef } from "./wiring";
 import { parseQuantity } from "./quantity";
-import { SECRET_KEYS } from "./secrets";
+import { secretRefEnv } from "./secrets";
 import { StatefulService } from "./stateful-service";
-import { execProbe, secretEnv, startupProbe } from "./workload";
+import { execProbe, startupProbe } from "./workload";
 
 export const REDIS_PORT = 6379;
 
@@ -67,10 +67,7 @@ export class RedisCache extends pulumi.ComponentResource {
                         "--requirepass",
                         "$(REDIS_PASSWORD)",
                     ],
-                    env: [
-                        secretEnv("REDIS_PASSWORD", args.secretName, SECRET_KEYS.redisPassword),
-                        secretEnv("REDISCLI_AUTH", args.secretName, SECRET_KEYS.redisPassword),
-                    ],
+                    env: [secretRefEnv("REDIS_PASSWORD", args.credential), secretRefEnv("REDISCLI_AUTH", args.credential)],
                     probes: { liveness: { ...ping, periodSeconds: 15 }, readiness: ping, startup: startupProbe(ping, 60) },
                     writablePaths: ["/tmp"],
                 },

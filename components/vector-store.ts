@@ -2,10 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { VectorEngine, VectorStoreConfig } from "./config";
 import type { Endpoint } from "./network-policy";
-import type { DatastoreArgs, MetricsEndpoint, WorkloadRef } from "./wiring";
-import { SECRET_KEYS } from "./secrets";
+import type { DatastoreArgs, MetricsEndpoint, SecretRef, WorkloadRef } from "./wiring";
+import { secretRefEnv } from "./secrets";
 import { StatefulService } from "./stateful-service";
-import { ContainerArgs, httpProbe, metadata, Probes, RunAs, scrapeAnnotations, secretEnv, startupProbe } from "./workload";
+import { ContainerArgs, httpProbe, metadata, Probes, RunAs, scrapeAnnotations, startupProbe } from "./workload";
 import { objectName } from "./naming";
 
 /** What differs between the engines: ports, paths, health endpoints and how (or whether) a key is enforced. */
@@ -22,7 +22,7 @@ export interface EngineSpec {
     metrics?: { port: number; portName: string; path: string };
     probes: Probes;
     command?: string[];
-    env: (secretName: pulumi.Input<string>) => k8s.types.input.core.v1.EnvVar[];
+    env: (apiKey: SecretRef) => k8s.types.input.core.v1.EnvVar[];
     /** Files mounted read-only from a ConfigMap: file name → [mount path, content]. */
     files?: Record<string, [string, string]>;
 }
@@ -56,8 +56,8 @@ export const ENGINES: Record<VectorEngine, EngineSpec> = {
         apiKeySupported: true,
         metrics: { port: 6333, portName: "http", path: "/metrics" },
         probes: probesFor({ live: "/livez", ready: "/readyz" }, 6333, 120),
-        env: (secretName) => [
-            secretEnv("QDRANT__SERVICE__API_KEY", secretName, SECRET_KEYS.vectorStoreApiKey),
+        env: (apiKey) => [
+            secretRefEnv("QDRANT__SERVICE__API_KEY", apiKey),
             { name: "QDRANT__TELEMETRY_DISABLED", value: "true" },
             { name: "QDRANT__STORAGE__SNAPSHOTS_PATH", value: "/qdrant/snapshots" },
         ],
@@ -126,7 +126,7 @@ export class VectorStore extends pulumi.ComponentResource {
         this.apiKeySupported = spec.apiKeySupported;
         // Qdrant exempts only its health endpoints from the API key: /metrics needs it too. Qdrant reads the key
         // from the `api-key` header or from `Authorization: Bearer <key>`, which is what a ServiceMonitor sends.
-        const bearerToken = spec.apiKeySupported ? { secretName: args.secretName, key: SECRET_KEYS.vectorStoreApiKey } : undefined;
+        const bearerToken = spec.apiKeySupported ? { secretName: args.credential.name, key: args.credential.key } : undefined;
         this.metrics = spec.metrics ? { identity, ...spec.metrics, ...(bearerToken ? { bearerToken } : {}) } : undefined;
 
         const volumes: k8s.types.input.core.v1.Volume[] = [];
@@ -151,7 +151,7 @@ export class VectorStore extends pulumi.ComponentResource {
             resources: config.resources,
             ports: spec.ports,
             ...(spec.command ? { command: spec.command } : {}),
-            env: spec.env(args.secretName),
+            env: spec.env(args.credential),
             probes: spec.probes,
             writablePaths: spec.writablePaths,
             volumeMounts,

@@ -5,12 +5,29 @@ import type { WorkloadsConfig } from "./config";
 import type { ScrapeTarget } from "./monitoring";
 import type { Identity } from "./workload";
 
+/** Where a credential lives: a Secret and its key (the platform Secret, the operator's own, or ESO's). */
+export interface SecretRef {
+    name: pulumi.Input<string>;
+    key: string;
+    /** The pod starts without it when the key is absent (LLM_API_KEY). */
+    optional?: boolean;
+}
+
+/** The credentials the API, the indexer and the migrate step read, by env var name (app/src/lib/contract.ts). */
+export interface AppSecrets {
+    POSTGRES_PASSWORD: SecretRef;
+    REDIS_PASSWORD: SecretRef;
+    VECTOR_STORE_API_KEY: SecretRef;
+    API_SIGNING_KEY: SecretRef;
+    LLM_API_KEY: SecretRef;
+}
+
 /** The arguments every datastore (PostgreSQL, Redis, the vector store) takes; `C` is its config section. */
 export interface DatastoreArgs<C> {
     identity: Identity;
     config: C;
-    /** The platform Secret holding the datastore's password or key. */
-    secretName: pulumi.Input<string>;
+    /** Where the datastore's password or key lives. */
+    credential: SecretRef;
     /** The platform StorageClass; the cluster default when undefined. */
     storageClassName?: pulumi.Input<string>;
     imagePullSecrets: string[];
@@ -24,8 +41,10 @@ export interface DatastoreArgs<C> {
 export interface AppWiring {
     /** The platform ConfigMap, read whole (envFrom). */
     configMapName: pulumi.Input<string>;
-    /** The platform Secret. */
-    secretName: pulumi.Input<string>;
+    /** Where each credential lives. */
+    secrets: AppSecrets;
+    /** Whether the app connects to PostgreSQL and Redis over TLS (external datastores). */
+    tls: { postgres: boolean; redis: boolean };
     /** The shared app-data claim (documents to index). */
     appDataClaimName: pulumi.Input<string>;
     imagePullSecrets: string[];

@@ -45,6 +45,14 @@ describe("Kubernetes OpenAPI schema", () => {
         ["dev", { monitoring: { enabled: true }, localAccess: { enabled: true }, verticalAutoscaling: { enabled: true, updateMode: "Auto" } }],
         ["prod", { ...ALL_OPTIONS, ...ALL_MODEL_SERVERS }],
         ["dev", { ...ALL_OPTIONS, api: { gpu: { enabled: true } } }],
+        [
+            "prod",
+            {
+                postgres: { mode: "external", host: "10.1.2.3", tls: true, existingSecret: { name: "pg", key: "password" } },
+                redis: { mode: "external", host: "fd00::6379", existingSecret: { name: "redis", key: "auth" } },
+                vectorStore: { mode: "external", host: "qdrant.example.com", port: 443, tls: true, existingSecret: { name: "qdrant", key: "api-key" } },
+            },
+        ],
     ];
     for (const [stack, overrides] of variants) {
         it(`every object of ${stack} ${JSON.stringify(overrides)} is valid`, async () => {

@@ -83,6 +83,9 @@ const teiServer = (model: string): TeiServerConfig => ({
     gpu: { enabled: false, ...gpuScheduling(1) },
 });
 
+/** Every datastore runs in the cluster unless the stack says `mode: external`. */
+const IN_CLUSTER = { mode: "in-cluster", tls: false } as const;
+
 /** Defaults shared by every environment; `ENV_DEFAULTS` overrides them per environment. */
 export function baseDefaults(stack: string): DefaultedConfig {
     return {
@@ -118,9 +121,10 @@ export function baseDefaults(stack: string): DefaultedConfig {
             storage: "2Gi",
             database: "rag",
             user: "rag",
+            ...IN_CLUSTER,
         },
-        redis: { image: IMAGES.redis, resources: resources("50m", "64Mi", "250m", "256Mi"), storage: "1Gi" },
-        vectorStore: { engine: "qdrant", image: IMAGES.qdrant, resources: resources("250m", "512Mi", "1", "1Gi"), storage: "5Gi" },
+        redis: { image: IMAGES.redis, resources: resources("50m", "64Mi", "250m", "256Mi"), storage: "1Gi", ...IN_CLUSTER },
+        vectorStore: { engine: "qdrant", image: IMAGES.qdrant, resources: resources("250m", "512Mi", "1", "1Gi"), storage: "5Gi", ...IN_CLUSTER },
         indexer: {
             image: IMAGES.indexer,
             resources: resources("250m", "512Mi", "1", "1Gi"),
@@ -192,6 +196,7 @@ export function baseDefaults(stack: string): DefaultedConfig {
         },
         workloads: workloadsDefaults(),
         imagePullSecrets: [],
+        secrets: {},
         secretsRotation: "initial",
         protectStateful: false,
     };

@@ -2,6 +2,15 @@
 // top-level value is decoded, and every key path (walked by the docs test against docs/config.md).
 import {
     ALERT_KEYS,
+    DATASTORE_CONNECTION_KEYS,
+    DatastoreConnectionConfig,
+    EXISTING_PLATFORM_SECRET_KEYS,
+    ExistingPlatformSecretConfig,
+    EXTERNAL_PLATFORM_SECRET_KEYS,
+    ExternalPlatformSecretConfig,
+    PLATFORM_SECRET_KEYS,
+    SECRETS_KEYS,
+    SecretsConfig,
     AlertThresholds,
     API_KEYS,
     ApiConfig,
@@ -95,6 +104,7 @@ export const TOP_LEVEL_KEYS: Record<Exclude<keyof PlatformConfig, "stack"> | "ll
     modelServing: "object",
     workloads: "object",
     imagePullSecrets: "array",
+    secrets: "object",
     secretsRotation: "scalar",
     protectStateful: "scalar",
     skipAwait: "scalar",
@@ -150,6 +160,9 @@ const MODEL_SERVING = shape<MS>(MODEL_SERVING_KEYS, {
     alerts: shape<MS["alerts"]>(MODEL_SERVING_ALERT_KEYS, {}),
 });
 
+const EXISTING_SECRET_REF = shape<SecretKeyConfig>(SECRET_KEY_KEYS, {});
+const SECRET_KEY_MAP = shape<ExistingPlatformSecretConfig["keys"]>(PLATFORM_SECRET_KEYS, {});
+
 const NESTED: Record<NestedKeys<PlatformConfig>, ConfigShape> = {
     app: shape<PlatformConfig["app"]>(APP_KEYS, {}),
     api: shape<PlatformConfig["api"]>(API_KEYS, {
@@ -158,9 +171,9 @@ const NESTED: Record<NestedKeys<PlatformConfig>, ConfigShape> = {
         gpu: shape<PlatformConfig["api"]["gpu"]>(GPU_KEYS, {}),
     }),
     frontend: shape<PlatformConfig["frontend"]>(SERVICE_KEYS, { resources: RESOURCES, autoscaling: AUTOSCALING }),
-    postgres: shape<PlatformConfig["postgres"]>(POSTGRES_KEYS, { resources: RESOURCES }),
-    redis: shape<PlatformConfig["redis"]>(DATASTORE_KEYS, { resources: RESOURCES }),
-    vectorStore: shape<PlatformConfig["vectorStore"]>(VECTOR_STORE_KEYS, { resources: RESOURCES }),
+    postgres: shape<PlatformConfig["postgres"]>(POSTGRES_KEYS, { resources: RESOURCES, existingSecret: EXISTING_SECRET_REF }),
+    redis: shape<PlatformConfig["redis"]>(DATASTORE_KEYS, { resources: RESOURCES, existingSecret: EXISTING_SECRET_REF }),
+    vectorStore: shape<PlatformConfig["vectorStore"]>(VECTOR_STORE_KEYS, { resources: RESOURCES, existingSecret: EXISTING_SECRET_REF }),
     indexer: shape<PlatformConfig["indexer"]>(INDEXER_KEYS, { resources: RESOURCES }),
     storage: shape<PlatformConfig["storage"]>(STORAGE_KEYS, { appData: shape<PlatformConfig["storage"]["appData"]>(APP_DATA_KEYS, {}) }),
     ingress: shape<PlatformConfig["ingress"]>(INGRESS_KEYS, { tls: shape<PlatformConfig["ingress"]["tls"]>(INGRESS_TLS_KEYS, {}) }),
@@ -173,6 +186,10 @@ const NESTED: Record<NestedKeys<PlatformConfig>, ConfigShape> = {
         WORKLOADS_KEYS,
         Object.fromEntries(WORKLOADS_KEYS.map((w) => [w, shape<WorkloadOptions>(WORKLOAD_OPTIONS_KEYS, {})])) as Record<keyof WorkloadsConfig, ConfigShape>,
     ),
+    secrets: shape<SecretsConfig>(SECRETS_KEYS, {
+        existingSecret: shape<ExistingPlatformSecretConfig>(EXISTING_PLATFORM_SECRET_KEYS, { keys: SECRET_KEY_MAP }),
+        externalSecret: shape<ExternalPlatformSecretConfig>(EXTERNAL_PLATFORM_SECRET_KEYS, { remoteKeys: SECRET_KEY_MAP }),
+    }),
 };
 
 /** The whole config tree, from the top-level keys down. */
@@ -225,4 +242,8 @@ export type KeyListsAreComplete = [
     NoKeyMissing<Missing<ExtraEnvVar, typeof EXTRA_ENV_KEYS>>,
     NoKeyMissing<Missing<WorkloadOptions, typeof WORKLOAD_OPTIONS_KEYS>>,
     NoKeyMissing<Missing<WorkloadsConfig, typeof WORKLOADS_KEYS>>,
+    NoKeyMissing<Missing<DatastoreConnectionConfig, typeof DATASTORE_CONNECTION_KEYS>>,
+    NoKeyMissing<Missing<ExistingPlatformSecretConfig, typeof EXISTING_PLATFORM_SECRET_KEYS>>,
+    NoKeyMissing<Missing<ExternalPlatformSecretConfig, typeof EXTERNAL_PLATFORM_SECRET_KEYS>>,
+    NoKeyMissing<Missing<SecretsConfig, typeof SECRETS_KEYS>>,
 ];

@@ -85,6 +85,16 @@ export function parseConfig(stack: string, raw: RawConfig): PlatformConfig {
     return cfg;
 }
 
+/** llmApiKey goes into the generated Secret: with the operator's own Secret it belongs there (LLM_API_KEY). */
+export function checkLlmApiKeySource(config: PlatformConfig, hasLlmApiKey: boolean): void {
+    const own = config.secrets.existingSecret ? "secrets.existingSecret" : config.secrets.externalSecret ? "secrets.externalSecret" : undefined;
+    if (hasLlmApiKey && own !== undefined) {
+        const check = new Checker(config.stack);
+        check.fail("llmApiKey", "[secret]", `must not be set with ${own}: put the key in that Secret and map LLM_API_KEY to it`);
+        check.throwIfAny();
+    }
+}
+
 /** Reads the current stack's config through the Pulumi runtime and validates it. */
 export function loadConfig(): { config: PlatformConfig; llmApiKey?: pulumi.Output<string> } {
     const raw: RawConfig = {};
@@ -95,5 +105,7 @@ export function loadConfig(): { config: PlatformConfig; llmApiKey?: pulumi.Outpu
         }
     }
     const config = parseConfig(pulumi.getStack(), raw);
-    return { config, llmApiKey: new pulumi.Config(PROJECT).getSecret("llmApiKey") };
+    const llmApiKey = new pulumi.Config(PROJECT).getSecret("llmApiKey");
+    checkLlmApiKeySource(config, llmApiKey !== undefined);
+    return { config, llmApiKey };
 }

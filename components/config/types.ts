@@ -2,12 +2,16 @@
 // accepts and what docs/config.md must list), checked against the interface at compile time both ways:
 // `satisfies` rejects a key the interface lacks, `KeyListsAreComplete` (keys.ts) names a key the list forgets.
 
+import { DATASTORE_CONNECTION_KEYS, type DatastoreConnectionConfig } from "./datastore-types";
 import type { ModelServingConfig } from "./model-serving-types";
 import type { LocalAccessConfig, MonitoringConfig, VerticalAutoscalingConfig } from "./observability-types";
 import type { ScalingBehavior } from "./scaling";
 import type { WorkloadsConfig } from "./workload-options-types";
+import type { SecretsConfig } from "./secret-types";
 
+export * from "./datastore-types";
 export * from "./model-serving-types";
+export * from "./secret-types";
 export * from "./observability-types";
 export * from "./workload-options-types";
 
@@ -84,13 +88,13 @@ export interface ApiConfig extends ServiceConfig {
 }
 export const API_KEYS = [...SERVICE_KEYS, "workers", "gpu"] as const satisfies readonly (keyof ApiConfig)[];
 
-export interface DatastoreConfig {
+export interface DatastoreConfig extends DatastoreConnectionConfig {
     image: string;
     resources: ResourceSpec;
     /** Size of the data volume. */
     storage: string;
 }
-export const DATASTORE_KEYS = ["image", "resources", "storage"] as const satisfies readonly (keyof DatastoreConfig)[];
+export const DATASTORE_KEYS = ["image", "resources", "storage", ...DATASTORE_CONNECTION_KEYS] as const satisfies readonly (keyof DatastoreConfig)[];
 
 export interface PostgresConfig extends DatastoreConfig {
     database: string;
@@ -237,6 +241,8 @@ export interface PlatformConfig {
     /** Per-workload scheduling, annotations and extra env (workload-options-types.ts). */
     workloads: WorkloadsConfig;
     imagePullSecrets: string[];
+    /** Where the credentials come from: generated (default), an existing Secret, or External Secrets Operator. */
+    secrets: SecretsConfig;
     /** Changing this value rotates every generated secret. */
     secretsRotation: string;
     /** Protect stateful resources from deletion and retain their volumes. */

@@ -25,6 +25,31 @@ describe("policy pack over the program's stacks", () => {
         ["prod", { modelServing: { embedding: { gpu: { enabled: true } }, reranker: { mode: "in-cluster" } } }],
         ["prod", { ...ALL_OPTIONS, ...ALL_MODEL_SERVERS }],
         ["dev", { ...ALL_OPTIONS, api: { gpu: { enabled: true } } }],
+        [
+            "prod",
+            {
+                postgres: { mode: "external", host: "10.1.2.3", tls: true, existingSecret: { name: "pg", key: "password" } },
+                redis: { mode: "external", host: "redis.example.com", tls: true, existingSecret: { name: "redis", key: "auth" } },
+                vectorStore: { mode: "external", host: "qdrant.example.com", port: 443, tls: true, existingSecret: { name: "qdrant", key: "api-key" } },
+            },
+        ],
+        [
+            "dev",
+            {
+                postgres: { mode: "external", host: "db.example.com", existingSecret: { name: "pg", key: "password" } },
+                secrets: {
+                    externalSecret: { storeName: "vault", remoteKeys: { REDIS_PASSWORD: "r", VECTOR_STORE_API_KEY: "v", API_SIGNING_KEY: "s" } },
+                },
+            },
+        ],
+        [
+            "prod",
+            {
+                secrets: {
+                    existingSecret: { name: "own", keys: { POSTGRES_PASSWORD: "pg", REDIS_PASSWORD: "r", VECTOR_STORE_API_KEY: "v", API_SIGNING_KEY: "s" } },
+                },
+            },
+        ],
     ];
     for (const [stack, overrides] of variants) {
         it(`${stack} ${JSON.stringify(overrides)} has zero mandatory violations`, async () => {

@@ -151,23 +151,37 @@ export const KEYS = {
     DB_PORT: { kind: "int", default: "5432", min: 1, max: 65535, source: "configmap", readBy: DATASTORE_READERS, doc: "PostgreSQL port." },
     DB_NAME: { kind: "string", default: "rag", source: "configmap", readBy: DATASTORE_READERS, doc: "PostgreSQL database." },
     DB_USER: { kind: "string", default: "rag", source: "configmap", readBy: DATASTORE_READERS, doc: "PostgreSQL user." },
+    DB_TLS: {
+        kind: "bool",
+        default: "false",
+        source: "configmap",
+        readBy: DATASTORE_READERS,
+        doc: "Connect to PostgreSQL over TLS, verifying the server's certificate and name (sslmode=verify-full).",
+    },
     POSTGRES_PASSWORD: { kind: "string", secret: true, source: "secret", readBy: DATASTORE_READERS, doc: "PostgreSQL password." },
     DATABASE_URL: {
         kind: "url",
         secret: true,
         source: "pod",
         readBy: DATASTORE_READERS,
-        doc: "postgresql://user:password@host:port/db, assembled by Kubernetes from the keys above; wins over them when set.",
+        doc: "postgresql://user:password@host:port/db (?sslmode=verify-full with TLS), assembled by Kubernetes from the keys above; wins over them when set.",
     },
     REDIS_HOST: { kind: "string", default: "127.0.0.1", source: "configmap", readBy: MODEL_READERS, doc: "Redis host (when REDIS_URL is unset)." },
     REDIS_PORT: { kind: "int", default: "6379", min: 1, max: 65535, source: "configmap", readBy: MODEL_READERS, doc: "Redis port." },
+    REDIS_TLS: {
+        kind: "bool",
+        default: "false",
+        source: "configmap",
+        readBy: MODEL_READERS,
+        doc: "Connect to Redis over TLS (rediss://, certificate verified).",
+    },
     REDIS_PASSWORD: { kind: "string", secret: true, source: "secret", readBy: MODEL_READERS, doc: "Redis password." },
     REDIS_URL: {
         kind: "url",
         secret: true,
         source: "pod",
         readBy: MODEL_READERS,
-        doc: "redis://:password@host:port/0, assembled by Kubernetes; wins over the keys above when set.",
+        doc: "redis://:password@host:port/0 (rediss:// with TLS), assembled by Kubernetes; wins over the keys above when set.",
     },
     VECTOR_DB_ENGINE: {
         kind: "enum",
@@ -186,6 +200,13 @@ export const KEYS = {
         source: "configmap",
         readBy: MODEL_READERS,
         doc: "Vector store port (HTTP; gRPC for Milvus).",
+    },
+    VECTOR_DB_TLS: {
+        kind: "bool",
+        default: "false",
+        source: "configmap",
+        readBy: MODEL_READERS,
+        doc: "Connect to the vector store over TLS (HTTPS for Qdrant and Chroma, TLS gRPC for Milvus).",
     },
     VECTOR_DB_AUTH_REQUIRED: {
         kind: "bool",
@@ -352,22 +373,23 @@ export function signingKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string 
     return key;
 }
 
-/** PostgreSQL connection string: DATABASE_URL, else assembled from DB_* and POSTGRES_PASSWORD. */
+/** PostgreSQL connection string: DATABASE_URL, else assembled from DB_* and POSTGRES_PASSWORD (DB_TLS: sslmode=verify-full). */
 export function databaseUrl(s: Settings): string {
     if (s.DATABASE_URL) {
         return s.DATABASE_URL;
     }
     const e = encodeURIComponent;
-    return `postgresql://${e(s.DB_USER)}:${e(s.POSTGRES_PASSWORD)}@${s.DB_HOST}:${s.DB_PORT}/${e(s.DB_NAME)}`;
+    const tls = s.DB_TLS ? "?sslmode=verify-full" : "";
+    return `postgresql://${e(s.DB_USER)}:${e(s.POSTGRES_PASSWORD)}@${s.DB_HOST}:${s.DB_PORT}/${e(s.DB_NAME)}${tls}`;
 }
 
-/** Redis connection string: REDIS_URL, else assembled from REDIS_*. */
+/** Redis connection string: REDIS_URL, else assembled from REDIS_* (REDIS_TLS: rediss://). */
 export function redisUrl(s: Settings): string {
     if (s.REDIS_URL) {
         return s.REDIS_URL;
     }
     const auth = s.REDIS_PASSWORD ? `:${encodeURIComponent(s.REDIS_PASSWORD)}@` : "";
-    return `redis://${auth}${s.REDIS_HOST}:${s.REDIS_PORT}/0`;
+    return `${s.REDIS_TLS ? "rediss" : "redis"}://${auth}${s.REDIS_HOST}:${s.REDIS_PORT}/0`;
 }
 
 /** Every secret value in the settings: the logger redacts them wherever they appear. */

@@ -2,6 +2,7 @@
 import type { Checker } from "../checker";
 import type { DefaultedConfig } from "../defaults";
 import type { PlatformConfig } from "../types";
+import { validatePostgresConnection, validateRedisConnection, validateVectorStoreConnection } from "./datastores";
 import { validateModelServing } from "./model-serving";
 import { validateLocalAccess, validateMonitoring, validateVerticalAutoscaling } from "./observability";
 import {
@@ -15,9 +16,17 @@ import {
     validateStorage,
 } from "./platform";
 import { validateWorkloads } from "./workload-options";
+import { validateSecrets } from "./secrets";
 import { validateApi, validateApp, validateFrontend, validateIndexer, validatePostgres, validateRedis, validateVectorStore } from "./workloads";
 
 export type Validator = (check: Checker, cfg: PlatformConfig) => void;
+
+const both =
+    (a: Validator, b: Validator): Validator =>
+    (check, cfg) => {
+        a(check, cfg);
+        b(check, cfg);
+    };
 
 /** Every section with defaults has its validator (a new section without one does not compile). */
 export const VALIDATORS: Record<keyof DefaultedConfig, Validator> = {
@@ -25,9 +34,9 @@ export const VALIDATORS: Record<keyof DefaultedConfig, Validator> = {
     app: validateApp,
     api: validateApi,
     frontend: validateFrontend,
-    postgres: validatePostgres,
-    redis: validateRedis,
-    vectorStore: validateVectorStore,
+    postgres: both(validatePostgres, validatePostgresConnection),
+    redis: both(validateRedis, validateRedisConnection),
+    vectorStore: both(validateVectorStore, validateVectorStoreConnection),
     indexer: validateIndexer,
     storage: validateStorage,
     ingress: validateIngress,
@@ -38,6 +47,7 @@ export const VALIDATORS: Record<keyof DefaultedConfig, Validator> = {
     modelServing: validateModelServing,
     workloads: validateWorkloads,
     imagePullSecrets: validateImagePullSecrets,
+    secrets: validateSecrets,
     secretsRotation: validateSecretsRotation,
     protectStateful: validateProtectStateful,
     kubeContext: validateKubeContext,

@@ -8,7 +8,7 @@ export class ChromaVectorStore implements VectorStore {
     private collection?: Promise<Collection>;
 
     constructor(private readonly opts: VectorStoreOptions) {
-        this.client = new ChromaClient({ host: opts.host, port: opts.port, ssl: false });
+        this.client = new ChromaClient({ host: opts.host, port: opts.port, ssl: opts.tls === true });
     }
 
     private coll(): Promise<Collection> {

@@ -15,6 +15,7 @@ export function createVectorStore(s: Settings): VectorStore {
         apiKey: s.VECTOR_STORE_API_KEY,
         collection: s.VECTOR_COLLECTION,
         dimensions: s.EMBEDDING_DIMENSIONS,
+        tls: s.VECTOR_DB_TLS,
     };
     switch (s.VECTOR_DB_ENGINE) {
         case "qdrant":

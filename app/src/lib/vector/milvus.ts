@@ -27,7 +27,7 @@ export class MilvusVectorStore implements VectorStore {
             this.client = new MilvusClient({
                 address: `${this.opts.host}:${this.opts.port}`,
                 token: this.opts.apiKey || undefined,
-                ssl: false,
+                ssl: this.opts.tls === true,
                 timeout: 30_000,
             });
         }

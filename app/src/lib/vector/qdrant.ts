@@ -7,11 +7,8 @@ export class QdrantVectorStore implements VectorStore {
     private readonly client: QdrantClient;
     private ready?: Promise<void>;
 
-    constructor(
-        private readonly opts: VectorStoreOptions,
-        https = false,
-    ) {
-        this.client = new QdrantClient({ host: opts.host, port: opts.port, https, apiKey: opts.apiKey || undefined, timeout: 30_000 });
+    constructor(private readonly opts: VectorStoreOptions) {
+        this.client = new QdrantClient({ host: opts.host, port: opts.port, https: opts.tls === true, apiKey: opts.apiKey || undefined, timeout: 30_000 });
     }
 
     private ensure(): Promise<void> {

@@ -42,6 +42,8 @@ export interface VectorStoreOptions {
     apiKey: string;
     collection: string;
     dimensions: number;
+    /** Connect over TLS (HTTPS, TLS gRPC). @default false */
+    tls?: boolean;
 }
 
 /** The vector store failed or is unreachable: 503 from the API. */
