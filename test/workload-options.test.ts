@@ -721,11 +721,16 @@ describe("workloads.<name> and ingress.extraAnnotations: rendered objects", () =
 });
 
 describe("workloads.<name>: what the platform sets stays the platform's", () => {
-    it("every env name a platform container sets is refused as extra env for that workload (each vector engine, every model server)", async () => {
+    it("every env name a platform container sets is refused as extra env for that workload (each vector engine, every model server, external datastores)", async () => {
         const stacks = await Promise.all([
             renderStack("prod", ALL_MODEL_SERVERS),
             renderStack("dev", { vectorStore: { engine: "chroma" } }),
             renderStack("dev", { vectorStore: { engine: "milvus" } }),
+            // External datastores: the app's credentials come from the operator's Secrets, under the same names.
+            renderStack("dev", {
+                postgres: { mode: "external", host: "db.example.com", tls: true, existingSecret: { name: "pg", key: "password" } },
+                redis: { mode: "external", host: "redis.example.com", existingSecret: { name: "redis", key: "auth" } },
+            }),
         ]);
         for (const r of stacks) {
             for (const [name, component] of Object.entries(WORKLOADS)) {
