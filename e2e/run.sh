@@ -17,7 +17,9 @@
 #   E2E_TRANSPILE_ONLY  PULUMI_NODEJS_TRANSPILE_ONLY for the programs (default true: `npm test`
 #                       type-checks; here the speed matters)
 #
-# Output: a line per check, a timing table and the closing line `N passed, N failed`.
+# The Pulumi-driving checks are in e2e/automation.ts (Automation API); this script runs the toolchain, the
+# control plane (e2e/lib/cluster.sh), the CRDs and the Pod Security differential, and counts every check.
+# Output: a line per check, a timing table, the floor and ratios, and the closing line `N passed, N failed`.
 # Exit status: 0 when every check passed.
 set -uo pipefail
 
