@@ -52,6 +52,8 @@ export function capacityReport(cfg: PlatformConfig): CapacityReport {
         single("redis", cfg.redis.resources),
         single(`vector-store (${cfg.vectorStore.engine})`, cfg.vectorStore.resources),
         single("indexer", cfg.indexer.resources),
+        // The nightly dump: counted like the indexer Job (its peak while it runs).
+        ...(cfg.backup.enabled ? [single("postgres-backup", cfg.backup.resources)] : []),
         ...modelServerRows(cfg),
     ];
     const volumes: Record<string, string> = {
@@ -59,6 +61,8 @@ export function capacityReport(cfg: PlatformConfig): CapacityReport {
         redis: cfg.redis.storage,
         "vector-store": cfg.vectorStore.storage,
         "app-data": cfg.storage.appData.size,
+        ...(cfg.backup.enabled ? { "postgres-backup": cfg.backup.storage } : {}),
+        ...(cfg.vectorStore.engine === "qdrant" ? { "vector-store snapshots": cfg.backup.vectorSnapshotStorage } : {}),
     };
     for (const row of modelServerRows(cfg)) {
         // One model cache claim per replica (a StatefulSet's claims stay when it scales down).

@@ -8,16 +8,18 @@ import { DocumentIndexer } from "./indexer";
 import { InferenceServer } from "./inference-server";
 import { PlatformIngress } from "./ingress";
 import { PlatformMonitoring } from "./monitoring";
+import { platformNamespace } from "./namespace";
 import { createModelServers, ModelServers, sampleDocuments, settingsData } from "./platform-settings";
 import { Endpoint, ModelServerAccess, NetworkPolicies } from "./network-policy";
 import { PostgresDatabase } from "./postgres";
+import { createPostgresBackup, PostgresBackup } from "./postgres-backup";
 import { RedisCache } from "./redis";
 import { PlatformSecrets } from "./secrets";
 import { PlatformStorage } from "./storage";
 import { VectorStore } from "./vector-store";
 import { VerticalAutoscaling } from "./vertical-autoscaling";
 import type { AppWiring, MetricsEndpoint } from "./wiring";
-import { autonamedMetadata, Identity, PART_OF } from "./workload";
+import { autonamedMetadata, Identity } from "./workload";
 
 export interface RagPlatformArgs {
     config: PlatformConfig;
@@ -31,6 +33,7 @@ interface Datastores {
     postgres: PostgresDatabase;
     redis: RedisCache;
     vector: VectorStore;
+    backup?: PostgresBackup;
 }
 
 interface Apps {
@@ -66,7 +69,7 @@ export class RagPlatform extends pulumi.ComponentResource {
         const cfg = args.config;
         super("rag-platform:index:RagPlatform", instance, {}, opts);
         this.cfg = cfg;
-        this.namespace = this.createNamespace().metadata.name;
+        this.namespace = platformNamespace(instance, cfg, { parent: this, protect: cfg.protectStateful }).metadata.name;
         const secrets = new PlatformSecrets(
             `${instance}-secrets`,
             { identity: this.id("secrets"), rotation: cfg.secretsRotation, llmApiKey: args.llmApiKey },
@@ -129,44 +132,21 @@ export class RagPlatform extends pulumi.ComponentResource {
         return pulumi.interpolate`${service}.${this.namespace}.svc.cluster.local`;
     }
 
-    /** The Namespace, labelled for Pod Security Admission `restricted` (enforce, audit, warn). */
-    private createNamespace(): k8s.core.v1.Namespace {
-        const cfg = this.cfg;
-        return new k8s.core.v1.Namespace(
-            `${this.instance}-namespace`,
-            {
-                metadata: {
-                    name: cfg.namespace,
-                    labels: {
-                        "app.kubernetes.io/part-of": PART_OF,
-                        "app.kubernetes.io/instance": this.instance,
-                        "rag-platform/environment": cfg.environment,
-                        "pod-security.kubernetes.io/enforce": "restricted",
-                        "pod-security.kubernetes.io/enforce-version": "latest",
-                        "pod-security.kubernetes.io/audit": "restricted",
-                        "pod-security.kubernetes.io/audit-version": "latest",
-                        "pod-security.kubernetes.io/warn": "restricted",
-                        "pod-security.kubernetes.io/warn-version": "latest",
-                    },
-                },
-            },
-            { parent: this, protect: cfg.protectStateful },
-        );
-    }
-
     private createDatastores(secretName: pulumi.Output<string>, storageClassName?: pulumi.Output<string>): Datastores {
         const cfg = this.cfg;
         const shared = { secretName, storageClassName, imagePullSecrets: cfg.imagePullSecrets, protect: cfg.protectStateful };
         const name = this.instance;
+        const postgres = new PostgresDatabase(`${name}-postgres`, { identity: this.id("postgres"), config: cfg.postgres, ...shared }, this.child);
+        const vectorArgs = { identity: this.id("vector-store"), config: cfg.vectorStore, snapshotStorage: cfg.backup.vectorSnapshotStorage, ...shared };
         return {
-            postgres: new PostgresDatabase(`${name}-postgres`, { identity: this.id("postgres"), config: cfg.postgres, ...shared }, this.child),
+            postgres,
             redis: new RedisCache(`${name}-redis`, { identity: this.id("redis"), config: cfg.redis, ...shared }, this.child),
-            vector: new VectorStore(`${name}-vector-store`, { identity: this.id("vector-store"), config: cfg.vectorStore, ...shared }, this.child),
+            vector: new VectorStore(`${name}-vector-store`, vectorArgs, this.child),
+            backup: createPostgresBackup(name, this.id("postgres-backup"), cfg, postgres, shared, this.child),
         };
     }
 
-    /** The platform ConfigMap: settings only, every credential comes from the platform Secret. */
-    /** The platform ConfigMap (see platform-settings.ts). */
+    /** The platform ConfigMap (see platform-settings.ts): settings only, every credential comes from the platform Secret. */
     private createConfigMap({ postgres, redis, vector }: Datastores, models: ModelServers): k8s.core.v1.ConfigMap {
         const sources = { cfg: this.cfg, postgres, redis, vector, models, apiPort: ApiService.CONTAINER_PORT, apiBasePath: API_BASE_PATH };
         return new k8s.core.v1.ConfigMap(
@@ -271,7 +251,7 @@ export class RagPlatform extends pulumi.ComponentResource {
         );
     }
 
-    private createNetworkPolicies({ api, frontend }: Apps, { postgres, redis, vector }: Datastores, extraIngress: ExtraIngress[], models: ModelServers): void {
+    private createNetworkPolicies({ api, frontend }: Apps, ds: Datastores, extraIngress: ExtraIngress[], models: ModelServers): void {
         // Only the API reaches the LLM and the reranker; the API and the indexer reach the embeddings.
         const access = (server: InferenceServer | EmbeddingServer | undefined, clients: string[]): ModelServerAccess[] =>
             server ? [{ server: { component: server.endpoint.component, ports: [server.port] }, clients }] : [];
@@ -288,9 +268,10 @@ export class RagPlatform extends pulumi.ComponentResource {
                 api: api.endpoint,
                 frontend: frontend.endpoint,
                 indexer: { component: "indexer" },
-                datastores: [postgres.endpoint, redis.endpoint, vector.endpoint],
+                datastores: [ds.postgres.endpoint, ds.redis.endpoint, ds.vector.endpoint],
                 extraIngress,
                 modelServers,
+                ...ds.backup?.networkAccess(),
             },
             this.child,
         );

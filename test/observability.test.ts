@@ -188,7 +188,7 @@ describe("observability and scaling extras", () => {
         it("RagIndexerJobFailed watches the re-indexing CronJob's Jobs with kube-state-metrics (prod), absent without a schedule", async () => {
             const rule = rulesOf(prod).find((r) => r.alert === "RagIndexerJobFailed");
             assert.ok(rule, "prod schedules a re-index: it has the alert");
-            const cron = ofType(prod, T.CronJob)[0].inputs.metadata.name;
+            const cron = ofType(prod, T.CronJob).find((c) => c.inputs.metadata.name === "rag-indexer-scheduled")!.inputs.metadata.name;
             assert.deepEqual([...new Set(labelValues(rule.expr, "job_name"))], [`${cron}-[0-9]+`]);
             assert.match(rule.expr, /^kube_job_status_failed\{/);
             assert.match(rule.expr, /unless on \(namespace, job_name\)/);

@@ -10,6 +10,10 @@ import {
     AppConfig,
     AppDataConfig,
     AUTOSCALING_KEYS,
+    BACKUP_KEYS,
+    BACKUP_S3_KEYS,
+    BackupConfig,
+    BackupS3Config,
     AutoscalingConfig,
     DATASTORE_KEYS,
     DatastoreConfig,
@@ -83,6 +87,7 @@ export const TOP_LEVEL_KEYS: Record<Exclude<keyof PlatformConfig, "stack"> | "ll
     verticalAutoscaling: "object",
     localAccess: "object",
     modelServing: "object",
+    backup: "object",
     imagePullSecrets: "array",
     secretsRotation: "scalar",
     protectStateful: "scalar",
@@ -158,6 +163,7 @@ const NESTED: Record<NestedKeys<PlatformConfig>, ConfigShape> = {
     verticalAutoscaling: shape<PlatformConfig["verticalAutoscaling"]>(VERTICAL_AUTOSCALING_KEYS, {}),
     localAccess: shape<PlatformConfig["localAccess"]>(LOCAL_ACCESS_KEYS, {}),
     modelServing: MODEL_SERVING,
+    backup: shape<BackupConfig>(BACKUP_KEYS, { resources: RESOURCES, s3: shape<BackupS3Config>(BACKUP_S3_KEYS, {}) }),
 };
 
 /** The whole config tree, from the top-level keys down. */
@@ -206,4 +212,6 @@ export type KeyListsAreComplete = [
     NoKeyMissing<Missing<TeiServerConfig, typeof TEI_SERVER_KEYS>>,
     NoKeyMissing<Missing<ModelServingAlertThresholds, typeof MODEL_SERVING_ALERT_KEYS>>,
     NoKeyMissing<Missing<ModelServingConfig, typeof MODEL_SERVING_KEYS>>,
+    NoKeyMissing<Missing<BackupS3Config, typeof BACKUP_S3_KEYS>>,
+    NoKeyMissing<Missing<BackupConfig, typeof BACKUP_KEYS>>,
 ];

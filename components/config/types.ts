@@ -2,10 +2,12 @@
 // accepts and what docs/config.md must list), checked against the interface at compile time both ways:
 // `satisfies` rejects a key the interface lacks, `KeyListsAreComplete` (keys.ts) names a key the list forgets.
 
+import type { BackupConfig } from "./backup-types";
 import type { ModelServingConfig } from "./model-serving-types";
 import type { LocalAccessConfig, MonitoringConfig, VerticalAutoscalingConfig } from "./observability-types";
 import type { ScalingBehavior } from "./scaling";
 
+export * from "./backup-types";
 export * from "./model-serving-types";
 export * from "./observability-types";
 
@@ -229,6 +231,8 @@ export interface PlatformConfig {
     localAccess: LocalAccessConfig;
     /** LLM inference, embeddings and reranking: in the cluster, external, or the app's local mode. */
     modelServing: ModelServingConfig;
+    /** PostgreSQL dumps on a claim (and optionally S3); Qdrant's snapshot claim. */
+    backup: BackupConfig;
     imagePullSecrets: string[];
     /** Changing this value rotates every generated secret. */
     secretsRotation: string;

@@ -2,6 +2,7 @@
 import type { Checker } from "../checker";
 import type { DefaultedConfig } from "../defaults";
 import type { PlatformConfig } from "../types";
+import { validateBackup } from "./backup";
 import { validateModelServing } from "./model-serving";
 import { validateLocalAccess, validateMonitoring, validateVerticalAutoscaling } from "./observability";
 import {
@@ -35,6 +36,7 @@ export const VALIDATORS: Record<keyof DefaultedConfig, Validator> = {
     verticalAutoscaling: validateVerticalAutoscaling,
     localAccess: validateLocalAccess,
     modelServing: validateModelServing,
+    backup: validateBackup,
     imagePullSecrets: validateImagePullSecrets,
     secretsRotation: validateSecretsRotation,
     protectStateful: validateProtectStateful,
