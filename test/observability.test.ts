@@ -146,6 +146,7 @@ describe("observability and scaling extras", () => {
                 "RagLlmRequestsWaiting",
                 "RagLlmTimeToFirstTokenP99",
                 "RagPodRestarting",
+                "RagPostgresBackupFailed",
                 "RagPostgresDown",
                 "RagRedisDown",
                 "RagVectorStoreDown",
@@ -194,6 +195,16 @@ describe("observability and scaling extras", () => {
             assert.match(rule.expr, /unless on \(namespace, job_name\)/);
             const devOn = await renderStack("dev", { monitoring: { enabled: true } });
             assert.ok(!rulesOf(devOn).some((r) => r.alert === "RagIndexerJobFailed"), "no CronJob in dev: no alert");
+        });
+
+        it("RagPostgresBackupFailed watches the backup CronJob's Jobs (critical), absent with backup.enabled false", async () => {
+            const rule = rulesOf(prod).find((r) => r.alert === "RagPostgresBackupFailed");
+            assert.ok(rule, "prod backs up: it has the alert");
+            assert.deepEqual([...new Set(labelValues(rule.expr, "job_name"))], ["rag-postgres-backup-[0-9]+"]);
+            assert.equal(rule.labels.severity, "critical");
+            assert.match(rule.expr, /^kube_job_status_failed\{/);
+            const off = await renderStack("prod", { backup: { enabled: false } });
+            assert.ok(!rulesOf(off).some((r) => r.alert === "RagPostgresBackupFailed"), "no backup: no alert");
         });
 
         it("take their thresholds from config", async () => {
