@@ -316,7 +316,7 @@ fi
 
 # backup and restore round trip (issue 12): the backup CronJob run now, a dump on its claim, the documents
 # table dropped, the documented restore (scripts/restore-postgres.sh), the document listed and cited again
-doc_listed() { api GET /v1/documents 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if sys.argv[1] in [str(x["id"]) for x in d["documents"]] else 1)' "$DOC_ID"; }
+doc_listed() { api GET /v1/documents 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if sys.argv[1] in [str(x["id"]) for x in d["documents"]] else 1)' "$DOC_ID" 2>/dev/null; }
 if [ "${QUERY_OK:-0}" = 1 ] && [ $UP_OK = 1 ]; then
   bjob=e2e-backup-$$
   probs=""
@@ -336,6 +336,7 @@ if [ "${QUERY_OK:-0}" = 1 ] && [ $UP_OK = 1 ]; then
   K -n "$NS" exec "$pgpod" -- psql -v ON_ERROR_STOP=1 -h /var/run/postgresql -U "$pguser" -d "$pgdb" -c 'DROP TABLE documents CASCADE' >"$LOGS/backup-drop.log" 2>&1 ||
     probs+="could not drop the documents table; "
   doc_listed && probs+="document $DOC_ID still listed after DROP TABLE documents; "
+  after_drop=$(api GET /v1/documents 2>&1 | tr -d '\n' | cut -c1-100)
   t0=$(now)
   # the documented restore, as docs/operations.md gives it (the newest dump on the claim)
   bash "$REPO/scripts/restore-postgres.sh" -n "$NS" -t 300 >"$LOGS/backup-restore.log" 2>&1 || probs+="scripts/restore-postgres.sh failed; "
@@ -347,7 +348,7 @@ if [ "${QUERY_OK:-0}" = 1 ] && [ $UP_OK = 1 ]; then
   node_wait 60 query_cites "After the restore: what colour is the Skerry Point lighthouse?" || probs+="the query no longer cites the document; "
   K -n "$NS" delete job "$bjob" --wait=true --timeout=60s >/dev/null 2>&1
   if [ -z "$probs" ]; then
-    pass "backup round trip: CronJob run now ($wrote on the claim, ${backup_s}s), documents table dropped (document gone from the list), restored with scripts/restore-postgres.sh (${restore_s}s): document $DOC_ID listed again and the query cites it"
+    pass "backup round trip: CronJob run now ($wrote on the claim, ${backup_s}s), documents table dropped (GET /v1/documents: ${after_drop:-?}), restored with scripts/restore-postgres.sh (${restore_s}s): document $DOC_ID listed again and the query cites it"
   else
     fail "backup round trip: $probs" "$LOGS/backup-restore.log" 15
   fi
