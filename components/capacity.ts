@@ -54,6 +54,7 @@ export function capacityReport(cfg: PlatformConfig): CapacityReport {
         single("indexer", cfg.indexer.resources),
         // The nightly dump: counted like the indexer Job (its peak while it runs).
         ...(cfg.backup.enabled ? [single("postgres-backup", cfg.backup.resources)] : []),
+        ...(cfg.backup.enabled && cfg.vectorStore.engine === "qdrant" ? [single("vector-snapshot", cfg.backup.resources)] : []),
         ...modelServerRows(cfg),
     ];
     const volumes: Record<string, string> = {

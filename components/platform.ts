@@ -13,6 +13,7 @@ import { createModelServers, ModelServers, sampleDocuments, settingsData } from 
 import { Endpoint, ModelServerAccess, NetworkPolicies } from "./network-policy";
 import { PostgresDatabase } from "./postgres";
 import { createPostgresBackup, PostgresBackup } from "./postgres-backup";
+import { createVectorSnapshot, VectorSnapshot } from "./vector-snapshot";
 import { RedisCache } from "./redis";
 import { PlatformSecrets } from "./secrets";
 import { PlatformStorage } from "./storage";
@@ -34,6 +35,7 @@ interface Datastores {
     redis: RedisCache;
     vector: VectorStore;
     backup?: PostgresBackup;
+    snapshots?: VectorSnapshot;
 }
 
 interface Apps {
@@ -138,11 +140,13 @@ export class RagPlatform extends pulumi.ComponentResource {
         const name = this.instance;
         const postgres = new PostgresDatabase(`${name}-postgres`, { identity: this.id("postgres"), config: cfg.postgres, ...shared }, this.child);
         const vectorArgs = { identity: this.id("vector-store"), config: cfg.vectorStore, snapshotStorage: cfg.backup.vectorSnapshotStorage, ...shared };
+        const vector = new VectorStore(`${name}-vector-store`, vectorArgs, this.child);
         return {
             postgres,
             redis: new RedisCache(`${name}-redis`, { identity: this.id("redis"), config: cfg.redis, ...shared }, this.child),
-            vector: new VectorStore(`${name}-vector-store`, vectorArgs, this.child),
+            vector,
             backup: createPostgresBackup(name, this.id("postgres-backup"), cfg, postgres, shared, this.child),
+            snapshots: createVectorSnapshot(name, this.id("vector-snapshot"), cfg, vector, shared, this.child),
         };
     }
 
@@ -272,7 +276,8 @@ export class RagPlatform extends pulumi.ComponentResource {
                 datastores: [ds.postgres.endpoint, ds.redis.endpoint, ds.vector.endpoint],
                 extraIngress,
                 modelServers,
-                ...ds.backup?.networkAccess(),
+                extraAccess: [...(ds.backup?.networkAccess().extraAccess ?? []), ...(ds.snapshots?.networkAccess().extraAccess ?? [])],
+                externalEgress: ds.backup?.networkAccess().externalEgress,
             },
             this.child,
         );

@@ -74,7 +74,7 @@ describe("platform (dev and prod stacks under mocks)", () => {
 
         it("has one ServiceAccount each, none of which mounts a token", () => {
             const sas = ofType(dev, T.ServiceAccount);
-            assert.equal(sas.length, 7);
+            assert.equal(sas.length, 8);
             assert.ok(sas.every((s) => s.inputs.automountServiceAccountToken === false));
         });
     });
@@ -676,12 +676,13 @@ describe("platform (dev and prod stacks under mocks)", () => {
         it("resource counts per stack", () => {
             const count = (r: RenderResult) => r.resources.filter((x) => x.type.startsWith("kubernetes:")).length;
             // the sample-documents ConfigMap replaced the PostgreSQL init ConfigMap; the backup (ServiceAccount, claim,
-            // CronJob, 2 NetworkPolicies) and Qdrant's snapshot claim: 6
-            assert.equal(count(dev), 41);
+            // CronJob, 2 NetworkPolicies), Qdrant's snapshot claim and its snapshot CronJob (ServiceAccount, CronJob,
+            // 2 NetworkPolicies): 10
+            assert.equal(count(dev), 45);
             // + 2 HPAs, the re-index CronJob, 3 ServiceMonitors, rules, dashboard, scrape policy (43, no sample documents),
             // and the model-serving tier: LLM and embedding servers (ServiceAccount, 2 Services, StatefulSet, PDB each; the
             // LLM's HPA), their ServiceMonitors, and 5 NetworkPolicies (each server's clients both ways, model download).
-            assert.equal(count(prod), 67);
+            assert.equal(count(prod), 71);
         });
     });
 });
