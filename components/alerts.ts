@@ -127,6 +127,16 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
             }),
         );
     }
+    if (names.vectorSnapshotCronJob !== undefined) {
+        rules.push(
+            jobGaveUp("RagVectorSnapshotFailed", ns, names.vectorSnapshotCronJob, "warning", {
+                summary: "Vector-store snapshot Job {{ $labels.job_name }} failed",
+                description:
+                    "Qdrant refused or failed the scheduled snapshot (snapshot claim full?): the newest snapshot is older than this run. Read the failed Job's logs; the earlier snapshots are kept.",
+                runbook: `${RUNBOOK}#restore-the-vector-store`,
+            }),
+        );
+    }
     return rules;
 }
 

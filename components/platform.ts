@@ -209,7 +209,7 @@ export class RagPlatform extends pulumi.ComponentResource {
     }
 
     /** ServiceMonitors, alert rules and the dashboard; returns the ingress rule that lets Prometheus scrape. */
-    private createMonitoring({ api, frontend, indexer }: Apps, { postgres, redis, vector, backup }: Datastores, models: ModelServers): ExtraIngress {
+    private createMonitoring({ api, frontend, indexer }: Apps, { postgres, redis, vector, backup, snapshots }: Datastores, models: ModelServers): ExtraIngress {
         const cfg = this.cfg;
         const targets: MetricsEndpoint[] = [
             api.metrics,
@@ -230,6 +230,7 @@ export class RagPlatform extends pulumi.ComponentResource {
                     datastores: { postgres: postgres.workload.name, redis: redis.workload.name, vectorStore: vector.workload.name },
                     indexerCronJob: indexer.scheduledName,
                     backupCronJob: backup?.scheduledName,
+                    vectorSnapshotCronJob: snapshots?.scheduledName,
                     ...(models.llm ? { llm: { service: models.llm.workload.name, statefulSet: models.llm.workload.name } } : {}),
                 },
                 modelServingAlerts: cfg.modelServing.alerts,

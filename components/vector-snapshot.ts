@@ -54,6 +54,8 @@ export interface VectorSnapshotArgs {
  */
 export class VectorSnapshot extends pulumi.ComponentResource {
     readonly cronJobName: pulumi.Output<string>;
+    /** The CronJob's Kubernetes name: its Jobs are named `<name>-<scheduled minute>`. */
+    readonly scheduledName: string;
     private readonly component: string;
     private readonly store: { component: string; ports: number[] };
 
@@ -61,6 +63,7 @@ export class VectorSnapshot extends pulumi.ComponentResource {
         super("rag-platform:index:VectorSnapshot", name, {}, opts);
         const { identity, config, vectorStore } = args;
         const k8sName = objectName(identity);
+        this.scheduledName = k8sName;
         this.component = identity.component;
         this.store = { component: vectorStore.endpoint.component, ports: [vectorStore.port] };
         const sa = serviceAccount(identity, k8sName, { parent: this });

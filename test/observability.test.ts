@@ -149,6 +149,7 @@ describe("observability and scaling extras", () => {
                 "RagPostgresBackupFailed",
                 "RagPostgresDown",
                 "RagRedisDown",
+                "RagVectorSnapshotFailed",
                 "RagVectorStoreDown",
                 "RagVolumeAlmostFull",
             ]);

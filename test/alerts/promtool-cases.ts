@@ -22,6 +22,8 @@ export interface AlertScope {
     indexerCronJob?: string;
     /** The PostgreSQL backup's CronJob, whose Jobs RagPostgresBackupFailed watches. */
     backupCronJob?: string;
+    /** The Qdrant snapshot CronJob, whose Jobs RagVectorSnapshotFailed watches. */
+    vectorSnapshotCronJob?: string;
     thresholds: { cpuLimitRatio: number; restartsIn5m: number; hpaAtMaxMinutes: number; p99LatencySeconds: number; errorRatio: number; pvcUsageRatio: number };
     /** The in-cluster LLM server's Service and its alert thresholds (modelServing.alerts), when the stack serves one. */
     llm?: {
@@ -151,10 +153,13 @@ function cases(scope: AlertScope, rule: RenderedAlert): Case {
             return { evalMinutes, labels: c, fire: ready(0), quiet: ready(1) };
         }
         case "RagIndexerJobFailed":
-        case "RagPostgresBackupFailed": {
+        case "RagPostgresBackupFailed":
+        case "RagVectorSnapshotFailed": {
             // A nightly run's Job (named <cronjob>-<scheduled minute>): its backoffLimit spent, nothing succeeded,
             // against a run whose first pod failed and whose retry succeeded.
-            const cronJob = rule.alert === "RagIndexerJobFailed" ? scope.indexerCronJob : scope.backupCronJob;
+            const cronJob =
+                { RagIndexerJobFailed: scope.indexerCronJob, RagPostgresBackupFailed: scope.backupCronJob }[rule.alert as string] ??
+                scope.vectorSnapshotCronJob;
             const c = { ...ns, job_name: `${cronJob}-29412000` };
             const pods = (failed: number, succeeded: number) => [
                 { series: sel("kube_job_status_failed", c), values: gauge(failed) },
