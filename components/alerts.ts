@@ -110,23 +110,50 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
         });
     }
     if (names.indexerCronJob !== undefined) {
-        // A Job whose pods failed and none succeeded or still runs: it gave up (backoffLimit or
-        // activeDeadlineSeconds). A run that failed once and then succeeded on retry stays silent; `for`
-        // outlasts the Job's retry back-off (10 s, 20 s, 40 s … between attempts, nothing active meanwhile).
-        const job = `${ns}, job_name=~"${names.indexerCronJob}-[0-9]+"`;
-        rules.push({
-            alert: "RagIndexerJobFailed",
-            expr:
-                `${K.jobFailedPods}{${job}} > 0\n` + `  unless on (namespace, job_name) (${K.jobSucceededPods}{${job}} > 0 or ${K.jobActivePods}{${job}} > 0)`,
-            for: "10m",
-            labels: { severity: "warning" },
-            annotations: {
+        rules.push(
+            jobGaveUp("RagIndexerJobFailed", ns, names.indexerCronJob, "warning", {
                 summary: "Re-indexing Job {{ $labels.job_name }} failed",
                 description:
                     "The scheduled indexer run gave up: the vector store holds the documents of the last successful run. The failed Job and its pods are kept (no TTL): read them with kubectl logs.",
                 runbook: `${RUNBOOK}#a-failed-re-indexing-run`,
-            },
-        });
+            }),
+        );
+    }
+    if (names.backupCronJob !== undefined) {
+        rules.push(
+            jobGaveUp("RagPostgresBackupFailed", ns, names.backupCronJob, "critical", {
+                summary: "PostgreSQL backup Job {{ $labels.job_name }} failed",
+                description:
+                    "The scheduled pg_dump gave up: the newest dump on the backup claim is older than this run. The failed Job and its pods are kept (no TTL): read them with kubectl logs, then run a backup by hand.",
+                runbook: `${RUNBOOK}#back-up-and-restore-postgresql`,
+            }),
+        );
+    }
+    if (names.vectorSnapshotCronJob !== undefined) {
+        rules.push(
+            jobGaveUp("RagVectorSnapshotFailed", ns, names.vectorSnapshotCronJob, "warning", {
+                summary: "Vector-store snapshot Job {{ $labels.job_name }} failed",
+                description:
+                    "Qdrant refused or failed the scheduled snapshot (snapshot claim full?): the newest snapshot is older than this run. Read the failed Job's logs; the earlier snapshots are kept.",
+                runbook: `${RUNBOOK}#restore-the-vector-store`,
+            }),
+        );
     }
     return rules;
+}
+
+/**
+ * A Job of a CronJob (named `<cronjob>-<scheduled minute>`) whose pods failed while none succeeded or still
+ * runs: it gave up (backoffLimit or activeDeadlineSeconds). A run that failed once and then succeeded on retry
+ * stays silent; `for` outlasts the Job's retry back-off (10 s, 20 s, 40 s … between attempts, nothing active).
+ */
+function jobGaveUp(alert: string, ns: string, cronJob: string, severity: AlertRule["labels"]["severity"], annotations: AlertRule["annotations"]): AlertRule {
+    const job = `${ns}, job_name=~"${cronJob}-[0-9]+"`;
+    return {
+        alert,
+        expr: `${K.jobFailedPods}{${job}} > 0\n` + `  unless on (namespace, job_name) (${K.jobSucceededPods}{${job}} > 0 or ${K.jobActivePods}{${job}} > 0)`,
+        for: "10m",
+        labels: { severity },
+        annotations,
+    };
 }

@@ -52,11 +52,18 @@ export function capacityReport(cfg: PlatformConfig): CapacityReport {
         ...(inCluster("redis") ? [single("redis", cfg.redis.resources)] : []),
         ...(inCluster("vectorStore") ? [single(`vector-store (${cfg.vectorStore.engine})`, cfg.vectorStore.resources)] : []),
     ];
+    // Backups of the in-cluster datastores only (an external one is its provider's to back up).
+    const backup = cfg.backup.enabled && inCluster("postgres");
+    const qdrant = cfg.vectorStore.engine === "qdrant" && inCluster("vectorStore");
+    const snapshots = cfg.backup.enabled && qdrant;
     const rows = [
         scaled("api", cfg.api),
         scaled("frontend", cfg.frontend),
         ...datastoreRows,
         single("indexer", cfg.indexer.resources),
+        // The nightly dump: counted like the indexer Job (its peak while it runs).
+        ...(backup ? [single("postgres-backup", cfg.backup.resources)] : []),
+        ...(snapshots ? [single("vector-snapshot", cfg.backup.resources)] : []),
         ...modelServerRows(cfg),
     ];
     const volumes: Record<string, string> = {
@@ -64,6 +71,8 @@ export function capacityReport(cfg: PlatformConfig): CapacityReport {
         ...(inCluster("redis") ? { redis: cfg.redis.storage } : {}),
         ...(inCluster("vectorStore") ? { "vector-store": cfg.vectorStore.storage } : {}),
         "app-data": cfg.storage.appData.size,
+        ...(backup ? { "postgres-backup": cfg.backup.storage } : {}),
+        ...(qdrant ? { "vector-store snapshots": cfg.backup.vectorSnapshotStorage } : {}),
     };
     for (const row of modelServerRows(cfg)) {
         // One model cache claim per replica (a StatefulSet's claims stay when it scales down).

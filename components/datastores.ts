@@ -89,7 +89,8 @@ export function createDatastores(args: CreateDatastoresArgs): Datastores {
     });
     const engine = cfg.vectorStore.engine;
     const vector = datastore("vectorStore", ENGINES[engine].clientPort, (credential) => {
-        return new VectorStore(`${name}-vector-store`, { identity: id("vector-store"), config: cfg.vectorStore, credential, ...shared }, opts);
+        const snapshotStorage = cfg.backup.vectorSnapshotStorage;
+        return new VectorStore(`${name}-vector-store`, { identity: id("vector-store"), config: cfg.vectorStore, credential, snapshotStorage, ...shared }, opts);
     });
     return {
         postgres,

@@ -70,6 +70,10 @@ export interface MonitoredNames {
     datastores: { postgres?: string; redis?: string; vectorStore?: string };
     /** The indexer's CronJob (its Jobs are `<name>-<minute>`); undefined without a schedule. */
     indexerCronJob?: string;
+    /** The PostgreSQL backup's CronJob (its Jobs are `<name>-<minute>`); undefined with backup.enabled false. */
+    backupCronJob?: string;
+    /** The Qdrant snapshot CronJob; undefined without backups or with another engine. */
+    vectorSnapshotCronJob?: string;
     /** The in-cluster LLM server's Service and StatefulSet, when there is one. */
     llm?: { service: string; statefulSet: string };
 }

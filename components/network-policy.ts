@@ -36,6 +36,10 @@ export interface NetworkPoliciesArgs {
     extraIngress?: { name: string; fromNamespace?: string; to: Endpoint[] }[];
     /** In-cluster model servers: only their clients may reach them; they may download weights over HTTPS. */
     modelServers?: ModelServerAccess[];
+    /** More client -> server pairs (e.g. the backup to PostgreSQL): an ingress and an egress policy each. */
+    extraAccess?: ModelServerAccess[];
+    /** Egress out of the cluster on one TCP port (e.g. the backup's S3 endpoint). */
+    externalEgress?: { name: string; from: string[]; port: number }[];
 }
 
 /**
@@ -115,7 +119,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                 egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }], ports: [{ protocol: "TCP", port: 443 }] }],
             };
         }
-        for (const { server, clients: callers } of args.modelServers ?? []) {
+        for (const { server, clients: callers } of [...(args.modelServers ?? []), ...(args.extraAccess ?? [])]) {
             policies[`allow-${server.component}-clients`] = {
                 podSelector: pods(server.component),
                 policyTypes: ["Ingress"],
@@ -133,6 +137,13 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                 podSelector: pods(...args.modelServers.map((m) => m.server.component)),
                 policyTypes: ["Egress"],
                 egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }], ports: [{ protocol: "TCP", port: 443 }] }],
+            };
+        }
+        for (const egress of args.externalEgress ?? []) {
+            policies[egress.name] = {
+                podSelector: pods(...egress.from),
+                policyTypes: ["Egress"],
+                egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: egress.port }] }],
             };
         }
         for (const extra of args.extraIngress ?? []) {

@@ -8,14 +8,17 @@ import { DocumentIndexer } from "./indexer";
 import { InferenceServer } from "./inference-server";
 import { PlatformIngress } from "./ingress";
 import { PlatformMonitoring } from "./monitoring";
+import { platformNamespace } from "./namespace";
 import { createModelServers, ModelServers, sampleDocuments, settingsData } from "./platform-settings";
 import { Endpoint, ModelServerAccess, NetworkPolicies } from "./network-policy";
 import { appSecrets, createDatastores, Datastores, externalCredentialKeys, externalDatastores, inClusterDatastores, inClusterServices } from "./datastores";
+import { createPostgresBackup, PostgresBackup } from "./postgres-backup";
 import { PlatformSecrets } from "./secrets";
 import { PlatformStorage } from "./storage";
+import { createVectorSnapshot, VectorSnapshot } from "./vector-snapshot";
 import { VerticalAutoscaling } from "./vertical-autoscaling";
 import type { AppWiring, MetricsEndpoint } from "./wiring";
-import { autonamedMetadata, Identity, PART_OF } from "./workload";
+import { autonamedMetadata, Identity } from "./workload";
 
 export interface RagPlatformArgs {
     config: PlatformConfig;
@@ -24,6 +27,11 @@ export interface RagPlatformArgs {
 }
 
 const API_BASE_PATH = "/api";
+
+interface Backups {
+    backup?: PostgresBackup;
+    snapshots?: VectorSnapshot;
+}
 
 interface Apps {
     api: ApiService;
@@ -58,7 +66,7 @@ export class RagPlatform extends pulumi.ComponentResource {
         const cfg = args.config;
         super("rag-platform:index:RagPlatform", instance, {}, opts);
         this.cfg = cfg;
-        this.namespace = this.createNamespace().metadata.name;
+        this.namespace = platformNamespace(instance, cfg, { parent: this, protect: cfg.protectStateful }).metadata.name;
         const secrets = new PlatformSecrets(
             `${instance}-secrets`,
             { identity: this.id("secrets"), rotation: cfg.secretsRotation, llmApiKey: args.llmApiKey, source: cfg.secrets, skip: externalCredentialKeys(cfg) },
@@ -79,6 +87,7 @@ export class RagPlatform extends pulumi.ComponentResource {
             storageClassName: storage.storageClassName,
             opts: this.child,
         });
+        const backups = this.createBackups(datastores, storage.storageClassName);
         const models = createModelServers({
             instance: this.instance,
             cfg: this.cfg,
@@ -104,12 +113,12 @@ export class RagPlatform extends pulumi.ComponentResource {
             extraIngress.push({ name: "allow-node-ports", to: [apps.api.endpoint, apps.frontend.endpoint] });
         }
         if (cfg.monitoring.enabled) {
-            extraIngress.push(this.createMonitoring(apps, datastores, models));
+            extraIngress.push(this.createMonitoring(apps, datastores, backups, models));
         }
         if (cfg.verticalAutoscaling.enabled) {
             this.createVerticalAutoscaling(apps, datastores);
         }
-        this.createNetworkPolicies(apps, datastores, extraIngress, models);
+        this.createNetworkPolicies(apps, datastores, backups, extraIngress, models);
 
         this.services = {
             api: this.dns(apps.api.serviceName),
@@ -129,29 +138,14 @@ export class RagPlatform extends pulumi.ComponentResource {
         return pulumi.interpolate`${service}.${this.namespace}.svc.cluster.local`;
     }
 
-    /** The Namespace, labelled for Pod Security Admission `restricted` (enforce, audit, warn). */
-    private createNamespace(): k8s.core.v1.Namespace {
+    /** PostgreSQL dumps and Qdrant snapshots (`backup.enabled`; in-cluster datastores only). */
+    private createBackups(ds: Datastores, storageClassName?: pulumi.Output<string>): Backups {
         const cfg = this.cfg;
-        return new k8s.core.v1.Namespace(
-            `${this.instance}-namespace`,
-            {
-                metadata: {
-                    name: cfg.namespace,
-                    labels: {
-                        "app.kubernetes.io/part-of": PART_OF,
-                        "app.kubernetes.io/instance": this.instance,
-                        "rag-platform/environment": cfg.environment,
-                        "pod-security.kubernetes.io/enforce": "restricted",
-                        "pod-security.kubernetes.io/enforce-version": "latest",
-                        "pod-security.kubernetes.io/audit": "restricted",
-                        "pod-security.kubernetes.io/audit-version": "latest",
-                        "pod-security.kubernetes.io/warn": "restricted",
-                        "pod-security.kubernetes.io/warn-version": "latest",
-                    },
-                },
-            },
-            { parent: this, protect: cfg.protectStateful },
-        );
+        const shared = { storageClassName, imagePullSecrets: cfg.imagePullSecrets, protect: cfg.protectStateful };
+        return {
+            backup: createPostgresBackup(this.instance, this.id("postgres-backup"), cfg, ds.postgres, shared, this.child),
+            snapshots: createVectorSnapshot(this.instance, this.id("vector-snapshot"), cfg, ds.vector, shared, this.child),
+        };
     }
 
     /** The platform ConfigMap (see platform-settings.ts): settings only, no credential. */
@@ -214,7 +208,7 @@ export class RagPlatform extends pulumi.ComponentResource {
     }
 
     /** ServiceMonitors, alert rules and the dashboard; returns the ingress rule that lets Prometheus scrape. */
-    private createMonitoring({ api, frontend, indexer }: Apps, { postgres, redis, vector }: Datastores, models: ModelServers): ExtraIngress {
+    private createMonitoring({ api, frontend, indexer }: Apps, { postgres, redis, vector }: Datastores, backups: Backups, models: ModelServers): ExtraIngress {
         const cfg = this.cfg;
         const targets: MetricsEndpoint[] = [
             api.metrics,
@@ -238,6 +232,8 @@ export class RagPlatform extends pulumi.ComponentResource {
                         vectorStore: vector.inCluster?.workload.name,
                     },
                     indexerCronJob: indexer.scheduledName,
+                    backupCronJob: backups.backup?.scheduledName,
+                    vectorSnapshotCronJob: backups.snapshots?.scheduledName,
                     ...(models.llm ? { llm: { service: models.llm.workload.name, statefulSet: models.llm.workload.name } } : {}),
                 },
                 modelServingAlerts: cfg.modelServing.alerts,
@@ -264,7 +260,13 @@ export class RagPlatform extends pulumi.ComponentResource {
         );
     }
 
-    private createNetworkPolicies({ api, frontend }: Apps, datastores: Datastores, extraIngress: ExtraIngress[], models: ModelServers): void {
+    private createNetworkPolicies(
+        { api, frontend }: Apps,
+        datastores: Datastores,
+        { backup, snapshots }: Backups,
+        extraIngress: ExtraIngress[],
+        models: ModelServers,
+    ): void {
         // Only the API reaches the LLM and the reranker; the API and the indexer reach the embeddings.
         const access = (server: InferenceServer | EmbeddingServer | undefined, clients: string[]): ModelServerAccess[] =>
             server ? [{ server: { component: server.endpoint.component, ports: [server.port] }, clients }] : [];
@@ -285,6 +287,8 @@ export class RagPlatform extends pulumi.ComponentResource {
                 externalDatastores: externalDatastores(datastores),
                 extraIngress,
                 modelServers,
+                extraAccess: [...(backup?.networkAccess().extraAccess ?? []), ...(snapshots?.networkAccess().extraAccess ?? [])],
+                externalEgress: backup?.networkAccess().externalEgress,
             },
             this.child,
         );

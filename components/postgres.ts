@@ -4,7 +4,7 @@ import type { Endpoint } from "./network-policy";
 import type { DatastoreArgs, WorkloadRef } from "./wiring";
 import { secretRefEnv } from "./secrets";
 import { StatefulService } from "./stateful-service";
-import { execProbe, startupProbe } from "./workload";
+import { execProbe, RunAs, startupProbe } from "./workload";
 
 export const POSTGRES_PORT = 5432;
 const DATA_PATH = "/var/lib/postgresql/data";
@@ -46,6 +46,8 @@ export const APPLY_PASSWORD_SCRIPT = [
 export class PostgresDatabase extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly port = POSTGRES_PORT;
+    /** The image's UID/GID (postgres:*-alpine: 70), also what the backup runs as. */
+    readonly runAs: RunAs = { uid: 70, gid: 70 };
     readonly workload: WorkloadRef;
     readonly endpoint: Endpoint;
 
@@ -57,7 +59,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
             name,
             {
                 identity,
-                runAs: { uid: 70, gid: 70 },
+                runAs: this.runAs,
                 dataPath: DATA_PATH,
                 storageSize: config.storage,
                 storageClassName: args.storageClassName,

@@ -15,6 +15,8 @@ export interface EngineSpec {
     ports: { name: string; containerPort: number }[];
     dataPath: string;
     writablePaths: string[];
+    /** Where the engine writes snapshots: a claim of its own (a snapshot is the size of the data). */
+    snapshotPath?: string;
     runAs: RunAs;
     /** Whether the engine enforces the generated API key. */
     apiKeySupported: boolean;
@@ -51,7 +53,8 @@ export const ENGINES: Record<VectorEngine, EngineSpec> = {
             { name: "grpc", containerPort: 6334 },
         ],
         dataPath: "/qdrant/storage",
-        writablePaths: ["/qdrant/snapshots", "/qdrant/init", "/tmp"],
+        writablePaths: ["/qdrant/init", "/tmp"],
+        snapshotPath: "/qdrant/snapshots",
         runAs: { uid: 1000, gid: 1000 },
         apiKeySupported: true,
         metrics: { port: 6333, portName: "http", path: "/metrics" },
@@ -103,7 +106,10 @@ export const ENGINES: Record<VectorEngine, EngineSpec> = {
     },
 };
 
-export type VectorStoreArgs = DatastoreArgs<VectorStoreConfig>;
+export interface VectorStoreArgs extends DatastoreArgs<VectorStoreConfig> {
+    /** Size of the snapshot claim of an engine that writes snapshots (Qdrant); without it they go to a scratch emptyDir. */
+    snapshotStorage?: string;
+}
 
 /** The vector database: Qdrant (default), Chroma or Milvus standalone, as a StatefulService. */
 export class VectorStore extends pulumi.ComponentResource {
@@ -145,6 +151,26 @@ export class VectorStore extends pulumi.ComponentResource {
                 volumeMounts.push({ name: "engine-files", mountPath, subPath: file, readOnly: true });
             }
         }
+        const writablePaths = [...spec.writablePaths];
+        if (spec.snapshotPath && args.snapshotStorage) {
+            // A dedicated claim, not a volumeClaimTemplate: templates are immutable, and adding one would replace the StatefulSet.
+            const snapshots = new k8s.core.v1.PersistentVolumeClaim(
+                `${name}-snapshots`,
+                {
+                    metadata: metadata(identity, objectName(identity, "snapshots")),
+                    spec: {
+                        accessModes: ["ReadWriteOnce"],
+                        ...(args.storageClassName ? { storageClassName: args.storageClassName } : {}),
+                        resources: { requests: { storage: args.snapshotStorage } },
+                    },
+                },
+                { parent: this, protect: args.protect },
+            );
+            volumes.push({ name: "snapshots", persistentVolumeClaim: { claimName: snapshots.metadata.name } });
+            volumeMounts.push({ name: "snapshots", mountPath: spec.snapshotPath });
+        } else if (spec.snapshotPath) {
+            writablePaths.push(spec.snapshotPath);
+        }
         const container: ContainerArgs = {
             name: config.engine,
             image: config.image,
@@ -153,7 +179,7 @@ export class VectorStore extends pulumi.ComponentResource {
             ...(spec.command ? { command: spec.command } : {}),
             env: spec.env(args.credential),
             probes: spec.probes,
-            writablePaths: spec.writablePaths,
+            writablePaths,
             volumeMounts,
         };
         const store = new StatefulService(

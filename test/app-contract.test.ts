@@ -27,7 +27,9 @@ function appContainers(r: RenderResult): { where: string; entry: Entry; containe
     }
     const fe = byName(r, T.Deployment, "rag-frontend");
     out.push({ where: "Deployment rag-frontend", entry: "frontend", container: podSpecOf(fe).containers[0], pod: podSpecOf(fe) });
-    for (const job of [...ofType(r, T.Job), ...ofType(r, T.CronJob)]) {
+    // The indexer's Job and CronJob (the backup's and the snapshot's CronJobs run no app entry point).
+    const indexer = (o: RenderedResource) => o.inputs.metadata.labels?.["app.kubernetes.io/component"] === "indexer";
+    for (const job of [...ofType(r, T.Job), ...ofType(r, T.CronJob)].filter(indexer)) {
         out.push({ where: `${job.type.split(":").pop()} ${job.name}`, entry: "indexer", container: podSpecOf(job).containers[0], pod: podSpecOf(job) });
     }
     return out;

@@ -17,13 +17,15 @@ const ofName = (r: RenderResult, type: string, component: string) =>
 const policyNames = (r: RenderResult) => ofType(r, T.NetworkPolicy).map((n) => n.inputs.metadata.name as string);
 const policy = (r: RenderResult, name: string) => byName(r, T.NetworkPolicy, `rag-${name}`).inputs.spec;
 
-/** Every app container (API, migrate, indexer Job and CronJob), by a readable name. */
+/** Every app container (API, migrate, indexer Job and CronJob; not the backup Jobs), by a readable name. */
 function appContainers(r: RenderResult): [string, Record<string, any>][] {
     const api = podSpecOf(byName(r, T.Deployment, "rag-api"));
     return [
         ["api", api.containers.find((c: any) => c.name === "api")],
         ["migrate", api.initContainers.find((c: any) => c.name === "migrate")],
-        ...[...ofType(r, T.Job), ...ofType(r, T.CronJob)].map((j): [string, Record<string, any>] => [j.name, podSpecOf(j).containers[0]]),
+        ...[...ofType(r, T.Job), ...ofType(r, T.CronJob)]
+            .filter((j) => j.inputs.metadata?.labels?.["app.kubernetes.io/component"] === "indexer")
+            .map((j): [string, Record<string, any>] => [j.name, podSpecOf(j).containers[0]]),
     ];
 }
 const envOf = (c: Record<string, any>, name: string) => (c.env ?? []).find((e: any) => e.name === name);
@@ -105,17 +107,27 @@ describe("external datastores and the platform's own secrets", () => {
             assert.equal((pg.outputs.services as Record<string, string>).redis, "rag-redis.rag-dev.svc.cluster.local");
         });
 
-        it("asks nothing of the cluster for it in the capacity report", () => {
+        it("asks nothing of the cluster for it in the capacity report (no PostgreSQL, no dump, no dump claim)", () => {
             const report = pg.outputs.capacity as CapacityReport;
             assert.deepEqual(
                 report.rows.map((r) => r.component),
-                ["api", "frontend", "redis", "vector-store (qdrant)", "indexer"],
+                ["api", "frontend", "redis", "vector-store (qdrant)", "indexer", "vector-snapshot"],
             );
-            assert.deepEqual(Object.keys(report.storage.volumes), ["redis", "vector-store", "app-data"]);
+            assert.deepEqual(Object.keys(report.storage.volumes), ["redis", "vector-store", "app-data", "vector-store snapshots"]);
         });
     });
 
     describe("every datastore external (prod, IP literals and a DNS name, custom ports)", () => {
+        it("backs up nothing itself: no dump or snapshot CronJob, claim or backup NetworkPolicy (the providers back them up)", () => {
+            const backupObjects = all.resources.filter((r) => /postgres-backup|vector-snapshot/.test(JSON.stringify(r.inputs.metadata ?? {})));
+            assert.deepEqual(
+                backupObjects.map((r) => `${r.type} ${r.name}`),
+                [],
+            );
+            const dev = ofType(pg, T.CronJob).map((c) => c.inputs.metadata.labels["app.kubernetes.io/component"]);
+            assert.ok(!dev.includes("postgres-backup") && dev.includes("vector-snapshot"), `dev with external PostgreSQL: ${dev}`);
+        });
+
         it("runs no datastore and generates only the API signing key", () => {
             assert.deepEqual(
                 ofType(all, T.StatefulSet)

@@ -146,8 +146,10 @@ describe("observability and scaling extras", () => {
                 "RagLlmRequestsWaiting",
                 "RagLlmTimeToFirstTokenP99",
                 "RagPodRestarting",
+                "RagPostgresBackupFailed",
                 "RagPostgresDown",
                 "RagRedisDown",
+                "RagVectorSnapshotFailed",
                 "RagVectorStoreDown",
                 "RagVolumeAlmostFull",
             ]);
@@ -188,12 +190,22 @@ describe("observability and scaling extras", () => {
         it("RagIndexerJobFailed watches the re-indexing CronJob's Jobs with kube-state-metrics (prod), absent without a schedule", async () => {
             const rule = rulesOf(prod).find((r) => r.alert === "RagIndexerJobFailed");
             assert.ok(rule, "prod schedules a re-index: it has the alert");
-            const cron = ofType(prod, T.CronJob)[0].inputs.metadata.name;
+            const cron = ofType(prod, T.CronJob).find((c) => c.inputs.metadata.name === "rag-indexer-scheduled")!.inputs.metadata.name;
             assert.deepEqual([...new Set(labelValues(rule.expr, "job_name"))], [`${cron}-[0-9]+`]);
             assert.match(rule.expr, /^kube_job_status_failed\{/);
             assert.match(rule.expr, /unless on \(namespace, job_name\)/);
             const devOn = await renderStack("dev", { monitoring: { enabled: true } });
             assert.ok(!rulesOf(devOn).some((r) => r.alert === "RagIndexerJobFailed"), "no CronJob in dev: no alert");
+        });
+
+        it("RagPostgresBackupFailed watches the backup CronJob's Jobs (critical), absent with backup.enabled false", async () => {
+            const rule = rulesOf(prod).find((r) => r.alert === "RagPostgresBackupFailed");
+            assert.ok(rule, "prod backs up: it has the alert");
+            assert.deepEqual([...new Set(labelValues(rule.expr, "job_name"))], ["rag-postgres-backup-[0-9]+"]);
+            assert.equal(rule.labels.severity, "critical");
+            assert.match(rule.expr, /^kube_job_status_failed\{/);
+            const off = await renderStack("prod", { backup: { enabled: false } });
+            assert.ok(!rulesOf(off).some((r) => r.alert === "RagPostgresBackupFailed"), "no backup: no alert");
         });
 
         it("take their thresholds from config", async () => {

@@ -602,7 +602,8 @@ const podSpecs = (r: RenderResult, component: string): any[] => {
     const kinds = component === "indexer" ? [T.Job] : component === "api" || component === "frontend" ? [T.Deployment] : [T.StatefulSet];
     const specs = kinds.map((k) => ofComponent(r, k, component).inputs.spec.template);
     if (component === "indexer") {
-        specs.push(...ofType(r, T.CronJob).map((c) => c.inputs.spec.jobTemplate.spec.template));
+        const cronJobs = ofType(r, T.CronJob).filter((c) => c.inputs.metadata?.labels?.["app.kubernetes.io/component"] === "indexer");
+        specs.push(...cronJobs.map((c) => c.inputs.spec.jobTemplate.spec.template));
     }
     return specs;
 };

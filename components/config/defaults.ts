@@ -59,6 +59,7 @@ export const IMAGES = {
     vllm: "vllm/vllm-openai:v0.11.0",
     teiCpu: "ghcr.io/huggingface/text-embeddings-inference:cpu-1.8",
     teiGpu: "ghcr.io/huggingface/text-embeddings-inference:1.8",
+    awsCli: "amazon/aws-cli:2.22.35",
 } as const;
 
 /** Fits the common GPU node pools: the GPU operator's node label and the `nvidia.com/gpu` taint. */
@@ -195,6 +196,29 @@ export function baseDefaults(stack: string): DefaultedConfig {
             alerts: { timeToFirstTokenP99Seconds: 2, requestsWaiting: 10, kvCacheUsageRatio: 0.9, gpuMemoryUsageRatio: 0.95 },
         },
         workloads: workloadsDefaults(),
+        // Dumps in dev too: a developer's documents are worth a nightly dump, and the node e2e exercises the
+        // real defaults (backup, restore) without stack config. 1Gi holds 3 dumps of a laptop's database.
+        backup: {
+            enabled: true,
+            schedule: "30 1 * * *",
+            retention: 3,
+            storage: "1Gi",
+            resources: resources("100m", "128Mi", "500m", "512Mi"),
+            backoffLimit: 2,
+            activeDeadlineSeconds: 3600,
+            s3: {
+                enabled: false,
+                endpoint: "",
+                bucket: "",
+                prefix: "",
+                region: "us-east-1",
+                secretName: "",
+                accessKeyIdKey: "AWS_ACCESS_KEY_ID",
+                secretAccessKeyKey: "AWS_SECRET_ACCESS_KEY",
+                image: IMAGES.awsCli,
+            },
+            vectorSnapshotStorage: "5Gi",
+        },
         imagePullSecrets: [],
         secrets: {},
         secretsRotation: "initial",
@@ -248,6 +272,8 @@ export const ENV_DEFAULTS: Record<Environment, DeepPartial<DefaultedConfig>> = {
         },
         // Prod: never two API replicas more than one apart across nodes (DoNotSchedule over kubernetes.io/hostname).
         workloads: { api: { topologySpread: "required" } },
+        // Nightly at 01:30 (before the 02:00 re-indexing), two weeks of dumps; the claim twice the database.
+        backup: { retention: 14, storage: "20Gi", resources: resources("250m", "256Mi", "1", "1Gi"), vectorSnapshotStorage: "40Gi" },
         protectStateful: true,
     },
 };

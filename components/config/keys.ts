@@ -19,6 +19,10 @@ import {
     AppConfig,
     AppDataConfig,
     AUTOSCALING_KEYS,
+    BACKUP_KEYS,
+    BACKUP_S3_KEYS,
+    BackupConfig,
+    BackupS3Config,
     AutoscalingConfig,
     DATASTORE_KEYS,
     DatastoreConfig,
@@ -103,6 +107,7 @@ export const TOP_LEVEL_KEYS: Record<Exclude<keyof PlatformConfig, "stack"> | "ll
     localAccess: "object",
     modelServing: "object",
     workloads: "object",
+    backup: "object",
     imagePullSecrets: "array",
     secrets: "object",
     secretsRotation: "scalar",
@@ -190,6 +195,7 @@ const NESTED: Record<NestedKeys<PlatformConfig>, ConfigShape> = {
         existingSecret: shape<ExistingPlatformSecretConfig>(EXISTING_PLATFORM_SECRET_KEYS, { keys: SECRET_KEY_MAP }),
         externalSecret: shape<ExternalPlatformSecretConfig>(EXTERNAL_PLATFORM_SECRET_KEYS, { remoteKeys: SECRET_KEY_MAP }),
     }),
+    backup: shape<BackupConfig>(BACKUP_KEYS, { resources: RESOURCES, s3: shape<BackupS3Config>(BACKUP_S3_KEYS, {}) }),
 };
 
 /** The whole config tree, from the top-level keys down. */
@@ -246,4 +252,6 @@ export type KeyListsAreComplete = [
     NoKeyMissing<Missing<ExistingPlatformSecretConfig, typeof EXISTING_PLATFORM_SECRET_KEYS>>,
     NoKeyMissing<Missing<ExternalPlatformSecretConfig, typeof EXTERNAL_PLATFORM_SECRET_KEYS>>,
     NoKeyMissing<Missing<SecretsConfig, typeof SECRETS_KEYS>>,
+    NoKeyMissing<Missing<BackupS3Config, typeof BACKUP_S3_KEYS>>,
+    NoKeyMissing<Missing<BackupConfig, typeof BACKUP_KEYS>>,
 ];

@@ -3,6 +3,7 @@
 // `satisfies` rejects a key the interface lacks, `KeyListsAreComplete` (keys.ts) names a key the list forgets.
 
 import { DATASTORE_CONNECTION_KEYS, type DatastoreConnectionConfig } from "./datastore-types";
+import type { BackupConfig } from "./backup-types";
 import type { ModelServingConfig } from "./model-serving-types";
 import type { LocalAccessConfig, MonitoringConfig, VerticalAutoscalingConfig } from "./observability-types";
 import type { ScalingBehavior } from "./scaling";
@@ -10,6 +11,7 @@ import type { WorkloadsConfig } from "./workload-options-types";
 import type { SecretsConfig } from "./secret-types";
 
 export * from "./datastore-types";
+export * from "./backup-types";
 export * from "./model-serving-types";
 export * from "./secret-types";
 export * from "./observability-types";
@@ -240,6 +242,8 @@ export interface PlatformConfig {
     modelServing: ModelServingConfig;
     /** Per-workload scheduling, annotations and extra env (workload-options-types.ts). */
     workloads: WorkloadsConfig;
+    /** PostgreSQL dumps on a claim (and optionally S3); Qdrant's snapshot claim. */
+    backup: BackupConfig;
     imagePullSecrets: string[];
     /** Where the credentials come from: generated (default), an existing Secret, or External Secrets Operator. */
     secrets: SecretsConfig;

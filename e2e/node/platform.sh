@@ -314,6 +314,48 @@ if [ $UP_OK = 1 ]; then
   fi
 fi
 
+# backup and restore round trip (issue 12): the backup CronJob run now, a dump on its claim, the documents
+# table dropped, the documented restore (scripts/restore-postgres.sh), the document listed and cited again
+doc_listed() { api GET /v1/documents 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if sys.argv[1] in [str(x["id"]) for x in d["documents"]] else 1)' "$DOC_ID" 2>/dev/null; }
+if [ "${QUERY_OK:-0}" = 1 ] && [ $UP_OK = 1 ]; then
+  bjob=e2e-backup-$$
+  probs=""
+  t0=$(now)
+  K -n "$NS" create job --from=cronjob/rag-postgres-backup "$bjob" >"$LOGS/backup-job.log" 2>&1 || probs+="kubectl create job --from=cronjob/rag-postgres-backup failed; "
+  K -n "$NS" wait --for=condition=complete "job/$bjob" --timeout=300s >>"$LOGS/backup-job.log" 2>&1 || probs+="the backup Job did not complete; "
+  backup_s=$(elapsed "$t0")
+  record_time "backup Job (pg_dump to the claim)" "$backup_s"
+  K -n "$NS" logs "job/$bjob" --all-containers >>"$LOGS/backup-job.log" 2>&1
+  wrote=$(grep -oE 'wrote [^ ]+ \([0-9]+ bytes\)' "$LOGS/backup-job.log" | head -n1)
+  dumpfile=$(echo "$wrote" | awk '{print $2}' | xargs -r basename)
+  [ -n "$dumpfile" ] || probs+="the backup Job reported no dump; "
+  doc_listed || probs+="document $DOC_ID not listed before the drop; "
+  pgpod=$(datastore_pods | grep -i postgres | head -n1)
+  pguser=$(K -n "$NS" get pod "$pgpod" -o jsonpath='{.spec.containers[0].env[?(@.name=="POSTGRES_USER")].value}' 2>/dev/null)
+  pgdb=$(K -n "$NS" get pod "$pgpod" -o jsonpath='{.spec.containers[0].env[?(@.name=="POSTGRES_DB")].value}' 2>/dev/null)
+  K -n "$NS" exec "$pgpod" -- psql -v ON_ERROR_STOP=1 -h /var/run/postgresql -U "$pguser" -d "$pgdb" -c 'DROP TABLE documents CASCADE' >"$LOGS/backup-drop.log" 2>&1 ||
+    probs+="could not drop the documents table; "
+  doc_listed && probs+="document $DOC_ID still listed after DROP TABLE documents; "
+  after_drop=$(api GET /v1/documents 2>&1 | tr -d '\n' | cut -c1-100)
+  t0=$(now)
+  # the documented restore, as docs/operations.md gives it (the newest dump on the claim)
+  bash "$REPO/scripts/restore-postgres.sh" -n "$NS" -t 300 >"$LOGS/backup-restore.log" 2>&1 || probs+="scripts/restore-postgres.sh failed; "
+  restore_s=$(elapsed "$t0")
+  record_time "restore (pg_restore --clean --if-exists from the claim)" "$restore_s"
+  grep -q "$dumpfile" "$LOGS/backup-restore.log" 2>/dev/null || probs+="the restore pod did not see $dumpfile on the claim; "
+  grep -q "restore: done ($dumpfile)" "$LOGS/backup-restore.log" 2>/dev/null || probs+="the restore did not restore $dumpfile; "
+  node_wait 30 doc_listed || probs+="document $DOC_ID not listed after the restore; "
+  node_wait 60 query_cites "After the restore: what colour is the Skerry Point lighthouse?" || probs+="the query no longer cites the document; "
+  K -n "$NS" delete job "$bjob" --wait=true --timeout=60s >/dev/null 2>&1
+  if [ -z "$probs" ]; then
+    pass "backup round trip: CronJob run now ($wrote on the claim, ${backup_s}s), documents table dropped (GET /v1/documents: ${after_drop:-?}), restored with scripts/restore-postgres.sh (${restore_s}s): document $DOC_ID listed again and the query cites it"
+  else
+    fail "backup round trip: $probs" "$LOGS/backup-restore.log" 15
+  fi
+else
+  fail "backup round trip: not run (no document could be posted and cited, or pulumi up failed)"
+fi
+
 if [ $UP_OK != 1 ]; then
   fail "rolling update with /ready sampled: not run (pulumi up failed)"
   fail "secret rotation: not run (pulumi up failed)"

@@ -20,6 +20,10 @@ export interface AlertScope {
     statefulSets: { RagPostgresDown: string; RagRedisDown: string; RagVectorStoreDown: string };
     /** The indexer's CronJob, whose Jobs RagIndexerJobFailed watches. */
     indexerCronJob?: string;
+    /** The PostgreSQL backup's CronJob, whose Jobs RagPostgresBackupFailed watches. */
+    backupCronJob?: string;
+    /** The Qdrant snapshot CronJob, whose Jobs RagVectorSnapshotFailed watches. */
+    vectorSnapshotCronJob?: string;
     thresholds: { cpuLimitRatio: number; restartsIn5m: number; hpaAtMaxMinutes: number; p99LatencySeconds: number; errorRatio: number; pvcUsageRatio: number };
     /** The in-cluster LLM server's Service and its alert thresholds (modelServing.alerts), when the stack serves one. */
     llm?: {
@@ -148,10 +152,15 @@ function cases(scope: AlertScope, rule: RenderedAlert): Case {
             const ready = (r: number) => [{ series: sel("kube_statefulset_status_replicas_ready", c), values: gauge(r) }];
             return { evalMinutes, labels: c, fire: ready(0), quiet: ready(1) };
         }
-        case "RagIndexerJobFailed": {
-            // A nightly run's Job (named <cronjob>-<scheduled minute>): backoffLimit 3 spent, nothing succeeded,
+        case "RagIndexerJobFailed":
+        case "RagPostgresBackupFailed":
+        case "RagVectorSnapshotFailed": {
+            // A nightly run's Job (named <cronjob>-<scheduled minute>): its backoffLimit spent, nothing succeeded,
             // against a run whose first pod failed and whose retry succeeded.
-            const c = { ...ns, job_name: `${scope.indexerCronJob}-29412000` };
+            const cronJob =
+                { RagIndexerJobFailed: scope.indexerCronJob, RagPostgresBackupFailed: scope.backupCronJob }[rule.alert as string] ??
+                scope.vectorSnapshotCronJob;
+            const c = { ...ns, job_name: `${cronJob}-29412000` };
             const pods = (failed: number, succeeded: number) => [
                 { series: sel("kube_job_status_failed", c), values: gauge(failed) },
                 { series: sel("kube_job_status_succeeded", c), values: gauge(succeeded) },

@@ -40,7 +40,9 @@ export async function renderRules(stack: string): Promise<RenderedRules> {
                 RagRedisDown: name(T.StatefulSet, "redis"),
                 RagVectorStoreDown: name(T.StatefulSet, "vector-store"),
             },
-            indexerCronJob: ofType(r, T.CronJob)[0]?.inputs.metadata.name,
+            indexerCronJob: ofType(r, T.CronJob).find(component("indexer"))?.inputs.metadata.name,
+            backupCronJob: ofType(r, T.CronJob).find(component("postgres-backup"))?.inputs.metadata.name,
+            vectorSnapshotCronJob: ofType(r, T.CronJob).find(component("vector-snapshot"))?.inputs.metadata.name,
             thresholds: cfg.monitoring.alerts,
             ...(llmService
                 ? { llm: { service: llmService.inputs.metadata.name, statefulSet: name(T.StatefulSet, "llm"), thresholds: cfg.modelServing.alerts } }

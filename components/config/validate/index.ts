@@ -3,6 +3,7 @@ import type { Checker } from "../checker";
 import type { DefaultedConfig } from "../defaults";
 import type { PlatformConfig } from "../types";
 import { validatePostgresConnection, validateRedisConnection, validateVectorStoreConnection } from "./datastores";
+import { validateBackup } from "./backup";
 import { validateModelServing } from "./model-serving";
 import { validateLocalAccess, validateMonitoring, validateVerticalAutoscaling } from "./observability";
 import {
@@ -46,6 +47,7 @@ export const VALIDATORS: Record<keyof DefaultedConfig, Validator> = {
     localAccess: validateLocalAccess,
     modelServing: validateModelServing,
     workloads: validateWorkloads,
+    backup: validateBackup,
     imagePullSecrets: validateImagePullSecrets,
     secrets: validateSecrets,
     secretsRotation: validateSecretsRotation,
