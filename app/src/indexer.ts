@@ -6,6 +6,7 @@ import { ConfigError, loadSettings, PLATFORM, secretValues } from "./lib/contrac
 import { indexDirectory } from "./lib/indexer";
 import { createLogger } from "./lib/logger";
 import { createService } from "./lib/runtime";
+import { retryTransient } from "./lib/startup";
 
 const USAGE = `usage: indexer.js index [--source <dir>]   (default ${PLATFORM.documentsPath})\n`;
 
@@ -43,6 +44,14 @@ async function main(argv: string[]): Promise<number> {
         return 1;
     }
     const service = createService(settings, log);
+    try {
+        // PostgreSQL or the vector store may still be starting, or restarting during a secret rotation.
+        await retryTransient("PostgreSQL and the vector store", () => Promise.all([service.db.ping(), service.store.ping()]), log);
+    } catch (err) {
+        log.error({ err: (err as Error).message }, "datastores unreachable");
+        await service.close();
+        return 1;
+    }
     try {
         const started = Date.now();
         const report = await indexDirectory(service, source, log);

@@ -3,6 +3,7 @@
 import { ConfigError, databaseUrl, loadSettings, secretValues } from "./lib/contract";
 import { createLogger } from "./lib/logger";
 import { migrate } from "./lib/migrations";
+import { retryTransient } from "./lib/startup";
 
 async function main(): Promise<number> {
     let settings;
@@ -17,26 +18,14 @@ async function main(): Promise<number> {
     }
     const log = createLogger(settings.LOG_LEVEL, secretValues(settings), "rag-migrate");
     const url = databaseUrl(settings);
-    // PostgreSQL may still be starting, or restarting during a secret rotation (the new password reaches the
-    // database a moment after the new pods start; see components/postgres.ts): retry for up to a minute.
-    for (let attempt = 1; ; attempt++) {
-        try {
-            const applied = await migrate(url, log);
-            log.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : "schema is up to date: nothing to apply");
-            return 0;
-        } catch (err) {
-            const msg = (err as Error).message;
-            const retryable =
-                /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|timeout|starting up|shutting down|Connection terminated|password authentication failed/i.test(
-                    msg,
-                );
-            if (!retryable || attempt >= 30) {
-                log.error({ err: msg, attempt }, "migration failed");
-                return 1;
-            }
-            log.warn({ err: msg, attempt }, "PostgreSQL not reachable yet; retrying in 2 s");
-            await new Promise((r) => setTimeout(r, 2000));
-        }
+    // PostgreSQL may still be starting, or restarting during a secret rotation: retry for up to a minute.
+    try {
+        const applied = await retryTransient("PostgreSQL", () => migrate(url, log), log);
+        log.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : "schema is up to date: nothing to apply");
+        return 0;
+    } catch (err) {
+        log.error({ err: (err as Error).message }, "migration failed");
+        return 1;
     }
 }
 
