@@ -23,14 +23,12 @@ tar -C "$REPO" --exclude=./node_modules --exclude=./.git --exclude=./.pulumi --e
   --exclude=./rendered --exclude=./.e2e --exclude=./app/node_modules --exclude=./app/dist -cf - . | tar -C "$PROG" -xf -
 ln -s "$REPO/node_modules" "$PROG/node_modules"
 PROJECT=$(sed -n 's/^name:[[:space:]]*//p' "$PROG/Pulumi.yaml" | head -n1 | tr -d '"'"'"' ')
-# P ARGS...: pulumi on the copy, stack $STACK (default dev); a script so that `timeout` can run it
+# P STEP ARGS...: the Pulumi steps on the Automation API (e2e/stack.ts), on the copy, stack $STACK (default
+# dev); a script so that `timeout` can run it
 mkdir -p "$WORK/bin"
-cat >"$WORK/bin/P" <<'EOF'
+cat >"$WORK/bin/P" <<EOF
 #!/usr/bin/env bash
-cd "$E2E_PROG" || exit 1
-# `stack init NAME` takes the name as its argument (pulumi refuses -s next to it)
-[ "${1:-}" = stack ] && [ "${2:-}" = init ] && exec pulumi --non-interactive --color never "$@"
-exec pulumi --non-interactive --color never -s "${STACK:-dev}" "$@"
+exec node -r "$REPO/node_modules/ts-node/register/transpile-only" "$REPO/e2e/stack.ts" "\$@"
 EOF
 chmod +x "$WORK/bin/P"
 export PATH="$WORK/bin:$PATH" E2E_PROG=$PROG
@@ -40,13 +38,13 @@ POLICY_ARGS=(--policy-pack "$PROG/policy")
 # stack config: images built here, Chroma as the vector store; nothing else changes
 configure_stack() { # STACK
   local s=$1
-  STACK=$s P config set --path "$PROJECT:postgres.image" "${IMG[postgres]}" &&
-    STACK=$s P config set --path "$PROJECT:redis.image" "${IMG[redis]}" &&
-    STACK=$s P config set --path "$PROJECT:vectorStore.engine" chroma &&
-    STACK=$s P config set --path "$PROJECT:vectorStore.image" "${IMG[chroma]}" &&
-    STACK=$s P config set --path "$PROJECT:api.image" "${IMG[rag-api]}" &&
-    STACK=$s P config set --path "$PROJECT:frontend.image" "${IMG[rag-frontend]}" &&
-    STACK=$s P config set --path "$PROJECT:indexer.image" "${IMG[rag-indexer]}"
+  STACK=$s P config "$PROJECT:postgres.image" "${IMG[postgres]}" --path &&
+    STACK=$s P config "$PROJECT:redis.image" "${IMG[redis]}" --path &&
+    STACK=$s P config "$PROJECT:vectorStore.engine" chroma --path &&
+    STACK=$s P config "$PROJECT:vectorStore.image" "${IMG[chroma]}" --path &&
+    STACK=$s P config "$PROJECT:api.image" "${IMG[rag-api]}" --path &&
+    STACK=$s P config "$PROJECT:frontend.image" "${IMG[rag-frontend]}" --path &&
+    STACK=$s P config "$PROJECT:indexer.image" "${IMG[rag-indexer]}" --path
 }
 
 NS=
@@ -147,9 +145,9 @@ ingress_status_standin &
 INGRESS_STANDIN_PID=$!
 
 UP_OK=0
-if run "$LOGS/init-dev.log" P stack init dev --secrets-provider passphrase && configure_stack dev >"$LOGS/config-dev.log" 2>&1; then
+if run "$LOGS/init-dev.log" P init dev && configure_stack dev >"$LOGS/config-dev.log" 2>&1; then
   say "pulumi up dev (no skipAwait; log: $LOGS/up-dev.log)"
-  if run "$LOGS/up-dev.log" P up --yes --skip-preview "${POLICY_ARGS[@]}" --diff=false; then
+  if run "$LOGS/up-dev.log" P up "${POLICY_ARGS[@]}"; then
     UP_OK=1
     record_time "pulumi up dev (create, readiness waits)" "$LAST_SECS"
     pass "pulumi up dev without skipAwait (${LAST_SECS}s, $(grep -oE '\+ [0-9]+ created' "$LOGS/up-dev.log" | head -n1))"
@@ -160,7 +158,7 @@ if run "$LOGS/init-dev.log" P stack init dev --secrets-provider passphrase && co
 else
   fail "stack init/config dev" "$LOGS/config-dev.log"
 fi
-P stack output --json --show-secrets >"$WORK/outputs.json" 2>/dev/null
+P outputs >"$WORK/outputs.json" 2>/dev/null
 NS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("namespace",""))' "$WORK/outputs.json" 2>/dev/null)
 NS=${NS:-rag-dev}
 SECRET_NAME=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("secretName",""))' "$WORK/outputs.json" 2>/dev/null)
@@ -254,8 +252,8 @@ if [ $UP_OK = 1 ]; then
   rm -f "$WORK/sampler.stop"
   sampler &
   SAMPLER_PID=$!
-  P config set --path "$PROJECT:app.logLevel" info >/dev/null 2>&1
-  run "$LOGS/up-rollout.log" P up --yes --skip-preview "${POLICY_ARGS[@]}" --diff=false
+  P config "$PROJECT:app.logLevel" info --path >/dev/null 2>&1
+  run "$LOGS/up-rollout.log" P up "${POLICY_ARGS[@]}"
   rc=$?
   record_time "pulumi up (API rolling update)" "$LAST_SECS"
   sleep 3
@@ -272,15 +270,15 @@ if [ $UP_OK = 1 ]; then
 
   # secret rotation: every credential must be the new one IN USE, not only in the Secret
   # (--plaintext: the CLI takes a key named like "secret..." for a secret value and refuses it otherwise)
-  P config set --plaintext "$PROJECT:secretsRotation" "e2e-rotated-$$" >"$LOGS/config-rotation.log" 2>&1 ||
+  P config "$PROJECT:secretsRotation" "e2e-rotated-$$" --plaintext >"$LOGS/config-rotation.log" 2>&1 ||
     fail "secret rotation: pulumi config set secretsRotation" "$LOGS/config-rotation.log"
   old_key=$API_KEY
   old_pg=$(secret_value POSTGRES_PASSWORD)
-  if run "$LOGS/up-rotate.log" P up --yes --skip-preview "${POLICY_ARGS[@]}" --diff=false; then
+  if run "$LOGS/up-rotate.log" P up "${POLICY_ARGS[@]}"; then
     record_time "pulumi up (secret rotation)" "$LAST_SECS"
     # the platform Secret is autonamed: a rotation replaces it under a new name (the stack output)
     old_secret=$SECRET_NAME
-    P stack output --json --show-secrets >"$WORK/outputs.json" 2>/dev/null
+    P outputs >"$WORK/outputs.json" 2>/dev/null
     SECRET_NAME=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("secretName",""))' "$WORK/outputs.json" 2>/dev/null)
     [ -n "$SECRET_NAME" ] && [ "$SECRET_NAME" != "$old_secret" ] || probs_secret="the Secret was not replaced under a new name ($old_secret -> ${SECRET_NAME:-none}); "
     API_KEY=$(api_key 2>/dev/null)
@@ -362,7 +360,7 @@ if [ $UP_OK != 1 ]; then
 fi
 
 # destroy: nothing left
-if run "$LOGS/destroy-dev.log" P destroy --yes; then
+if run "$LOGS/destroy-dev.log" P destroy; then
   record_time "pulumi destroy dev" "$LAST_SECS"
   node_wait 120 sh -c "[ -z \"\$(kubectl get pods,pvc -A --no-headers 2>/dev/null | grep -E '^$NS ')\" ] && [ -z \"\$(kubectl get pv --no-headers 2>/dev/null)\" ]"
   left=$(
@@ -380,11 +378,11 @@ fi
 
 # timings: the same objects with kubectl apply --server-side + kubectl wait
 RENDER=$WORK/rendered
-if run "$LOGS/init-render.log" env STACK=render P stack init render --secrets-provider passphrase --copy-config-from dev &&
-  run "$LOGS/config-render.log" env STACK=render P config set "$PROJECT:renderYamlToDirectory" "$RENDER" &&
+if run "$LOGS/init-render.log" env STACK=render P init render --copy-config-from dev &&
+  run "$LOGS/config-render.log" env STACK=render P config "$PROJECT:renderYamlToDirectory" "$RENDER" &&
   # the same namespace as dev (a stack's namespace defaults to rag-<stack>)
-  run "$LOGS/config-render-ns.log" env STACK=render P config set "$PROJECT:namespace" "$NS" &&
-  run "$LOGS/up-render.log" env STACK=render P up --yes --skip-preview --diff=false; then
+  run "$LOGS/config-render-ns.log" env STACK=render P config "$PROJECT:namespace" "$NS" &&
+  run "$LOGS/up-render.log" env STACK=render P up; then
   K wait --for=delete "ns/$NS" --timeout=120s >/dev/null 2>&1
   t0=$(now)
   nsfiles=$(grep -l '^kind: Namespace' "$RENDER"/1-manifest/*.yaml 2>/dev/null)
