@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IndexerConfig } from "./config";
 import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, DOCUMENTS_PATH, indexerEnv } from "./app-env";
+import { scheduledJob } from "./cron-job";
 import { objectName } from "./naming";
 import { podAnnotations, serviceAccountAnnotations } from "./workload-options";
 import type { AppWiring } from "./wiring";
@@ -85,20 +86,10 @@ export class DocumentIndexer extends pulumi.ComponentResource {
 
         if (config.schedule) {
             this.scheduledName = objectName(identity, "scheduled");
-            const cron = new k8s.batch.v1.CronJob(
+            const cron = scheduledJob(
                 `${name}-cronjob`,
-                {
-                    metadata: { name: this.scheduledName, namespace: identity.namespace, labels: labels(identity) },
-                    spec: {
-                        schedule: config.schedule,
-                        concurrencyPolicy: "Forbid",
-                        startingDeadlineSeconds: 300,
-                        successfulJobsHistoryLimit: 3,
-                        failedJobsHistoryLimit: 3,
-                        jobTemplate: { metadata: { labels: labels(identity) }, spec: scheduledJobSpec },
-                    },
-                },
-                { parent: this },
+                { identity, name: this.scheduledName, schedule: config.schedule, startingDeadlineSeconds: 300, job: scheduledJobSpec },
+                this,
             );
             this.cronJobName = cron.metadata.name;
         }

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig, PlatformConfig, PostgresConfig } from "./config";
 import type { Datastore } from "./datastores";
+import { scheduledJob } from "./cron-job";
 import { objectName } from "./naming";
 import type { NetworkPoliciesArgs } from "./network-policy";
 import type { PostgresDatabase } from "./postgres";
@@ -154,38 +155,30 @@ export class PostgresBackup extends pulumi.ComponentResource {
                 },
             ];
         }
-        const cron = new k8s.batch.v1.CronJob(
+        const cron = scheduledJob(
             `${name}-cronjob`,
             {
-                metadata: metadata(identity, k8sName),
-                spec: {
-                    schedule: config.schedule,
-                    concurrencyPolicy: "Forbid",
-                    startingDeadlineSeconds: 600,
-                    successfulJobsHistoryLimit: 3,
-                    failedJobsHistoryLimit: 3,
-                    jobTemplate: {
+                identity,
+                name: k8sName,
+                schedule: config.schedule,
+                job: {
+                    backoffLimit: config.backoffLimit,
+                    activeDeadlineSeconds: config.activeDeadlineSeconds,
+                    template: {
                         metadata: { labels: labels(identity) },
-                        spec: {
-                            backoffLimit: config.backoffLimit,
-                            activeDeadlineSeconds: config.activeDeadlineSeconds,
-                            template: {
-                                metadata: { labels: labels(identity) },
-                                spec: pod({
-                                    serviceAccountName: sa.metadata.name,
-                                    runAs: args.runAs,
-                                    restartPolicy: "Never",
-                                    imagePullSecrets: args.imagePullSecrets,
-                                    initContainers,
-                                    containers,
-                                    volumes: [{ name: "backup", persistentVolumeClaim: { claimName: claim.metadata.name } }],
-                                }),
-                            },
-                        },
+                        spec: pod({
+                            serviceAccountName: sa.metadata.name,
+                            runAs: args.runAs,
+                            restartPolicy: "Never",
+                            imagePullSecrets: args.imagePullSecrets,
+                            initContainers,
+                            containers,
+                            volumes: [{ name: "backup", persistentVolumeClaim: { claimName: claim.metadata.name } }],
+                        }),
                     },
                 },
             },
-            { parent: this },
+            this,
         );
         this.cronJobName = cron.metadata.name;
         this.registerOutputs({ claimName: this.claimName, cronJobName: this.cronJobName });
