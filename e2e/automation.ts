@@ -695,6 +695,14 @@ async function externalDatastores(): Promise<void> {
         ["vectorStore.tls", "true"],
         ["vectorStore.existingSecret.name", "qdrant"],
         ["vectorStore.existingSecret.key", "api-key"],
+        // With the CRD installed, the platform's own key comes through an ExternalSecret, checked against its schema.
+        ...(CRDS
+            ? ([
+                  ["secrets.externalSecret.storeName", "vault"],
+                  ["secrets.externalSecret.storeKind", "ClusterSecretStore"],
+                  ["secrets.externalSecret.remoteKeys.API_SIGNING_KEY", "rag/signing"],
+              ] as [string, string][])
+            : []),
     ];
     for (const [key, value] of settings) await ext.setConfig(`${PROJECT}:${key}`, { value }, true);
     const up = await step("up-external", (h) => ext.up({ ...h, ...policyOpts("dev"), diff: false }));
@@ -713,15 +721,18 @@ async function externalDatastores(): Promise<void> {
             'jsonpath={range .items[*].spec.template.spec}{range .initContainers[*]}{.env[*].valueFrom.secretKeyRef.name}{" "}{end}{range .containers[*]}{.env[*].valueFrom.secretKeyRef.name}{" "}{end}{end}',
         ]).out.split(/\s+/);
         const missingRefs = ["pg", "redis", "qdrant"].filter((secret) => !refs.includes(secret));
+        const externalSecrets = CRDS ? names("externalsecrets.external-secrets.io") : [];
         if (datastoreObjects.length > 0) {
             fail(`external datastores: their in-cluster objects were still created: ${datastoreObjects.join(", ")}`);
         } else if (egress.length !== 3) {
             fail(`external datastores: expected 3 egress NetworkPolicies to them, found ${egress.length}: ${egress.join(", ")}`);
         } else if (missingRefs.length > 0) {
             fail(`external datastores: no container reads the operator's Secret(s) ${missingRefs.join(", ")}`);
+        } else if (CRDS && externalSecrets.length !== 1) {
+            fail(`secrets.externalSecret: expected 1 ExternalSecret admitted against the upstream CRD schema, found ${externalSecrets.length}`);
         } else {
             pass(
-                `external datastores admitted (${fmt(up.secs)}s, ${created(up)}): no StatefulSet, Service or claim of theirs, ${egress.length} egress NetworkPolicies, credentials from the operator's Secrets`,
+                `external datastores admitted (${fmt(up.secs)}s, ${created(up)}): no StatefulSet, Service or claim of theirs, ${egress.length} egress NetworkPolicies, credentials from the operator's Secrets${CRDS ? `, the platform key from an ExternalSecret admitted against the upstream CRD schema (${externalSecrets.join(", ")})` : ""}`,
             );
         }
         const ds = await step("destroy-external", (h) => ext.destroy(h));

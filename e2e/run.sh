@@ -164,16 +164,18 @@ else
   exit 1
 fi
 
-# CRDs of the optional objects (ServiceMonitor, PrometheusRule, VerticalPodAutoscaler), from the upstream
-# modules, so that prod is admitted with its monitoring on (e2e/lib/crds.sh)
+# CRDs of the optional objects (ServiceMonitor, PrometheusRule, VerticalPodAutoscaler, ExternalSecret), from
+# the upstream modules, so that prod is admitted with its monitoring on and an ExternalSecret against its
+# schema (e2e/lib/crds.sh)
 if crd_files=$(bash "$E2E_DIR/lib/crds.sh" 2>"$LOGS/crds.log") &&
   run "$LOGS/crds-apply.log" kubectl apply --server-side $(printf -- '-f %s ' $crd_files) &&
   run "$LOGS/crds-wait.log" kubectl wait --for condition=established --timeout=60s \
-    crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com crd/verticalpodautoscalers.autoscaling.k8s.io; then
-  pass "CRDs installed: ServiceMonitor, PrometheusRule (prometheus-operator), VerticalPodAutoscaler (autoscaler)"
+    crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com crd/verticalpodautoscalers.autoscaling.k8s.io \
+    crd/externalsecrets.external-secrets.io; then
+  pass "CRDs installed: ServiceMonitor, PrometheusRule (prometheus-operator), VerticalPodAutoscaler (autoscaler), ExternalSecret (external-secrets)"
   CRDS=1
 else
-  fail "installing the monitoring and VPA CRDs" "$LOGS/crds-apply.log"
+  fail "installing the monitoring, VPA and ExternalSecret CRDs" "$LOGS/crds-apply.log"
   CRDS=0
 fi
 
