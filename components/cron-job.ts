@@ -18,6 +18,20 @@ export interface ScheduledJobArgs {
     job: k8s.types.input.batch.v1.JobSpec;
 }
 
+/** A Job spec: backoff and deadline from the component's config, the pod template labelled like the component. */
+export function jobSpec(
+    identity: Identity,
+    limits: { backoffLimit: number; activeDeadlineSeconds: number },
+    podSpec: k8s.types.input.core.v1.PodSpec,
+    annotations?: Record<string, string>,
+): k8s.types.input.batch.v1.JobSpec {
+    return {
+        backoffLimit: limits.backoffLimit,
+        activeDeadlineSeconds: limits.activeDeadlineSeconds,
+        template: { metadata: { labels: labels(identity), ...(annotations ? { annotations } : {}) }, spec: podSpec },
+    };
+}
+
 /** A CronJob under `parent`: `concurrencyPolicy: Forbid`, history limits 3 and 3, Jobs labelled like the component. */
 export function scheduledJob(resourceName: string, args: ScheduledJobArgs, parent: pulumi.Resource): k8s.batch.v1.CronJob {
     return new k8s.batch.v1.CronJob(

@@ -2,11 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IndexerConfig } from "./config";
 import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, DOCUMENTS_PATH, indexerEnv } from "./app-env";
-import { scheduledJob } from "./cron-job";
+import { jobSpec, scheduledJob } from "./cron-job";
 import { objectName } from "./naming";
 import { podAnnotations, serviceAccountAnnotations } from "./workload-options";
 import type { AppWiring } from "./wiring";
-import { autonamedMetadata, Identity, labels, metadata, pod, PodArgs, serviceAccount } from "./workload";
+import { autonamedMetadata, Identity, metadata, pod, PodArgs, serviceAccount } from "./workload";
 
 export interface DocumentIndexerArgs extends AppWiring {
     identity: Identity;
@@ -74,14 +74,10 @@ export class DocumentIndexer extends pulumi.ComponentResource {
             ],
         };
         // Without ttlSecondsAfterFinished: the scheduled runs stay until the CronJob's history limits remove them.
-        const scheduledJobSpec: k8s.types.input.batch.v1.JobSpec = {
-            backoffLimit: config.backoffLimit,
-            activeDeadlineSeconds: config.activeDeadlineSeconds,
-            template: { metadata: { labels: labels(identity), ...(annotations ? { annotations } : {}) }, spec: pod(podArgs) },
-        };
-        const jobSpec: k8s.types.input.batch.v1.JobSpec = { ...scheduledJobSpec, ttlSecondsAfterFinished: config.ttlSecondsAfterFinished };
+        const scheduledJobSpec = jobSpec(identity, config, pod(podArgs), annotations);
+        const deployJobSpec: k8s.types.input.batch.v1.JobSpec = { ...scheduledJobSpec, ttlSecondsAfterFinished: config.ttlSecondsAfterFinished };
         // Jobs are immutable: the Job is auto-named so that a changed spec replaces it create-before-delete.
-        const job = new k8s.batch.v1.Job(`${name}-job`, { metadata: autonamedMetadata(identity), spec: jobSpec }, { parent: this });
+        const job = new k8s.batch.v1.Job(`${name}-job`, { metadata: autonamedMetadata(identity), spec: deployJobSpec }, { parent: this });
         this.jobName = job.metadata.name;
 
         if (config.schedule) {

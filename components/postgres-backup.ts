@@ -2,13 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig, PlatformConfig, PostgresConfig } from "./config";
 import type { Datastore } from "./datastores";
-import { scheduledJob } from "./cron-job";
+import { jobSpec, scheduledJob } from "./cron-job";
 import { objectName } from "./naming";
 import type { NetworkPoliciesArgs } from "./network-policy";
 import type { PostgresDatabase } from "./postgres";
 import { secretRefEnv } from "./secrets";
 import type { SecretRef } from "./wiring";
-import { ContainerArgs, Identity, labels, metadata, pod, RunAs, secretEnv, serviceAccount } from "./workload";
+import { ContainerArgs, Identity, metadata, pod, RunAs, secretEnv, serviceAccount } from "./workload";
 
 /** Where the backup claim is mounted; the dumps live in its `postgres/` directory. */
 export const BACKUP_MOUNT = "/backup";
@@ -161,22 +161,19 @@ export class PostgresBackup extends pulumi.ComponentResource {
                 identity,
                 name: k8sName,
                 schedule: config.schedule,
-                job: {
-                    backoffLimit: config.backoffLimit,
-                    activeDeadlineSeconds: config.activeDeadlineSeconds,
-                    template: {
-                        metadata: { labels: labels(identity) },
-                        spec: pod({
-                            serviceAccountName: sa.metadata.name,
-                            runAs: args.runAs,
-                            restartPolicy: "Never",
-                            imagePullSecrets: args.imagePullSecrets,
-                            initContainers,
-                            containers,
-                            volumes: [{ name: "backup", persistentVolumeClaim: { claimName: claim.metadata.name } }],
-                        }),
-                    },
-                },
+                job: jobSpec(
+                    identity,
+                    config,
+                    pod({
+                        serviceAccountName: sa.metadata.name,
+                        runAs: args.runAs,
+                        restartPolicy: "Never",
+                        imagePullSecrets: args.imagePullSecrets,
+                        initContainers,
+                        containers,
+                        volumes: [{ name: "backup", persistentVolumeClaim: { claimName: claim.metadata.name } }],
+                    }),
+                ),
             },
             this,
         );

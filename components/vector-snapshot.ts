@@ -2,13 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { APP_RUN_AS, APP_WRITABLE_PATHS } from "./app-env";
 import type { BackupConfig, PlatformConfig } from "./config";
 import type { Datastore } from "./datastores";
-import { scheduledJob } from "./cron-job";
+import { jobSpec, scheduledJob } from "./cron-job";
 import { objectName } from "./naming";
 import type { NetworkPoliciesArgs } from "./network-policy";
 import { secretRefEnv } from "./secrets";
 import type { SecretRef } from "./wiring";
 import type { VectorStore } from "./vector-store";
-import { Identity, labels, pod, serviceAccount } from "./workload";
+import { Identity, pod, serviceAccount } from "./workload";
 
 /** The app's Qdrant collection (VECTOR_COLLECTION's default in app/src/lib/contract.ts; a test ties the two). */
 export const QDRANT_COLLECTION = "rag_chunks";
@@ -76,34 +76,31 @@ export class VectorSnapshot extends pulumi.ComponentResource {
                 identity,
                 name: k8sName,
                 schedule: config.schedule,
-                job: {
-                    backoffLimit: config.backoffLimit,
-                    activeDeadlineSeconds: config.activeDeadlineSeconds,
-                    template: {
-                        metadata: { labels: labels(identity) },
-                        spec: pod({
-                            serviceAccountName: sa.metadata.name,
-                            runAs: APP_RUN_AS,
-                            restartPolicy: "Never",
-                            imagePullSecrets: args.imagePullSecrets,
-                            containers: [
-                                {
-                                    name: "snapshot",
-                                    image: args.image,
-                                    resources: config.resources,
-                                    command: ["node", "-e", SNAPSHOT_SCRIPT],
-                                    env: [
-                                        { name: "QDRANT_URL", value: pulumi.interpolate`http://${vectorStore.serviceName}:${vectorStore.port}` },
-                                        { name: "COLLECTION", value: QDRANT_COLLECTION },
-                                        { name: "SNAPSHOT_RETENTION", value: `${config.retention}` },
-                                        secretRefEnv("QDRANT_API_KEY", args.apiKey),
-                                    ],
-                                    writablePaths: APP_WRITABLE_PATHS,
-                                },
-                            ],
-                        }),
-                    },
-                },
+                job: jobSpec(
+                    identity,
+                    config,
+                    pod({
+                        serviceAccountName: sa.metadata.name,
+                        runAs: APP_RUN_AS,
+                        restartPolicy: "Never",
+                        imagePullSecrets: args.imagePullSecrets,
+                        containers: [
+                            {
+                                name: "snapshot",
+                                image: args.image,
+                                resources: config.resources,
+                                command: ["node", "-e", SNAPSHOT_SCRIPT],
+                                env: [
+                                    { name: "QDRANT_URL", value: pulumi.interpolate`http://${vectorStore.serviceName}:${vectorStore.port}` },
+                                    { name: "COLLECTION", value: QDRANT_COLLECTION },
+                                    { name: "SNAPSHOT_RETENTION", value: `${config.retention}` },
+                                    secretRefEnv("QDRANT_API_KEY", args.apiKey),
+                                ],
+                                writablePaths: APP_WRITABLE_PATHS,
+                            },
+                        ],
+                    }),
+                ),
             },
             this,
         );
