@@ -14,8 +14,8 @@ export interface Endpoint {
     ports: number[];
 }
 
-/** A model server and the components allowed to call it. */
-export interface ModelServerAccess {
+/** A server in the namespace (a model server, PostgreSQL for the backup, ...) and the components allowed to call it. */
+export interface ServerAccess {
     /** The server's component label and its API port (not its metrics port). */
     server: Endpoint;
     clients: string[];
@@ -35,9 +35,9 @@ export interface NetworkPoliciesArgs {
     /** Extra ingress: e.g. the monitoring namespace to metrics ports; no `fromNamespace` means any source (NodePorts). */
     extraIngress?: { name: string; fromNamespace?: string; to: Endpoint[] }[];
     /** In-cluster model servers: only their clients may reach them; they may download weights over HTTPS. */
-    modelServers?: ModelServerAccess[];
+    modelServers?: ServerAccess[];
     /** More client -> server pairs (e.g. the backup to PostgreSQL): an ingress and an egress policy each. */
-    extraAccess?: ModelServerAccess[];
+    extraAccess?: ServerAccess[];
     /** Egress out of the cluster on one TCP port (e.g. the backup's S3 endpoint). */
     externalEgress?: { name: string; from: string[]; port: number }[];
 }

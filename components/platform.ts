@@ -10,7 +10,7 @@ import { PlatformIngress } from "./ingress";
 import { PlatformMonitoring } from "./monitoring";
 import { platformNamespace } from "./namespace";
 import { createModelServers, ModelServers, sampleDocuments, settingsData } from "./platform-settings";
-import { Endpoint, ModelServerAccess, NetworkPolicies } from "./network-policy";
+import { Endpoint, ServerAccess, NetworkPolicies } from "./network-policy";
 import { appSecrets, createDatastores, Datastores, externalCredentialKeys, externalDatastores, inClusterDatastores, inClusterServices } from "./datastores";
 import { createPostgresBackup, PostgresBackup } from "./postgres-backup";
 import { PlatformSecrets } from "./secrets";
@@ -268,13 +268,14 @@ export class RagPlatform extends pulumi.ComponentResource {
         models: ModelServers,
     ): void {
         // Only the API reaches the LLM and the reranker; the API and the indexer reach the embeddings.
-        const access = (server: InferenceServer | EmbeddingServer | undefined, clients: string[]): ModelServerAccess[] =>
+        const access = (server: InferenceServer | EmbeddingServer | undefined, clients: string[]): ServerAccess[] =>
             server ? [{ server: { component: server.endpoint.component, ports: [server.port] }, clients }] : [];
         const modelServers = [
             ...access(models.llm, [api.endpoint.component]),
             ...access(models.embedding, [api.endpoint.component, "indexer"]),
             ...access(models.reranker, [api.endpoint.component]),
         ];
+        const backupAccess = backup?.networkAccess();
         new NetworkPolicies(
             `${this.instance}-network`,
             {
@@ -287,8 +288,8 @@ export class RagPlatform extends pulumi.ComponentResource {
                 externalDatastores: externalDatastores(datastores),
                 extraIngress,
                 modelServers,
-                extraAccess: [...(backup?.networkAccess().extraAccess ?? []), ...(snapshots?.networkAccess().extraAccess ?? [])],
-                externalEgress: backup?.networkAccess().externalEgress,
+                extraAccess: [...(backupAccess?.extraAccess ?? []), ...(snapshots?.networkAccess().extraAccess ?? [])],
+                externalEgress: backupAccess?.externalEgress,
             },
             this.child,
         );
