@@ -16,11 +16,13 @@ CACHE=${RAG_IMAGE_CACHE:-$HOME/.cache/rag-platform-images}
 mkdir -p "$CACHE/logs"
 IMPORT_SOCK=
 APPDIR=
+REFS_ONLY=0
 NAMES=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --import) IMPORT_SOCK=$2; shift 2 ;;
     --app) APPDIR=$2; shift 2 ;;
+    --refs) REFS_ONLY=1; shift ;;
     *) NAMES+=("$1"); shift ;;
   esac
 done
@@ -31,19 +33,29 @@ if [ ${#NAMES[@]} -eq 0 ]; then
   [ -n "$APPDIR" ] && NAMES+=("${APP_IMAGES[@]}")
 fi
 
-# refs: one place (the e2e reads them with `images/build.sh --refs`)
+# the packaged app's content: its images are tagged <app version>-<hash>, so a changed app is a new tag
+# (pods roll) and an unchanged one the same (nothing rebuilt, nothing rolled)
+APP_HASH= APP_TAG=$(sed -nE 's/^ *"version": *"([^"]+)".*/\1/p' "$HERE/../app/package.json" | head -n1)
+if [ -n "$APPDIR" ]; then
+  APP_HASH=$(cd "$APPDIR" && find . -path ./node_modules/.cache -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+  APP_TAG=$APP_TAG-${APP_HASH:0:12}
+fi
+
+# refs: one place (the e2e and the embedded cluster read them with `images/build.sh [--app DIR] --refs`)
+P=localhost/rag-platform
 declare -A REFS=(
-  [pause]=localhost/rag-e2e/pause:3.10
-  [busybox]=localhost/rag-e2e/busybox:1.35
-  [postgres]=localhost/rag-e2e/postgres:15-bookworm
-  [redis]=localhost/rag-e2e/redis:7.0-bookworm
-  [chroma]=localhost/rag-e2e/chroma:1.0.12
-  [node]=localhost/rag-e2e/node:22.23.3
-  [rag-api]=localhost/rag-e2e/rag-api:0.2.0
-  [rag-frontend]=localhost/rag-e2e/rag-frontend:0.2.0
-  [rag-indexer]=localhost/rag-e2e/rag-indexer:0.2.0
+  [pause]=$P/pause:3.10
+  [busybox]=$P/busybox:1.35
+  [postgres]=$P/postgres:15-bookworm
+  [redis]=$P/redis:7.0-bookworm
+  [chroma]=$P/chroma:1.0.12
+  [node]=$P/node:22.23.3
+  [rag-api]=$P/rag-api:$APP_TAG
+  [rag-frontend]=$P/rag-frontend:$APP_TAG
+  [rag-indexer]=$P/rag-indexer:$APP_TAG
+  [metrics-server]=$P/metrics-server:v0.8.0
 )
-if [ "${NAMES[0]}" = --refs ]; then
+if [ "$REFS_ONLY" = 1 ]; then
   for k in "${!REFS[@]}"; do echo "$k ${REFS[$k]}"; done
   exit 0
 fi
@@ -58,13 +70,10 @@ recipe_hash() { # NAME
     echo "ref=${REFS[$1]}"
     case "$1" in
       rag-*) echo "app=$APP_HASH base=$(recipe_hash node)" ;;
+      metrics-server) sha256sum <"${TOOLCHAIN_BIN:-/nonexistent}/metrics-server" 2>/dev/null ;;
     esac
   } | sha256sum | cut -c1-16
 }
-APP_HASH=
-if [ -n "$APPDIR" ]; then
-  APP_HASH=$(cd "$APPDIR" && find . -path ./node_modules/.cache -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
-fi
 
 build_one() { # NAME -> prints the tar path
   local name=$1 h tar
@@ -76,7 +85,7 @@ build_one() { # NAME -> prints the tar path
   local t0=$SECONDS
   log "$name: building (log: $CACHE/logs/$name.log)"
   # a separate bash, so that set -e holds inside the recipe
-  if ! HERE=$HERE NAME=$name REF=${REFS[$name]} TAR=$tar BASE_TAR=$base APPDIR=$APPDIR CACHE=$CACHE \
+  if ! TOOLCHAIN_BIN=${TOOLCHAIN_BIN:-} HERE=$HERE NAME=$name REF=${REFS[$name]} TAR=$tar BASE_TAR=$base APPDIR=$APPDIR CACHE=$CACHE \
     RECIPE_HASH=$h bash "$HERE/build-one.sh" >"$CACHE/logs/$name.log" 2>&1; then
     log "$name: FAILED; last lines of $CACHE/logs/$name.log:"
     tail -n 25 "$CACHE/logs/$name.log" >&2

@@ -5,7 +5,7 @@
 # A recipe is images/<name>/build.sh, sourced with these set:
 #   WORKDIR  an empty scratch directory (deleted afterwards)
 #   ROOTFS   where the recipe builds the image's root filesystem ($WORKDIR/bundle/rootfs)
-#   REF      the image reference (e.g. localhost/rag-e2e/postgres:15-bookworm)
+#   REF      the image reference (e.g. localhost/rag-platform/postgres:15-bookworm)
 # and it calls `image_config` flags (umoci config flags) for user, entrypoint, env, workdir...
 
 # debian_rootfs DIR PACKAGE...: Debian bookworm (variant essential: dash, coreutils, grep, sed...)

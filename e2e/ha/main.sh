@@ -1,0 +1,87 @@
+# shellcheck shell=bash
+# The HA tier (sourced by e2e/node.sh on a cluster of three nodes in zones a, b, c, with metrics-server and
+# volumes every node sees): the PROD stack's shape, deployed by the real CLI with the policy pack at prod's
+# levels, WITHOUT skipAwait, then placement, drains, a datastore going away, the HPA scaling up and down, a
+# rolling update under load, and a node lost hard. Config changed through stack config only, each for a
+# reason (printed): the kube context; images built here and Chroma (Qdrant cannot be built here); the
+# local-path provisioner (no EBS here); model serving local (no GPUs); CPU and memory requests scaled down so
+# the HPA's 70% target can be crossed on a 2-core machine and ten replicas fit; HPA scale-down windows
+# shortened (same policy shapes, shorter periods). Everything else is Pulumi.prod.yaml and prod's defaults.
+# shellcheck source=lib.sh
+. "$E2E_DIR/ha/lib.sh"
+# shellcheck source=../lib/pulumi-env.sh
+. "$E2E_DIR/lib/pulumi-env.sh"
+
+say "HA tier: the prod shape on $CL_NODES nodes"
+NS=rag-prod
+HA_CHANGES=(
+  "kubeContext=rag-e2e: the test cluster"
+  "images: built here; vectorStore.engine=chroma (Qdrant is not buildable here)"
+  "storage.provisioner=rancher.io/local-path (no EBS here; shared volumes stand in for network storage)"
+  "modelServing.{llm,embedding}.mode=local (no GPU here)"
+  "api requests 250m/512Mi (limits 1/1Gi), vector store requests 250m/512Mi: the 70% CPU target must be reachable on 2 cores and 10 API replicas must fit"
+  "api/frontend HPA scaleDown: window 300s -> 20s, 10%/60s -> 10%/15s (the same policy, shorter periods)"
+)
+ha_configure() {
+  local c=(
+    "kubeContext rag-e2e"
+    "storage.provisioner rancher.io/local-path"
+    "modelServing.llm.mode local" "modelServing.embedding.mode local"
+    "api.resources.requests.cpu 250m" "api.resources.requests.memory 512Mi"
+    "api.resources.limits.cpu 1" "api.resources.limits.memory 1Gi"
+    "vectorStore.resources.requests.cpu 250m" "vectorStore.resources.requests.memory 512Mi"
+    "api.autoscaling.behavior.scaleDown.stabilizationWindowSeconds 20"
+    "frontend.autoscaling.behavior.scaleDown.stabilizationWindowSeconds 20"
+  )
+  local kv
+  configure_stack prod || return 1
+  for kv in "${c[@]}"; do STACK=prod P config "$PROJECT:${kv%% *}" "${kv#* }" --path || return 1; done
+  # a list value: the scale-down policy with a shorter period
+  for w in api frontend; do
+    STACK=prod P config "$PROJECT:$w.autoscaling.behavior.scaleDown.policies[0].type" Percent --path &&
+      STACK=prod P config "$PROJECT:$w.autoscaling.behavior.scaleDown.policies[0].value" 10 --path &&
+      STACK=prod P config "$PROJECT:$w.autoscaling.behavior.scaleDown.policies[0].periodSeconds" 15 --path || return 1
+  done
+}
+
+# the monitoring CRDs (prod has monitoring on; the Prometheus Operator itself is issue 21's)
+if crd_files=$(bash "$E2E_DIR/lib/crds.sh" 2>"$LOGS/ha-crds.log") &&
+  # shellcheck disable=SC2046
+  kubectl apply --server-side $(printf -- '-f %s ' $crd_files) >>"$LOGS/ha-crds.log" 2>&1; then :; else
+  fail "HA: CRDs for prod's monitoring objects" "$LOGS/ha-crds.log"
+fi
+
+HA_UP=0
+t0=$(now)
+if run "$LOGS/ha-init.log" env STACK=prod P init prod && ha_configure >"$LOGS/ha-config.log" 2>&1; then
+  PROD_POLICY=(--policy-pack "$PROG/policy")
+  [ -f "$PROG/policy/config/prod.json" ] && PROD_POLICY+=(--policy-pack-config "$PROG/policy/config/prod.json")
+  say "pulumi up prod shape (no skipAwait; log: $LOGS/ha-up.log)"
+  if run "$LOGS/ha-up.log" env STACK=prod P up "${PROD_POLICY[@]}"; then
+    HA_UP=1
+    record_time "HA: pulumi up of the prod shape (readiness waits)" "$LAST_SECS"
+    pass "HA: pulumi up of the prod shape with the policy pack at prod's levels, no skipAwait (${LAST_SECS}s, $(grep -oE '\+ [0-9]+ created' "$LOGS/ha-up.log" | head -n1)); changed through stack config: $(printf '%s; ' "${HA_CHANGES[@]}")"
+  else
+    fail "HA: pulumi up of the prod shape" "$LOGS/ha-up.log" 40
+  fi
+else
+  fail "HA: stack init/config prod" "$LOGS/ha-config.log"
+fi
+
+if [ $HA_UP = 1 ]; then
+  STACK=prod P outputs >"$WORK/ha-outputs.json" 2>/dev/null
+  API_HOST=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["services"]["api"])' "$WORK/ha-outputs.json" 2>/dev/null)
+  SECRET_NAME=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("secretName",""))' "$WORK/ha-outputs.json" 2>/dev/null)
+  API_PORT=$(kubectl -n "$NS" get svc "${API_HOST%%.*}" -o jsonpath='{.spec.ports[0].port}')
+  API_IP=$(kubectl -n "$NS" get svc "${API_HOST%%.*}" -o jsonpath='{.spec.clusterIP}')
+  # shellcheck source=placement.sh
+  . "$E2E_DIR/ha/placement.sh"
+  # shellcheck source=faults.sh
+  . "$E2E_DIR/ha/faults.sh"
+  # shellcheck source=scaling.sh
+  . "$E2E_DIR/ha/scaling.sh"
+  # shellcheck source=node-loss.sh
+  . "$E2E_DIR/ha/node-loss.sh"
+else
+  fail "HA checks: not run (the prod shape did not come up)"
+fi

@@ -1,0 +1,78 @@
+# shellcheck shell=bash
+# HA checks 1-2 (sourced by e2e/ha/main.sh): where the scheduler put the prod shape, documents posted for the
+# later checks to ask about, then every node drained in turn under load.
+
+# 1. placement: API replicas on three distinct nodes and zones, frontend on two nodes, PDBs in place
+api_nodes=$(api_pods | awk '{print $2}' | sort)
+api_zones=$(for n in $api_nodes; do zone_of "$n"; done | sort -u | tr '\n' ' ')
+fe_nodes=$(kubectl -n "$NS" get pods -l app.kubernetes.io/component=frontend --field-selector=status.phase=Running -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u)
+pdbs=$(kubectl -n "$NS" get pdb -o jsonpath='{range .items[*]}{.metadata.labels.app\.kubernetes\.io/component}:{.spec.maxUnavailable}{.spec.minAvailable}{" "}{end}')
+if [ "$(echo "$api_nodes" | sort -u | wc -l)" = 3 ] && [ "$(echo "$api_nodes" | wc -l)" = 3 ] && [ "$(echo "$api_zones" | wc -w)" = 3 ] &&
+  [ "$(echo "$fe_nodes" | wc -l)" = 2 ] && grep -q 'api:' <<<"$pdbs" && grep -q 'frontend:' <<<"$pdbs"; then
+  pass "HA placement: API replicas on 3 distinct nodes ($(echo $api_nodes)) in zones $api_zones; frontend on 2 nodes ($(echo $fe_nodes)); PDBs (component:maxUnavailable) $pdbs"
+else
+  fail "HA placement: API on [$(echo $api_nodes)] zones [$api_zones], frontend on [$(echo $fe_nodes)], PDBs [$pdbs]"
+fi
+
+# documents for every later check to ask about (each check asks in its own words: answers are cached)
+HA_KEY=$(printf '%s' "rag-api-key:v1" | openssl dgst -sha256 -hmac "$(kubectl -n "$NS" get secret "$SECRET_NAME" -o jsonpath='{.data.API_SIGNING_KEY}' | base64 -d)" -r | awk '{print $1}')
+ha_api() { # METHOD PATH [JSON]
+  curl -sS --max-time 20 -X "$1" -H 'content-type: application/json' -H "authorization: Bearer $HA_KEY" ${3:+--data "$3"} "http://$API_IP:$API_PORT$2"
+}
+HA_DOCS=()
+for topic in "The Skerry Point lighthouse is painted ultramarine blue with one white band." \
+  "The harbour master of Port Ellen logs every ship that passes the breakwater at dawn." \
+  "The old granite tower on Inchkeith has a fog horn that sounds twice a minute in fog."; do
+  id=$(ha_api POST /v1/documents "{\"title\":\"ha-$RANDOM\",\"text\":\"$topic\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["document"]["id"])' 2>/dev/null)
+  [ -n "$id" ] && HA_DOCS+=("$id")
+done
+# ha_docs_answer LABEL: every document posted above is cited by an answer about it
+ha_docs_answer() {
+  local q out missing=""
+  q=("What colour is the Skerry Point lighthouse? ($1)" "Who logs the ships at Port Ellen? ($1)" "How often does the Inchkeith fog horn sound? ($1)")
+  for i in "${!HA_DOCS[@]}"; do
+    out=$(ha_api POST /v1/query "{\"question\":\"${q[$i]}\"}" 2>&1)
+    python3 -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if sys.argv[2] in [str(c) for c in r.get("citations",[])] else 1)' "$out" "${HA_DOCS[$i]}" 2>/dev/null ||
+      missing+="${HA_DOCS[$i]} "
+  done
+  [ ${#HA_DOCS[@]} = 3 ] && [ -z "$missing" ]
+}
+if ha_docs_answer "after up"; then
+  pass "HA: 3 documents posted (ids ${HA_DOCS[*]}), each cited by the answer to a question about it"
+else
+  fail "HA: documents posted and cited: ids [${HA_DOCS[*]}]"
+fi
+
+# 2. drains: under steady query load, each node drained in turn (PDB-respecting: the eviction API), uncordoned
+# after; 0 failed requests; Ready API pods sampled throughout, never below the PDB's minimum
+pdb_min=$(kubectl -n "$NS" get pdb -l app.kubernetes.io/component=api -o jsonpath='{.items[0].status.desiredHealthy}')
+load_start drain-load 10 1200
+rm -f "$WORK/ep-drain.txt"
+endpoints_sampler_start "$WORK/ep-drain.txt"
+drain_report="" drain_ok=1 restarts0=$(restarts_total)
+for ((i = 1; i <= CL_NODES; i++)); do
+  n=$(cl_node_name "$i")
+  t0=$(now)
+  # the load generator stands for a client outside the cluster: it is not evicted (--pod-selector)
+  if run "$LOGS/ha-drain-$i.log" kubectl drain "$n" --ignore-daemonsets --delete-emptydir-data --timeout=300s \
+    --pod-selector='app.kubernetes.io/name!=e2e-load'; then
+    drain_report+="$n ${LAST_SECS}s; "
+  else
+    drain_ok=0
+    drain_report+="$n FAILED ($(tail -n 2 "$LOGS/ha-drain-$i.log" | tr '\n' ' ' | cut -c1-200)); "
+  fi
+  kubectl uncordon "$n" >/dev/null 2>&1
+  # the next drain starts when everything evicted is Ready again elsewhere
+  for o in $(kubectl -n "$NS" get deploy,statefulset -o name); do kubectl -n "$NS" rollout status "$o" --timeout=300s >/dev/null 2>&1; done
+done
+sleep 5
+load_stop drain-load
+endpoints_sampler_stop
+uncordoned=$(kubectl get nodes -o jsonpath='{range .items[*]}{.spec.unschedulable}{end}')
+dfailed=$(load_summary drain-load failed)
+dmin=$(endpoints_min "$WORK/ep-drain.txt")
+if [ $drain_ok = 1 ] && [ "$dfailed" = 0 ] && [ "$dmin" -ge "$pdb_min" ] && [ -z "$uncordoned" ]; then
+  pass "HA drains under load: $drain_report $(load_summary drain-load ok) queries, 0 failed (p50 $(load_summary drain-load p50) ms, p99 $(load_summary drain-load p99) ms); Ready API endpoints never below $dmin (PDB minimum $pdb_min, $(wc -l <"$WORK/ep-drain.txt") samples); every node uncordoned; container restarts $((restarts0)) -> $(restarts_total)"
+else
+  fail "HA drains under load: $drain_report failed requests ${dfailed:-?} ($(load_summary drain-load reasons)), min Ready API endpoints ${dmin:-?} (PDB minimum $pdb_min), unschedulable nodes left: ${uncordoned:-none}"
+fi

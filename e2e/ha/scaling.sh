@@ -1,0 +1,71 @@
+# shellcheck shell=bash
+# HA checks 5-6 (sourced by e2e/ha/main.sh): the HPA scaling for real (metrics-server's CPU figures), up under
+# a bounded CPU-heavy query load and back down after it, with 0 failed requests throughout (a low-rate probe
+# runs from before the load until after the scale-down); then a rolling update of the prod shape under load.
+
+hpa() { kubectl -n "$NS" get hpa -l app.kubernetes.io/component=api -o jsonpath="{.items[0].$1}"; }
+api_hpa_min=$(hpa spec.minReplicas)
+api_hpa_max=$(hpa spec.maxReplicas)
+cl_wait 120 sh -c "kubectl -n $NS get hpa -l app.kubernetes.io/component=api -o jsonpath='{.items[0].status.currentMetrics[0].resource.current.averageUtilization}' | grep -q '[0-9]'" ||
+  fail "HA autoscaling: the API's HPA has no CPU figure from metrics-server after 120s ($(hpa status.conditions[*].message | cut -c1-300))"
+load_start scale-probe 4 900
+t_load=$(date +%s)
+hpa_log=$WORK/hpa.txt
+: >"$hpa_log"
+# the heavy load: long questions at a rate the three pods cannot absorb below their 70% target
+load_start scale-load "${E2E_SCALE_RATE:-40}" 240 120 400
+first_up="" peak=$api_hpa_min
+for ((s = 0; s < 240; s += 3)); do
+  cur=$(hpa status.currentReplicas)
+  echo "$(($(date +%s) - t_load)) replicas=$cur desired=$(hpa status.desiredReplicas) cpu=$(hpa 'status.currentMetrics[0].resource.current.averageUtilization')%" >>"$hpa_log"
+  [ -n "$cur" ] && [ "$cur" -gt "$peak" ] && peak=$cur
+  [ -z "$first_up" ] && [ -n "$cur" ] && [ "$cur" -gt "$api_hpa_min" ] && first_up=$(($(date +%s) - t_load))
+  [ -n "$first_up" ] && [ $((s)) -gt $((first_up + 90)) ] && break
+  sleep 3
+done
+# the pods the HPA added took traffic: their own request counter (/metrics on the pod IP)
+new_served="" new_idle=""
+while read -r name _ ip; do
+  created=$(date -d "$(kubectl -n "$NS" get pod "$name" -o jsonpath='{.metadata.creationTimestamp}')" +%s)
+  [ "$created" -gt "$t_load" ] || continue
+  n=$(curl -s --max-time 5 "http://$ip:$API_PORT/metrics" | awk '/^http_requests_total\{/ && /query/ {s+=$NF} END{print s+0}')
+  if [ "${n%.*}" -gt 0 ]; then new_served+="$name:$n "; else new_idle+="$name "; fi
+done < <(api_pods)
+load_stop scale-load
+t_stop=$(date +%s)
+down_s=""
+for ((s = 0; s < 420; s += 5)); do
+  cur=$(hpa status.currentReplicas)
+  echo "$(($(date +%s) - t_load)) replicas=$cur desired=$(hpa status.desiredReplicas) cpu=$(hpa 'status.currentMetrics[0].resource.current.averageUtilization')% (load stopped)" >>"$hpa_log"
+  if [ "$cur" = "$api_hpa_min" ]; then down_s=$(($(date +%s) - t_stop)); break; fi
+  sleep 5
+done
+sleep 10
+load_stop scale-probe
+pf=$(load_summary scale-probe failed) lf=$(load_summary scale-load failed)
+record_time "HA autoscaling: seconds to the first scale-up" "${first_up:-none}"
+record_time "HA autoscaling: seconds from the load's end back to minReplicas" "${down_s:-none}"
+if [ -n "$first_up" ] && [ "$peak" -gt "$api_hpa_min" ] && [ -n "$new_served" ] && [ -z "$new_idle" ] && [ -n "$down_s" ] && [ "$pf" = 0 ] && [ "$lf" = 0 ]; then
+  pass "HA autoscaling: heavy query load ($(load_summary scale-load ok) queries, p50 $(load_summary scale-load p50) ms): the API's HPA scaled $api_hpa_min -> $peak (max $api_hpa_max) ${first_up}s after the load began; the new pods served queries ($new_served); ${down_s}s after the load stopped it was back at $api_hpa_min; 0 failed requests ($(load_summary scale-probe ok) probe queries from before the load to after the scale-down, 0 failed of the load itself)"
+else
+  fail "HA autoscaling: first scale-up ${first_up:-never}, peak $peak (min $api_hpa_min), new pods serving [${new_served}] idle [${new_idle}], back to min after ${down_s:-never}s, failed: probe ${pf:-?} ($(load_summary scale-probe reasons)), load ${lf:-?} ($(load_summary scale-load reasons))" "$hpa_log" 20
+fi
+
+# 6. rolling update of the prod shape under load
+load_start roll-load 10 900
+sleep 5
+STACK=prod P config "$PROJECT:app.logLevel" debug --path >/dev/null 2>&1
+if run "$LOGS/ha-rollout.log" env STACK=prod P up "${PROD_POLICY[@]}"; then
+  record_time "HA: pulumi up (rolling update of the prod shape under load)" "$LAST_SECS"
+  sleep 5
+  load_stop roll-load
+  rf=$(load_summary roll-load failed)
+  if [ "$rf" = 0 ]; then
+    pass "HA rolling update of the prod shape under load (app.logLevel changed, ${LAST_SECS}s): $(load_summary roll-load ok) queries, 0 failed (p99 $(load_summary roll-load p99) ms)"
+  else
+    fail "HA rolling update under load: $rf failed ($(load_summary roll-load reasons))"
+  fi
+else
+  load_stop roll-load
+  fail "HA rolling update: pulumi up failed" "$LOGS/ha-rollout.log" 30
+fi

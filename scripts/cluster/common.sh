@@ -1,0 +1,149 @@
+# shellcheck shell=bash
+# The project's Kubernetes cluster on this machine: one library for the embedded local cluster
+# (`npm run cluster`, scripts/cluster.sh) and for every end-to-end test that needs nodes (e2e/node.sh,
+# e2e/ha.sh). Sourced, never run. Files:
+#   common.sh         this file: the cluster's settings and state folder, processes, waiting
+#   network.sh        the guard (nftables), the bridge, one network namespace per node, routes, sysctls
+#   control-plane.sh  certificates, etcd, kube-apiserver, kube-controller-manager, kube-scheduler, CoreDNS
+#   node.sh           a node: containerd, CNI, kubelet, kube-proxy in the node's network namespace
+#   addons.sh         local-path-provisioner, metrics-server, the NetworkPolicy engine
+#   teardown.sh       stop everything the state folder records, and report what is left
+#
+# Everything a cluster starts or changes is recorded in its state folder (CL_DIR): pid files, saved
+# sysctls, the nodes, the settings (cluster.env). So a cluster can be stopped by another process than the
+# one that started it (`npm run cluster -- down` after `up` has exited), and a test's trap stops its own.
+#
+# Layout (per cluster; the e2e and the embedded cluster use different ranges, so both can exist at once):
+#   bridge CL_BRIDGE (host) with CL_GW, the nodes' network CL_NODE_NET: node i is 10.x.0.(10+i) in its own
+#   network namespace (a veth to the bridge); its pods get CL_POD_PREFIX.i.0/24 on a CNI bridge inside the
+#   node's namespace; routes between nodes and from the host; the API server and CoreDNS on CL_GW.
+#   The guard drops any packet to the pod, node or service ranges that would leave through another
+#   interface than the bridge, and everything forwarded from the bridge elsewhere: nothing leaves the machine.
+
+CL_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# cl_settings NAME: the settings of a cluster profile (e2e or local), exported into the environment
+cl_settings() {
+  CL_NAME=$1
+  case "$CL_NAME" in
+    local)
+      CL_BRIDGE=${CL_BRIDGE:-raglocal0} CL_PREFIX=rl CL_POD_PREFIX=${CL_POD_PREFIX:-10.244}
+      CL_NODE_PREFIX=${CL_NODE_PREFIX:-10.245.0} CL_SERVICE_CIDR=${CL_SERVICE_CIDR:-10.96.0.0/16}
+      ;;
+    *)
+      CL_BRIDGE=${CL_BRIDGE:-rage2e0} CL_PREFIX=re CL_POD_PREFIX=${CL_POD_PREFIX:-10.246}
+      CL_NODE_PREFIX=${CL_NODE_PREFIX:-10.247.0} CL_SERVICE_CIDR=${CL_SERVICE_CIDR:-10.97.0.0/16}
+      ;;
+  esac
+  CL_GW=$CL_NODE_PREFIX.1
+  CL_NODE_NET=$CL_NODE_PREFIX.0/24
+  CL_POD_CIDR=$CL_POD_PREFIX.0.0/16
+  CL_NFT_TABLE=rag_${CL_NAME}_guard
+  CL_CGROUP_PREFIX=/rag-$CL_NAME
+  CL_SERVICE_IP1=$(python3 -c 'import ipaddress,sys; print(ipaddress.ip_network(sys.argv[1])[1])' "$CL_SERVICE_CIDR")
+}
+
+cl_node_ip() { echo "$CL_NODE_PREFIX.$((10 + $1))"; }  # node index (1..) -> its IP
+cl_node_subnet() { echo "$CL_POD_PREFIX.$1.0/24"; }      # node index -> its pods' subnet
+cl_node_name() { echo "rag-$CL_NAME-n$1"; }              # node index -> Kubernetes node name
+cl_netns() { echo "rag-$CL_NAME-n$1"; }                  # node index -> network namespace
+cl_zone() { printf "\\x$(printf %x $((96 + ($1 - 1) % 3 + 1)))"; } # 1 -> a, 2 -> b, 3 -> c, 4 -> a ...
+
+cl_log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# cl_wait SECONDS CMD...: poll until CMD succeeds
+cl_wait() {
+  local secs=$1 i
+  shift
+  for ((i = 0; i < secs * 2; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  return 1
+}
+
+cl_free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+# cl_spawn NAME NETNS CMD...: a long-running process of the cluster, detached from the caller's session
+# (it survives `npm run cluster -- up`), its log in logs/NAME.log, its pid in pids/NAME. NETNS "-" is the
+# host's network namespace; otherwise the process runs in that namespace only (nsenter --net: the host's
+# mount namespace is kept, so the kubelet's volume mounts and containerd's see each other).
+cl_spawn() {
+  local name=$1 ns=$2
+  shift 2
+  local pre=()
+  [ "$ns" = - ] || pre=(nsenter "--net=/var/run/netns/$ns" --)
+  mkdir -p "$CL_DIR/pids" "$CL_DIR/logs"
+  setsid "${pre[@]}" "$@" >"$CL_DIR/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$CL_DIR/pids/$name"
+}
+
+cl_pid() { cat "$CL_DIR/pids/$1" 2>/dev/null; }
+cl_alive() { local p; p=$(cl_pid "$1") && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+
+# cl_kill_pids PID...: TERM, up to 5 s, then KILL
+cl_kill_pids() {
+  local p alive
+  [ $# -gt 0 ] || return 0
+  kill "$@" 2>/dev/null
+  for _ in $(seq 1 50); do
+    alive=0
+    for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
+  kill -9 "$@" 2>/dev/null
+  return 0
+}
+
+# cl_stop_proc NAME: stop one recorded process (and forget it)
+cl_stop_proc() {
+  local p
+  p=$(cl_pid "$1") || return 0
+  [ -n "$p" ] && cl_kill_pids "$p"
+  rm -f "$CL_DIR/pids/$1"
+}
+
+# the settings another process needs to reach or stop this cluster
+cl_save_env() {
+  local v
+  for v in CL_NAME CL_DIR CL_BRIDGE CL_PREFIX CL_POD_PREFIX CL_NODE_PREFIX CL_SERVICE_CIDR CL_GW CL_NODE_NET \
+    CL_POD_CIDR CL_NFT_TABLE CL_CGROUP_PREFIX CL_SERVICE_IP1 CL_NODES CL_API_URL KUBECONFIG CL_STARTED; do
+    printf '%s=%q\n' "$v" "${!v:-}"
+  done >"$CL_DIR/cluster.env"
+}
+cl_load_env() { # DIR
+  [ -f "$1/cluster.env" ] || return 1
+  # shellcheck disable=SC1091
+  . "$1/cluster.env"
+  export KUBECONFIG
+}
+
+# cl_check: prints why this machine cannot run the cluster (and returns 1), or nothing
+cl_check() {
+  local b
+  [ "$(uname -s)" = Linux ] || { echo "this is $(uname -s), not Linux (the cluster runs Linux containers with containerd and network namespaces)"; return 1; }
+  [ "$(id -u)" = 0 ] || { echo "not root (containerd, network namespaces and the nftables guard need root)"; return 1; }
+  [ -d /sys/fs/cgroup/memory ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || { echo "no cgroups with a memory controller"; return 1; }
+  for b in containerd containerd-shim-runc-v2 runc ctr nft ip nsenter setsid umoci; do
+    command -v "$b" >/dev/null || { echo "no $b (Debian packages: bash e2e/node/host-packages.sh)"; return 1; }
+  done
+  [ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] || { echo "no CNI plugins in /usr/lib/cni (Debian containernetworking-plugins)"; return 1; }
+  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl coredns local-path-provisioner; do
+    command -v "$b" >/dev/null || { echo "$b was not built (bash scripts/toolchain.sh)"; return 1; }
+  done
+  ip link show "$CL_BRIDGE" >/dev/null 2>&1 && { echo "bridge $CL_BRIDGE already exists (a cluster of this profile is running: stop it first)"; return 1; }
+  nft list table inet "$CL_NFT_TABLE" >/dev/null 2>&1 && { echo "nft table $CL_NFT_TABLE already exists (a cluster of this profile is running: stop it first)"; return 1; }
+  return 0
+}
+
+# . the other parts
+# shellcheck source=network.sh
+. "$CL_LIB/network.sh"
+# shellcheck source=control-plane.sh
+. "$CL_LIB/control-plane.sh"
+# shellcheck source=node.sh
+. "$CL_LIB/node.sh"
+# shellcheck source=addons.sh
+. "$CL_LIB/addons.sh"
+# shellcheck source=teardown.sh
+. "$CL_LIB/teardown.sh"
+# shellcheck source=up.sh
+. "$CL_LIB/up.sh"

@@ -1,0 +1,111 @@
+# shellcheck shell=bash
+# Stopping a cluster (sourced by common.sh): everything its state folder records, in an order that leaves
+# nothing behind, and a check that reports anything that survived. Runs from the starting process (a test's
+# trap) or from any other (`npm run cluster -- down`).
+
+# every process in the cgroups under ROOT (pods, containers)
+cl_cgroup_pids() {
+  local c
+  for c in /sys/fs/cgroup/*"$1"; do
+    [ -d "$c" ] && find "$c" -name cgroup.procs -exec cat {} + 2>/dev/null
+  done | sort -un
+}
+cl_all_cgroup_pids() {
+  local i
+  for ((i = 1; i <= ${CL_NODES:-0}; i++)); do cl_cgroup_pids "$CL_CGROUP_PREFIX-n$i"; done
+}
+
+# the runc shims of node I's containerd: their pid files, and every process whose arguments name its socket
+cl_node_shim_pids() {
+  local d p sock
+  d=$(cl_node_dir "$1")
+  sock=$(cl_containerd_sock "$1")
+  cat "$d"/containerd/state/io.containerd.runtime.v2.task/*/*/shim.pid 2>/dev/null
+  for p in /proc/[0-9]*; do
+    tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -xF -- "$sock" >/dev/null && echo "${p#/proc/}"
+  done
+}
+
+# network namespaces the CRI made for pods of this cluster: cni-* created since it started, no process left in them
+cl_stale_pod_netns() {
+  local f ino live
+  live=$(for p in /proc/[0-9]*/ns/net; do readlink "$p" 2>/dev/null; done | sed -nE 's/net:\[([0-9]+)\]/\1/p' | sort -u)
+  for f in /var/run/netns/cni-*; do
+    [ -e "$f" ] || continue
+    [ -n "${CL_STARTED:-}" ] && [ "$(stat -c %Y "$f" 2>/dev/null || echo 0)" -lt "$CL_STARTED" ] && continue
+    ino=$(stat -L -c %i "$f" 2>/dev/null) || continue
+    grep -qx "$ino" <<<"$live" || echo "$f"
+  done
+}
+
+cl_stop() {
+  [ -n "${CL_DIR:-}" ] && [ -d "$CL_DIR" ] || return 0
+  local i pids f m c
+  # 1. every node's kubelet and kube-proxy first (the kubelet would restart containers), and other node agents
+  for f in "$CL_DIR"/pids/n*-*; do
+    [ -f "$f" ] || continue
+    case "$f" in *-containerd) continue ;; esac
+    cl_stop_proc "$(basename "$f")"
+  done
+  # 2. every pod's processes, by the nodes' cgroups; then the shims and containerd
+  for _ in 1 2 3; do
+    pids=$(cl_all_cgroup_pids)
+    [ -n "$pids" ] || break
+    # shellcheck disable=SC2086
+    kill -9 $pids 2>/dev/null
+    sleep 0.5
+  done
+  for ((i = 1; i <= ${CL_NODES:-0}; i++)); do
+    pids=$(cl_node_shim_pids "$i" | sort -u)
+    # shellcheck disable=SC2086
+    [ -n "$pids" ] && cl_kill_pids $pids
+    cl_stop_proc "n$i-containerd"
+  done
+  # 3. the control plane and the host's services, newest first
+  for f in local-path-provisioner coredns kube-scheduler kube-controller-manager kube-apiserver etcd; do cl_stop_proc "$f"; done
+  for f in "$CL_DIR"/pids/*; do [ -f "$f" ] && cl_stop_proc "$(basename "$f")"; done
+  # 4. the pods' network namespaces, then every mount under the state folder, deepest first
+  [ "${CL_NODES:-0}" -gt 0 ] && for f in $(cl_stale_pod_netns); do ip netns delete "$(basename "$f")" 2>/dev/null || { umount -l "$f" 2>/dev/null; rm -f "$f"; }; done
+  for _ in 1 2 3; do
+    m=$(findmnt -rn -o TARGET | grep -F "$CL_DIR/" | sort -r)
+    [ -n "$m" ] || break
+    while read -r f; do umount "$f" 2>/dev/null || umount -l "$f" 2>/dev/null; done <<<"$m"
+  done
+  # 5. cgroups, deepest first
+  for ((i = 1; i <= ${CL_NODES:-0}; i++)); do
+    for c in /sys/fs/cgroup/*"$CL_CGROUP_PREFIX-n$i"; do
+      [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null
+    done
+  done
+  # 6. the nodes' namespaces (their veths, nft tables and routes go with them), the bridge, the guard: only
+  # when this cluster made them (cl_up records it; a control plane alone has no network of its own)
+  if [ -f "$CL_DIR/network" ]; then
+    for ((i = 1; i <= ${CL_NODES:-0}; i++)); do cl_netns_down "$i"; done
+    ip link del "$CL_BRIDGE" 2>/dev/null
+    nft delete table inet "$CL_NFT_TABLE" 2>/dev/null
+    rm -f "$CL_DIR/network"
+  fi
+  cl_sysctls_restore
+  return 0
+}
+
+# cl_leftovers: prints whatever the cluster left behind (empty when the teardown was complete)
+cl_leftovers() {
+  local out="" i procs
+  procs=$(cl_all_cgroup_pids | tr '\n' ' ')
+  [ -n "${procs// /}" ] && out+="processes in the nodes' cgroups: $procs; "
+  ls -d /sys/fs/cgroup/*"$CL_CGROUP_PREFIX"-n* >/dev/null 2>&1 && out+="cgroup dirs $CL_CGROUP_PREFIX-n*; "
+  [ -n "${CL_DIR:-}" ] && findmnt -rn -o TARGET | grep -F "$CL_DIR/" >/dev/null && out+="mounts under $CL_DIR: $(findmnt -rn -o TARGET | grep -cF "$CL_DIR/"); "
+  if [ -n "${CL_DIR:-}" ]; then
+    procs=$(for p in /proc/[0-9]*; do tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -F -- "$CL_DIR/" >/dev/null && echo "${p#/proc/}"; done | tr '\n' ' ')
+    [ -n "${procs// /}" ] && out+="processes naming $CL_DIR: $procs; "
+  fi
+  ip link show "$CL_BRIDGE" >/dev/null 2>&1 && out+="bridge $CL_BRIDGE; "
+  ip -br link | grep -E "^$CL_PREFIX-n[0-9]+" >/dev/null && out+="veths: $(ip -br link | grep -cE "^$CL_PREFIX-n[0-9]+"); "
+  ip netns list 2>/dev/null | grep -E "^rag-$CL_NAME-n[0-9]+" >/dev/null && out+="node namespaces: $(ip netns list | grep -E "^rag-$CL_NAME-n" | awk '{print $1}' | tr '\n' ' '); "
+  nft list tables 2>/dev/null | grep -F "$CL_NFT_TABLE" >/dev/null && out+="nft table $CL_NFT_TABLE; "
+  [ -n "$(cl_stale_pod_netns)" ] && out+="pod netns: $(cl_stale_pod_netns | wc -l); "
+  ip route | grep -E "^($CL_POD_PREFIX\.|$CL_SERVICE_CIDR)" >/dev/null && out+="routes: $(ip route | grep -cE "^($CL_POD_PREFIX\.|$CL_SERVICE_CIDR)"); "
+  for i in kube-proxy; do nft list tables 2>/dev/null | grep -q "$i" && out+="host nft table $i; "; done
+  echo -n "$out"
+}
