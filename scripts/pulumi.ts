@@ -16,6 +16,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { chooseCluster, elapsed, embeddedCannot, embeddedImages, embeddedRunning, ensureCli, EMBEDDED_CONTEXT, probeContext, say, step } from "./lib/local-cluster";
 
 const ROOT = path.resolve(__dirname, "..");
 // The same value as DEV_PASSPHRASE in scripts/pulumi.sh (read by e2e/node/platform.sh); Pulumi.dev.yaml holds its salt.
@@ -31,16 +32,19 @@ function note(msg: string): void {
     console.error(`rag-platform: ${msg}`);
 }
 
-export function parseArgs(argv: string[]): { command: Command; stack: string; passthrough: string[] } {
+export function parseArgs(argv: string[]): { command: Command; stack: string; passthrough: string[]; noLocalCluster: boolean } {
     const [command, ...rest] = argv;
     if (!COMMANDS.includes(command as Command)) {
         die("usage: npm run up|preview|destroy|render -- [--stack NAME] [pulumi flags...]");
     }
     let stack = "dev";
+    let noLocalCluster = false;
     const passthrough: string[] = [];
     for (let i = 0; i < rest.length; i++) {
         const a = rest[i];
-        if (a === "--stack" || a === "-s") {
+        if (a === "--no-local-cluster") {
+            noLocalCluster = true;
+        } else if (a === "--stack" || a === "-s") {
             if (i + 1 >= rest.length) die(`${a} needs a stack name`);
             stack = rest[++i];
         } else if (a.startsWith("--stack=") || a.startsWith("-s=")) {
@@ -49,35 +53,7 @@ export function parseArgs(argv: string[]): { command: Command; stack: string; pa
             passthrough.push(a);
         }
     }
-    return { command: command as Command, stack, passthrough };
-}
-
-const onPath = (bin: string): string | undefined =>
-    (process.env.PATH ?? "")
-        .split(path.delimiter)
-        .map((d) => path.join(d, bin))
-        .find((p) => fs.existsSync(p));
-
-/** The Pulumi CLI: on PATH, or built by scripts/toolchain.sh (then its PULUMI_HOME and no plugin download). */
-function findCli(): string {
-    const found = onPath("pulumi");
-    if (found) return found;
-    const cache = process.env.RAG_TOOLCHAIN_DIR ?? path.join(os.homedir(), ".cache", "rag-platform-toolchain");
-    const dirs = fs.existsSync(cache) ? fs.readdirSync(cache).sort() : [];
-    for (const d of dirs) {
-        const bin = path.join(cache, d, "bin");
-        if (!fs.existsSync(path.join(bin, "pulumi"))) continue;
-        process.env.PATH = `${bin}${path.delimiter}${process.env.PATH ?? ""}`;
-        const home = path.join(cache, d, "pulumi-home");
-        if (!process.env.PULUMI_HOME && fs.existsSync(home)) {
-            process.env.PULUMI_HOME = home;
-            // The toolchain installed the plugins it built; never try to download others.
-            process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
-            process.env.PULUMI_IGNORE_AMBIENT_PLUGINS = "true";
-        }
-        return path.join(bin, "pulumi");
-    }
-    die("the Pulumi CLI was not found: install it (https://www.pulumi.com/docs/install/) or build it from Go modules with scripts/toolchain.sh");
+    return { command: command as Command, stack, passthrough, noLocalCluster };
 }
 
 function policyArgs(root: string, stack: string): string[] {
@@ -166,33 +142,52 @@ async function render(cli: string, stack: string, passthrough: string[]): Promis
     );
 }
 
-/** A reachable cluster for up and destroy: the stack's pinned kubeContext (required in prod), else the current one. */
-function checkCluster(stack: string): void {
-    let pinned = "";
+/** The stack's pinned kube context (kubeContext config; required in prod), if any. */
+function pinnedContext(stack: string): string | undefined {
     try {
         const m = /^ {2}rag-platform:kubeContext: *(.*)$/m.exec(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
-        pinned = (m?.[1] ?? "").replace(/["']/g, "").trim();
+        return (m?.[1] ?? "").replace(/["']/g, "").trim() || undefined;
     } catch {
-        // no stack file: nothing pinned
-    }
-    const kubectl = (args: string[]) => spawnSync("kubectl", args, { encoding: "utf8", timeout: 15_000 });
-    if (kubectl(["version", "--client"]).status === 0) {
-        const current = kubectl(["config", "current-context"]);
-        const context = pinned || (current.status === 0 ? current.stdout.trim() : "none");
-        const r = kubectl([...(pinned ? ["--context", pinned] : []), "--request-timeout=5s", "get", "--raw=/version"]);
-        if (r.status !== 0) {
-            die(
-                `no reachable Kubernetes cluster in kube context ${context}${pinned ? ` (kubeContext of stack ${stack})` : ""}; start one (kind, minikube, k3d) or run: npm run render -- --stack ${stack}`,
-            );
-        }
-    } else if (!process.env.KUBECONFIG && !fs.existsSync(path.join(os.homedir(), ".kube", "config"))) {
-        die(`no kube context (no KUBECONFIG, no ~/.kube/config); point kubectl at a cluster or run: npm run render -- --stack ${stack}`);
+        return undefined; // no stack file: nothing pinned
     }
 }
 
+/**
+ * The cluster for up and destroy: the kube context in use when it answers; else, for dev, the embedded
+ * cluster (started here when it does not run, with a line saying so and how to opt out); else one line
+ * saying why not and what to use instead. Returns true when the embedded cluster is the one.
+ */
+function ensureCluster(stack: string, command: "up" | "destroy", noLocalCluster: boolean): boolean {
+    const pinned = pinnedContext(stack);
+    const probe = probeContext(pinned);
+    const running = !probe.reachable && embeddedRunning(ROOT);
+    const choice = chooseCluster({
+        stack,
+        command,
+        context: probe.context,
+        reachable: probe.reachable,
+        pinned: pinned !== undefined,
+        noLocalCluster,
+        embeddedRunning: running,
+        embeddedCannot: probe.reachable || running ? undefined : embeddedCannot(),
+    });
+    if (choice.kind === "none") die(choice.message);
+    if (choice.kind === "current") {
+        say(`cluster: kube context ${choice.context}${choice.context === EMBEDDED_CONTEXT ? " (the embedded cluster of this checkout)" : ""}`);
+        return choice.context === EMBEDDED_CONTEXT;
+    }
+    if (choice.start) {
+        say(`no reachable Kubernetes cluster: starting the embedded local cluster (npm run cluster -- up; stop it with npm run cluster -- down; to use your own cluster instead, pass --no-local-cluster)`);
+    }
+    const r = step("embedded cluster", "bash", [path.join(ROOT, "scripts", "cluster.sh"), "up"], { cwd: ROOT });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+    return true;
+}
+
 async function main(): Promise<void> {
-    const { command, stack, passthrough } = parseArgs(process.argv.slice(2));
-    const cli = findCli();
+    const t0 = Date.now();
+    const { command, stack, passthrough, noLocalCluster } = parseArgs(process.argv.slice(2));
+    const cli = ensureCli(ROOT);
     process.env.PULUMI_SKIP_UPDATE_CHECK = "true";
 
     // secrets: the dev stack gets a dev-only passphrase unless you set your own
@@ -209,11 +204,12 @@ async function main(): Promise<void> {
         note("not logged in to a Pulumi backend; using local state in .pulumi-state/");
     }
 
-    if (command !== "preview" && process.env.RAG_SKIP_CLUSTER_CHECK !== "1") checkCluster(stack);
+    const embedded = command !== "preview" && process.env.RAG_SKIP_CLUSTER_CHECK !== "1" ? ensureCluster(stack, command, noLocalCluster) : false;
 
     const ws = await workspace(cli, ROOT);
+    let selected: Stack;
     try {
-        await Stack.select(stack, ws);
+        selected = await Stack.select(stack, ws);
     } catch {
         if (stack !== "dev") {
             die(
@@ -221,12 +217,20 @@ async function main(): Promise<void> {
             );
         }
         note("creating stack dev (passphrase secrets provider)");
-        await Stack.create("dev", ws);
+        selected = await Stack.create("dev", ws);
+    }
+    if (embedded && command === "up") {
+        // the embedded cluster pulls nothing: the app's and the datastores' images are built here
+        const values = embeddedImages(ROOT);
+        for (const [key, value] of Object.entries(values)) await selected.setConfig(`rag-platform:${key}`, { value }, true);
+        say(`Pulumi.${stack}.yaml now points at the images built here (${Object.keys(values).join(", ")}; git diff shows it; the committed file names the released images)`);
     }
 
     const args =
         command === "destroy" ? ["destroy", "--stack", stack, ...passthrough] : [command, "--stack", stack, ...policyArgs(ROOT, stack), ...passthrough];
+    const tUp = Date.now();
     process.exitCode = run(cli, args, ROOT);
+    say(`pulumi ${command} ${process.exitCode === 0 ? "done" : "FAILED"} in ${elapsed(tUp)}; total ${elapsed(t0)}`);
 }
 
 if (require.main === module) {

@@ -11,14 +11,19 @@ describe("scripts/pulumi.ts (the npm run up/preview/destroy/render wrapper)", ()
             command: "up",
             stack: "dev",
             passthrough: ["--target", "urn:x", "--refresh"],
+            noLocalCluster: false,
         });
+    });
+
+    it("takes --no-local-cluster for itself (not passed to pulumi)", () => {
+        assert.deepStrictEqual(parseArgs(["up", "--no-local-cluster", "--yes"]), { command: "up", stack: "dev", passthrough: ["--yes"], noLocalCluster: true });
     });
 
     it("reads --stack NAME, -s NAME, --stack=NAME and -s=NAME", () => {
         assert.strictEqual(parseArgs(["preview", "--stack", "prod"]).stack, "prod");
         assert.strictEqual(parseArgs(["preview", "-s", "prod", "--diff"]).stack, "prod");
         assert.strictEqual(parseArgs(["destroy", "--stack=staging"]).stack, "staging");
-        assert.deepStrictEqual(parseArgs(["render", "-s=prod"]), { command: "render", stack: "prod", passthrough: [] });
+        assert.deepStrictEqual(parseArgs(["render", "-s=prod"]), { command: "render", stack: "prod", passthrough: [], noLocalCluster: false });
     });
 
     it("render drops secure values (both YAML forms) and the stack's salt, and keeps everything else", () => {

@@ -1,0 +1,185 @@
+// What `npm run up` does about the cluster and the Pulumi CLI before it deploys (scripts/pulumi.ts calls it):
+//   - the CLI: the one on PATH as it is; else the one scripts/toolchain.sh built (or builds now, saying so);
+//   - the cluster: the current kube context when it answers; else, for the dev stack on a machine that can run
+//     it, the project's embedded cluster (scripts/cluster.sh), started with one line saying so and how to opt
+//     out (--no-local-cluster); else one line saying why not and what to use instead;
+//   - the images: on the embedded cluster, built here from this checkout and imported, and the stack pointed
+//     at them through stack config (Pulumi.dev.yaml).
+// The decisions are pure functions (chooseCluster), tested in test/local-cluster.test.ts; the rest runs them.
+import { spawnSync, SpawnSyncReturns } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export const EMBEDDED_CONTEXT = "rag-local";
+const ALTERNATIVES = "start a cluster of your own (kind, minikube, k3d: docs/operations.md#your-own-local-cluster) or write the manifests with: npm run render";
+
+export interface ClusterFacts {
+    stack: string;
+    command: "up" | "destroy";
+    /** The kube context in use (the stack's kubeContext, else the current one), if any. */
+    context?: string;
+    /** Whether that context's API server answered. */
+    reachable: boolean;
+    /** The stack pins its kube context (kubeContext config): never replaced by another cluster. */
+    pinned: boolean;
+    noLocalCluster: boolean;
+    /** The embedded cluster of this checkout runs (its API server answers). */
+    embeddedRunning: boolean;
+    /** Why this machine cannot run the embedded cluster (undefined: it can). */
+    embeddedCannot?: string;
+}
+
+export type ClusterChoice = { kind: "current"; context: string } | { kind: "embedded"; start: boolean } | { kind: "none"; message: string };
+
+/** Which cluster `npm run up|destroy` uses, or why there is none. */
+export function chooseCluster(f: ClusterFacts): ClusterChoice {
+    const where = f.context ? `kube context ${f.context}${f.pinned ? ` (kubeContext of stack ${f.stack})` : ""}` : "no kube context";
+    if (f.reachable && f.context) return { kind: "current", context: f.context };
+    if (f.embeddedRunning) return { kind: "embedded", start: false };
+    if (f.pinned || f.stack !== "dev") {
+        return { kind: "none", message: `no reachable Kubernetes cluster in ${where}; the embedded cluster is for the dev stack only: ${ALTERNATIVES}` };
+    }
+    if (f.command === "destroy") {
+        return { kind: "none", message: `no reachable Kubernetes cluster in ${where}, and no embedded cluster runs: nothing to destroy there` };
+    }
+    if (f.noLocalCluster) {
+        return { kind: "none", message: `no reachable Kubernetes cluster in ${where} (--no-local-cluster: the embedded cluster is not started); ${ALTERNATIVES}` };
+    }
+    if (f.embeddedCannot) {
+        return { kind: "none", message: `no reachable Kubernetes cluster in ${where}, and the embedded cluster cannot run here: ${f.embeddedCannot}; ${ALTERNATIVES}` };
+    }
+    return { kind: "embedded", start: true };
+}
+
+/** Why the embedded cluster cannot run on this machine, before anything is built (undefined: it can). */
+export function embeddedCannot(platform = process.platform, uid = process.getuid?.() ?? -1, hasCgroups = cgroupsPresent(), hasGo = goPresent()): string | undefined {
+    if (platform !== "linux") return `this is ${platform === "darwin" ? "macOS" : platform}, not Linux (it runs Linux containers with containerd and network namespaces)`;
+    if (uid !== 0) return "it needs root (containerd, network namespaces, nftables); run as root";
+    if (!hasCgroups) return "no cgroups with a memory controller";
+    if (!hasGo) return "Go is needed to build Kubernetes (scripts/toolchain.sh) and is not installed";
+    return undefined;
+}
+
+function cgroupsPresent(): boolean {
+    return fs.existsSync("/sys/fs/cgroup/memory") || fs.existsSync("/sys/fs/cgroup/cgroup.controllers");
+}
+function goPresent(): boolean {
+    return onPath("go") !== undefined || fs.existsSync("/usr/local/go/bin/go");
+}
+
+export const onPath = (bin: string): string | undefined =>
+    (process.env.PATH ?? "")
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((d) => path.join(d, bin))
+        .find((p) => fs.existsSync(p));
+
+/** "12s", "3m05s" */
+export function elapsed(since: number, now = Date.now()): string {
+    const s = Math.round((now - since) / 1000);
+    return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+export function say(msg: string): void {
+    console.error(`rag-platform: ${msg}`);
+}
+
+/** Runs a command with the terminal attached; prints the step's time when it ends. */
+export function step(label: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<Buffer> {
+    const t0 = Date.now();
+    const r = spawnSync(cmd, args, { stdio: "inherit", ...opts });
+    say(`${label}: ${r.status === 0 ? "done" : "FAILED"} in ${elapsed(t0)}`);
+    return r;
+}
+
+/** The toolchain's cache (scripts/toolchain.sh): its bin folder, once the pulumi group is built there. */
+export function toolchainEnv(root: string): Record<string, string> {
+    const r = spawnSync("bash", [path.join(root, "scripts", "toolchain.sh"), "--env"], { encoding: "utf8" });
+    const env: Record<string, string> = {};
+    for (const m of (r.stdout ?? "").matchAll(/^export ([A-Z_]+)="(.*)"$/gm)) env[m[1]] = m[2].replace("$PATH", process.env.PATH ?? "");
+    return env;
+}
+
+/**
+ * The Pulumi CLI: the one on PATH as it is; else the toolchain's, built first when it is not (or not
+ * completely) there, which takes minutes the first time and is said before it starts.
+ */
+export function ensureCli(root: string): string {
+    const installed = onPath("pulumi");
+    if (installed) {
+        const v = spawnSync(installed, ["version"], { encoding: "utf8" }).stdout?.trim();
+        say(`Pulumi CLI: ${installed} (${v || "version unknown"}, installed on this machine)`);
+        return installed;
+    }
+    const env = toolchainEnv(root);
+    const cli = path.join(env.TOOLCHAIN_BIN ?? "", "pulumi");
+    const ready = fs.existsSync(path.join(env.TOOLCHAIN_BIN ?? "", ".stamp-plugins")) && fs.existsSync(cli);
+    if (!ready) {
+        if (!goPresent()) {
+            say(`the Pulumi CLI was not found on PATH, and Go (to build it here) is not installed either: install the CLI (https://www.pulumi.com/docs/install/) or Go`);
+            process.exit(1);
+        }
+        say("the Pulumi CLI was not found on PATH: building it and its plugins from Go modules with scripts/toolchain.sh");
+        say("(about 10-15 minutes on 2 cores the first time, cached in ~/.cache/rag-platform-toolchain after; an installed CLI would be used as it is)");
+    }
+    const r = step("Pulumi CLI and plugins (scripts/toolchain.sh pulumi)", "bash", [path.join(root, "scripts", "toolchain.sh"), "--progress", "pulumi"], { cwd: root });
+    if (r.status !== 0) {
+        say("building the Pulumi CLI failed (its log is named above)");
+        process.exit(1);
+    }
+    Object.assign(process.env, env);
+    const v = spawnSync(cli, ["version"], { encoding: "utf8" }).stdout?.trim();
+    say(`Pulumi CLI: ${cli} (${v}, built here by scripts/toolchain.sh; plugins in ${env.PULUMI_HOME})`);
+    return cli;
+}
+
+/** The kube context in use and whether it answers (kubectl, 5 s). */
+export function probeContext(pinned: string | undefined): { context?: string; reachable: boolean } {
+    const kubectl = onPath("kubectl") ? "kubectl" : undefined;
+    if (!kubectl) return { context: pinned, reachable: false };
+    const current = spawnSync(kubectl, ["config", "current-context"], { encoding: "utf8", timeout: 10_000 });
+    const context = pinned || (current.status === 0 ? current.stdout.trim() : undefined);
+    if (!context) return { reachable: false };
+    const r = spawnSync(kubectl, ["--context", context, "--request-timeout=5s", "get", "--raw=/version"], { encoding: "utf8", timeout: 15_000 });
+    return { context, reachable: r.status === 0 };
+}
+
+export function embeddedRunning(root: string): boolean {
+    return spawnSync("bash", [path.join(root, "scripts", "cluster.sh"), "status"], { stdio: "ignore", timeout: 30_000 }).status === 0;
+}
+
+/**
+ * The embedded cluster's images for the dev stack: the app packaged from this checkout, its images and the
+ * datastores' built here (cached) and imported into every node; the stack's image settings point at them.
+ * Returns the config values to set (key -> value).
+ */
+export function embeddedImages(root: string): Record<string, string> {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "rag-app-package-"));
+    try {
+        const pkg = step("the app packaged (app/scripts/package.sh)", "bash", [path.join(root, "app", "scripts", "package.sh"), out], { cwd: root });
+        if (pkg.status !== 0) throw new Error("packaging the app failed (output above)");
+        const app = path.join(out, "app");
+        const names = ["rag-api", "rag-frontend", "rag-indexer", "postgres", "redis", "chroma"];
+        say(`images for the embedded cluster: ${names.join(", ")} built here without a daemon (images/build.sh; cached in ~/.cache/rag-platform-images) and imported into its nodes`);
+        const imp = step("images built and imported", "bash", [path.join(root, "scripts", "cluster.sh"), "import", ...names], {
+            cwd: root,
+            env: { ...process.env, CL_APPDIR: app },
+        });
+        if (imp.status !== 0) throw new Error("building or importing the images failed (output above)");
+        const refs = spawnSync("bash", [path.join(root, "images", "build.sh"), "--app", app, "--refs"], { encoding: "utf8" }).stdout;
+        const ref = (name: string) => new RegExp(`^${name} (\\S+)$`, "m").exec(refs)?.[1] ?? "";
+        return {
+            "api.image": ref("rag-api"),
+            "frontend.image": ref("rag-frontend"),
+            "indexer.image": ref("rag-indexer"),
+            "postgres.image": ref("postgres"),
+            "redis.image": ref("redis"),
+            // Qdrant (the dev default) cannot be built here: Chroma, which the platform supports as is
+            "vectorStore.engine": "chroma",
+            "vectorStore.image": ref("chroma"),
+        };
+    } finally {
+        fs.rmSync(out, { recursive: true, force: true });
+    }
+}
