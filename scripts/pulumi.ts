@@ -15,11 +15,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { Stack } from "@pulumi/pulumi/automation";
+import { DEV_PASSPHRASE, findCli, pinnedKubeContext, ROOT, selectOrCreateStack, useDevPassphrase, useLocalBackendUnlessLoggedIn, workspace } from "./lib/stack";
 
-const ROOT = path.resolve(__dirname, "..");
-// The same value as DEV_PASSPHRASE in scripts/pulumi.sh (read by e2e/node/platform.sh); Pulumi.dev.yaml holds its salt.
-export const DEV_PASSPHRASE = "rag-platform-dev-only-passphrase";
+// The CLI, backend and stack helpers live in scripts/lib/stack.ts (shared with npm run ask and npm run images).
+export { DEV_PASSPHRASE };
 const COMMANDS = ["up", "preview", "destroy", "render"] as const;
 type Command = (typeof COMMANDS)[number];
 
@@ -52,34 +52,6 @@ export function parseArgs(argv: string[]): { command: Command; stack: string; pa
     return { command: command as Command, stack, passthrough };
 }
 
-const onPath = (bin: string): string | undefined =>
-    (process.env.PATH ?? "")
-        .split(path.delimiter)
-        .map((d) => path.join(d, bin))
-        .find((p) => fs.existsSync(p));
-
-/** The Pulumi CLI: on PATH, or built by scripts/toolchain.sh (then its PULUMI_HOME and no plugin download). */
-function findCli(): string {
-    const found = onPath("pulumi");
-    if (found) return found;
-    const cache = process.env.RAG_TOOLCHAIN_DIR ?? path.join(os.homedir(), ".cache", "rag-platform-toolchain");
-    const dirs = fs.existsSync(cache) ? fs.readdirSync(cache).sort() : [];
-    for (const d of dirs) {
-        const bin = path.join(cache, d, "bin");
-        if (!fs.existsSync(path.join(bin, "pulumi"))) continue;
-        process.env.PATH = `${bin}${path.delimiter}${process.env.PATH ?? ""}`;
-        const home = path.join(cache, d, "pulumi-home");
-        if (!process.env.PULUMI_HOME && fs.existsSync(home)) {
-            process.env.PULUMI_HOME = home;
-            // The toolchain installed the plugins it built; never try to download others.
-            process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
-            process.env.PULUMI_IGNORE_AMBIENT_PLUGINS = "true";
-        }
-        return path.join(bin, "pulumi");
-    }
-    die("the Pulumi CLI was not found: install it (https://www.pulumi.com/docs/install/) or build it from Go modules with scripts/toolchain.sh");
-}
-
 function policyArgs(root: string, stack: string): string[] {
     const config = path.join(root, "policy", "config", `${stack}.json`);
     return ["--policy-pack", path.join(root, "policy"), ...(fs.existsSync(config) ? ["--policy-pack-config", config] : [])];
@@ -89,11 +61,6 @@ function run(cli: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
     const r = spawnSync(cli, args, { cwd, env, stdio: "inherit" });
     if (r.error) die(`${path.basename(cli)} ${args[0]}: ${r.error.message}`);
     return r.status ?? 1;
-}
-
-async function workspace(cli: string, dir: string, envVars: Record<string, string> = {}): Promise<LocalWorkspace> {
-    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli)), skipVersionCheck: true });
-    return LocalWorkspace.create({ workDir: dir, pulumiCommand, envVars, secretsProvider: "passphrase" });
 }
 
 /** Stack config without secure values (encrypted for the real stack's secrets provider) and without its salt. */
@@ -168,13 +135,7 @@ async function render(cli: string, stack: string, passthrough: string[]): Promis
 
 /** A reachable cluster for up and destroy: the stack's pinned kubeContext (required in prod), else the current one. */
 function checkCluster(stack: string): void {
-    let pinned = "";
-    try {
-        const m = /^ {2}rag-platform:kubeContext: *(.*)$/m.exec(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
-        pinned = (m?.[1] ?? "").replace(/["']/g, "").trim();
-    } catch {
-        // no stack file: nothing pinned
-    }
+    const pinned = pinnedKubeContext(stack);
     const kubectl = (args: string[]) => spawnSync("kubectl", args, { encoding: "utf8", timeout: 15_000 });
     if (kubectl(["version", "--client"]).status === 0) {
         const current = kubectl(["config", "current-context"]);
@@ -196,33 +157,16 @@ async function main(): Promise<void> {
     process.env.PULUMI_SKIP_UPDATE_CHECK = "true";
 
     // secrets: the dev stack gets a dev-only passphrase unless you set your own
-    if (stack === "dev" && !process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-        process.env.PULUMI_CONFIG_PASSPHRASE = DEV_PASSPHRASE;
-    }
+    useDevPassphrase(stack);
 
     if (command === "render") return render(cli, stack, passthrough);
 
     // state backend: yours if you are logged in, else a local folder in the repository
-    if (!process.env.PULUMI_BACKEND_URL && spawnSync(cli, ["whoami"], { stdio: "ignore" }).status !== 0) {
-        fs.mkdirSync(path.join(ROOT, ".pulumi-state"), { recursive: true });
-        process.env.PULUMI_BACKEND_URL = `file://${ROOT}/.pulumi-state`;
-        note("not logged in to a Pulumi backend; using local state in .pulumi-state/");
-    }
+    useLocalBackendUnlessLoggedIn(cli, note);
 
     if (command !== "preview" && process.env.RAG_SKIP_CLUSTER_CHECK !== "1") checkCluster(stack);
 
-    const ws = await workspace(cli, ROOT);
-    try {
-        await Stack.select(stack, ws);
-    } catch {
-        if (stack !== "dev") {
-            die(
-                `stack ${stack} does not exist in this backend; create it with your secrets provider, e.g. PULUMI_CONFIG_PASSPHRASE=... pulumi stack init ${stack} --secrets-provider passphrase (or awskms://..., gcpkms://...)`,
-            );
-        }
-        note("creating stack dev (passphrase secrets provider)");
-        await Stack.create("dev", ws);
-    }
+    await selectOrCreateStack(await workspace(cli, ROOT), stack, note);
 
     const args =
         command === "destroy" ? ["destroy", "--stack", stack, ...passthrough] : [command, "--stack", stack, ...policyArgs(ROOT, stack), ...passthrough];
