@@ -12,7 +12,7 @@ import { SUPPORTED_EXTENSIONS } from "../app/src/lib/documents";
 import { ClusterApi, apiFromOutputs, checkCluster, findApi, readWriteKey } from "./lib/api-access";
 import { Kube, kubectl } from "./lib/kube";
 import { reachFromOutputs } from "./lib/reach";
-import { pinnedKubeContext, readStackOutputs, UserError } from "./lib/stack";
+import { cliErrorLine, pinnedKubeContext, readStackOutputs, UserError } from "./lib/stack";
 
 const USAGE = 'usage: npm run ask -- [--stack NAME] "question" | --add FILE | --how';
 /** The app's own ceiling for MAX_DOCUMENT_BYTES (app/src/lib/contract.ts): larger never uploads. */
@@ -238,7 +238,7 @@ export async function runAsk(argv: string[], deps: AskDeps, io: Io): Promise<num
         return 0;
     } catch (err) {
         // One line, never a stack trace; no message here carries a secret (keys are only in request headers).
-        io.err(`rag-platform ask: ${err instanceof Error ? err.message : String(err)}`);
+        io.err(`rag-platform ask: ${err instanceof UserError ? err.message : cliErrorLine(err instanceof Error ? err.message : String(err))}`);
         return 1;
     }
 }

@@ -29,6 +29,7 @@ import {
 } from "./lib/image-plan";
 import { tagArchive } from "./lib/oci-archive";
 import {
+    cliErrorLine,
     findCli,
     lastLine,
     onPath,
@@ -370,19 +371,28 @@ export async function resetStackImages(stack: string, note: (m: string) => void)
     return removed;
 }
 
-if (require.main === module) {
+/** The real dependencies (this machine, the stack through the Automation API); `extra` adds or replaces some (npm run up: loadIntoEmbedded). */
+export function imagesDeps(stack: string, extra: Partial<ImagesDeps> = {}): ImagesDeps {
     const note = (m: string) => process.stderr.write(`rag-platform: ${m}\n`);
+    return {
+        exec,
+        probe: () => probe(exec, stack),
+        pointStack: (s, images) => pointStackAt(s, images, note),
+        resetStack: (s) => resetStackImages(s, note),
+        log: (l) => process.stdout.write(`${l}\n`),
+        ...extra,
+    };
+}
+
+if (require.main === module) {
     (async () => {
         const args = parseImagesArgs(process.argv.slice(2));
-        await runImages(args, {
-            exec,
-            probe: () => probe(exec, args.stack),
-            pointStack: (stack, images) => pointStackAt(stack, images, note),
-            resetStack: (stack) => resetStackImages(stack, note),
-            log: (l) => process.stdout.write(`${l}\n`),
-        });
+        await runImages(args, imagesDeps(args.stack));
     })().catch((err: unknown) => {
-        process.stderr.write(`rag-platform images: ${err instanceof Error ? err.message : String(err)}\n`);
+        // one line, never a stack trace (a failed Pulumi CLI run: its error line)
+        process.stderr.write(
+            `rag-platform images: ${err instanceof UserError ? err.message : cliErrorLine(err instanceof Error ? err.message : String(err))}\n`,
+        );
         process.exitCode = 1;
     });
 }

@@ -311,6 +311,13 @@ describe("npm run ask (scripts/ask.ts)", () => {
             await fails(["q"], /stack dev exports no API \(outputs namespace and services.api\)/, undefined, { environment: "dev" });
         });
 
+        it("a failed Pulumi CLI run is its error line, not the Automation API's whole dump", async () => {
+            const dump = new Error(
+                "code: 255\n stdout: \n stderr: error: getting stack dev: could not read the state: permission denied\n\n err?: Error: exited 255\n",
+            );
+            await fails(["q"], /^rag-platform ask: getting stack dev: could not read the state: permission denied$/, undefined, dump);
+        });
+
         it("no cluster reachable, and no kubectl", async () => {
             await fails(
                 ["q"],

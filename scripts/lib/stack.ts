@@ -131,11 +131,12 @@ export async function readStackOutputs(stack: string, note: (msg: string) => voi
 
 /** What a failed Pulumi CLI run says went wrong: its last `error:` line (the Automation API's message wraps stdout and stderr). */
 export function cliErrorLine(text: string): string {
+    // the CLI's own "error: ..." lines (lower case; the first one may follow the dump's "stderr: ")
     const errors = text
         .split("\n")
-        .map((l) => l.trim())
-        .filter((l) => /^error:/i.test(l));
-    return errors[errors.length - 1]?.replace(/^error:\s*/i, "") ?? lastLine(text);
+        .map((l) => /^\s*(?:stderr:\s*)?error:\s*(.+)$/.exec(l)?.[1]?.trim())
+        .filter((l): l is string => !!l);
+    return errors[errors.length - 1] ?? lastLine(text);
 }
 
 /** The last non-empty line of a tool's error output (the part that says what went wrong). */
