@@ -8,6 +8,7 @@
 #   bash scripts/cluster.sh status           running or not, nodes, where the state and kube context are
 #   bash scripts/cluster.sh check            can this machine run it? (one line; exit 1 when not)
 #   bash scripts/cluster.sh import IMAGE...  build (cached) and import images of images/build.sh into every node
+#   bash scripts/cluster.sh import-archive REF ARCHIVE   an OCI archive (npm run images) into every node as REF
 #
 # State: .cluster/ in the repository (git-ignored; RAG_CLUSTER_DIR moves it). Kube context: `rag-local`,
 # merged into ${KUBECONFIG:-~/.kube/config} and made current (like kind); `down` removes it again.
@@ -130,11 +131,23 @@ cmd_import() {
   for ((i = 1; i <= CL_NODES; i++)); do cl_node_import "$i" "$@" || die "importing $* into node $i failed (see $STATE/logs/n$i-images.log)"; done
 }
 
+# import-archive REF ARCHIVE: an OCI archive (npm run images) into every node, named REF
+cmd_import_archive() {
+  running || die "the embedded cluster is not running (npm run cluster -- up)"
+  local i sock
+  for ((i = 1; i <= CL_NODES; i++)); do
+    sock=$(cl_containerd_sock "$i")
+    ctr --address "$sock" -n k8s.io images import --index-name "$1" "$2" >/dev/null ||
+      die "importing $1 ($2) into node $i failed"
+  done
+}
+
 case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   check) precheck; toolchain_env 2>/dev/null; if why=$(cl_check); then say "this machine can run the embedded cluster"; else die "cannot: $why"; fi ;;
   import) shift; cmd_import "$@" ;;
+  import-archive) shift; [ $# = 2 ] || die "usage: cluster.sh import-archive REF ARCHIVE"; cmd_import_archive "$@" ;;
   *) die "usage: npm run cluster -- up [--nodes N] | down | status | check | import IMAGE..." ;;
 esac

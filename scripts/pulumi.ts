@@ -15,12 +15,14 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { chooseCluster, elapsed, embeddedCannot, embeddedImages, embeddedRunning, ensureCli, EMBEDDED_CONTEXT, probeContext, say, step } from "./lib/local-cluster";
+import { Stack } from "@pulumi/pulumi/automation";
+import { DEV_PASSPHRASE, pinnedKubeContext, ROOT, selectOrCreateStack, useDevPassphrase, useLocalBackendUnlessLoggedIn, workspace } from "./lib/stack";
+import { chooseCluster, elapsed, embeddedCannot, embeddedDatastoreImages, embeddedRunning, ensureCli, EMBEDDED_CONTEXT, probeContext, say, step } from "./lib/local-cluster";
+import { imagesDeps, runImages } from "./images";
+import { reachFromOutputs } from "./lib/reach";
 
-const ROOT = path.resolve(__dirname, "..");
-// The same value as DEV_PASSPHRASE in scripts/pulumi.sh (read by e2e/node/platform.sh); Pulumi.dev.yaml holds its salt.
-export const DEV_PASSPHRASE = "rag-platform-dev-only-passphrase";
+// The CLI, backend and stack helpers live in scripts/lib/stack.ts (shared with npm run ask and npm run images).
+export { DEV_PASSPHRASE };
 const COMMANDS = ["up", "preview", "destroy", "render"] as const;
 type Command = (typeof COMMANDS)[number];
 
@@ -65,11 +67,6 @@ function run(cli: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
     const r = spawnSync(cli, args, { cwd, env, stdio: "inherit" });
     if (r.error) die(`${path.basename(cli)} ${args[0]}: ${r.error.message}`);
     return r.status ?? 1;
-}
-
-async function workspace(cli: string, dir: string, envVars: Record<string, string> = {}): Promise<LocalWorkspace> {
-    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli)), skipVersionCheck: true });
-    return LocalWorkspace.create({ workDir: dir, pulumiCommand, envVars, secretsProvider: "passphrase" });
 }
 
 /** Stack config without secure values (encrypted for the real stack's secrets provider) and without its salt. */
@@ -142,23 +139,13 @@ async function render(cli: string, stack: string, passthrough: string[]): Promis
     );
 }
 
-/** The stack's pinned kube context (kubeContext config; required in prod), if any. */
-function pinnedContext(stack: string): string | undefined {
-    try {
-        const m = /^ {2}rag-platform:kubeContext: *(.*)$/m.exec(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
-        return (m?.[1] ?? "").replace(/["']/g, "").trim() || undefined;
-    } catch {
-        return undefined; // no stack file: nothing pinned
-    }
-}
-
 /**
  * The cluster for up and destroy: the kube context in use when it answers; else, for dev, the embedded
  * cluster (started here when it does not run, with a line saying so and how to opt out); else one line
  * saying why not and what to use instead. Returns true when the embedded cluster is the one.
  */
 function ensureCluster(stack: string, command: "up" | "destroy", noLocalCluster: boolean): boolean {
-    const pinned = pinnedContext(stack);
+    const pinned = pinnedKubeContext(stack) || undefined;
     const probe = probeContext(pinned);
     const running = !probe.reachable && embeddedRunning(ROOT);
     const choice = chooseCluster({
@@ -184,6 +171,28 @@ function ensureCluster(stack: string, command: "up" | "destroy", noLocalCluster:
     return true;
 }
 
+/**
+ * Images for the embedded cluster, which pulls nothing: the app's (npm run images: built here from this
+ * checkout, imported into every node, the stack's api/frontend/indexer.image pointed at them) and the
+ * datastores' (built here; Chroma for the vector store, Qdrant cannot be built here).
+ */
+async function embeddedImages(selected: Stack, stack: string): Promise<void> {
+    const t0 = Date.now();
+    const loadIntoEmbedded = async (images: { ref: string; archive?: string }[]) => {
+        for (const i of images) {
+            if (!i.archive) throw new Error(`no archive for ${i.ref} to import into the embedded cluster`);
+            const r = spawnSync("bash", [path.join(ROOT, "scripts", "cluster.sh"), "import-archive", i.ref, i.archive], { stdio: "inherit" });
+            if (r.status !== 0) throw new Error(`importing ${i.ref} into the embedded cluster failed`);
+        }
+    };
+    await runImages({ stack, load: true, reset: false }, imagesDeps(stack, { loadIntoEmbedded }));
+    const values = embeddedDatastoreImages(ROOT);
+    for (const [key, value] of Object.entries(values)) await selected.setConfig(`rag-platform:${key}`, { value }, true);
+    say(
+        `images for the embedded cluster ready in ${elapsed(t0)}: Pulumi.${stack}.yaml now points at images built here (api, frontend, indexer, ${Object.keys(values).join(", ")}; git diff shows it; npm run images -- --reset points the app back at the released images)`,
+    );
+}
+
 async function main(): Promise<void> {
     const t0 = Date.now();
     const { command, stack, passthrough, noLocalCluster } = parseArgs(process.argv.slice(2));
@@ -191,46 +200,27 @@ async function main(): Promise<void> {
     process.env.PULUMI_SKIP_UPDATE_CHECK = "true";
 
     // secrets: the dev stack gets a dev-only passphrase unless you set your own
-    if (stack === "dev" && !process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-        process.env.PULUMI_CONFIG_PASSPHRASE = DEV_PASSPHRASE;
-    }
+    useDevPassphrase(stack);
 
     if (command === "render") return render(cli, stack, passthrough);
 
     // state backend: yours if you are logged in, else a local folder in the repository
-    if (!process.env.PULUMI_BACKEND_URL && spawnSync(cli, ["whoami"], { stdio: "ignore" }).status !== 0) {
-        fs.mkdirSync(path.join(ROOT, ".pulumi-state"), { recursive: true });
-        process.env.PULUMI_BACKEND_URL = `file://${ROOT}/.pulumi-state`;
-        note("not logged in to a Pulumi backend; using local state in .pulumi-state/");
-    }
+    useLocalBackendUnlessLoggedIn(cli, note);
 
     const embedded = command !== "preview" && process.env.RAG_SKIP_CLUSTER_CHECK !== "1" ? ensureCluster(stack, command, noLocalCluster) : false;
 
-    const ws = await workspace(cli, ROOT);
-    let selected: Stack;
-    try {
-        selected = await Stack.select(stack, ws);
-    } catch {
-        if (stack !== "dev") {
-            die(
-                `stack ${stack} does not exist in this backend; create it with your secrets provider, e.g. PULUMI_CONFIG_PASSPHRASE=... pulumi stack init ${stack} --secrets-provider passphrase (or awskms://..., gcpkms://...)`,
-            );
-        }
-        note("creating stack dev (passphrase secrets provider)");
-        selected = await Stack.create("dev", ws);
-    }
-    if (embedded && command === "up") {
-        // the embedded cluster pulls nothing: the app's and the datastores' images are built here
-        const values = embeddedImages(ROOT);
-        for (const [key, value] of Object.entries(values)) await selected.setConfig(`rag-platform:${key}`, { value }, true);
-        say(`Pulumi.${stack}.yaml now points at the images built here (${Object.keys(values).join(", ")}; git diff shows it; the committed file names the released images)`);
-    }
+    const selected = await selectOrCreateStack(await workspace(cli, ROOT), stack, note);
+    if (embedded && command === "up") await embeddedImages(selected, stack);
 
     const args =
         command === "destroy" ? ["destroy", "--stack", stack, ...passthrough] : [command, "--stack", stack, ...policyArgs(ROOT, stack), ...passthrough];
     const tUp = Date.now();
     process.exitCode = run(cli, args, ROOT);
     say(`pulumi ${command} ${process.exitCode === 0 ? "done" : "FAILED"} in ${elapsed(tUp)}; total ${elapsed(t0)}`);
+    if (command === "up" && process.exitCode === 0) {
+        const outputs = Object.fromEntries(Object.entries(await selected.outputs()).map(([k, v]) => [k, v.value]));
+        for (const line of reachFromOutputs(stack, outputs)) console.log(line);
+    }
 }
 
 if (require.main === module) {

@@ -8,8 +8,8 @@
 // The decisions are pure functions (chooseCluster), tested in test/local-cluster.test.ts; the rest runs them.
 import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { onPath } from "./stack";
 
 export const EMBEDDED_CONTEXT = "rag-local";
 const ALTERNATIVES = "start a cluster of your own (kind, minikube, k3d: docs/operations.md#your-own-local-cluster) or write the manifests with: npm run render";
@@ -68,12 +68,6 @@ function goPresent(): boolean {
     return onPath("go") !== undefined || fs.existsSync("/usr/local/go/bin/go");
 }
 
-export const onPath = (bin: string): string | undefined =>
-    (process.env.PATH ?? "")
-        .split(path.delimiter)
-        .filter(Boolean)
-        .map((d) => path.join(d, bin))
-        .find((p) => fs.existsSync(p));
 
 /** "12s", "3m05s" */
 export function elapsed(since: number, now = Date.now()): string {
@@ -150,36 +144,21 @@ export function embeddedRunning(root: string): boolean {
 }
 
 /**
- * The embedded cluster's images for the dev stack: the app packaged from this checkout, its images and the
- * datastores' built here (cached) and imported into every node; the stack's image settings point at them.
- * Returns the config values to set (key -> value).
+ * The datastores' images for the embedded cluster (the app's come from npm run images): PostgreSQL, Redis and
+ * Chroma built here (cached) and imported into every node. Returns the stack config values that name them.
  */
-export function embeddedImages(root: string): Record<string, string> {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), "rag-app-package-"));
-    try {
-        const pkg = step("the app packaged (app/scripts/package.sh)", "bash", [path.join(root, "app", "scripts", "package.sh"), out], { cwd: root });
-        if (pkg.status !== 0) throw new Error("packaging the app failed (output above)");
-        const app = path.join(out, "app");
-        const names = ["rag-api", "rag-frontend", "rag-indexer", "postgres", "redis", "chroma"];
-        say(`images for the embedded cluster: ${names.join(", ")} built here without a daemon (images/build.sh; cached in ~/.cache/rag-platform-images) and imported into its nodes`);
-        const imp = step("images built and imported", "bash", [path.join(root, "scripts", "cluster.sh"), "import", ...names], {
-            cwd: root,
-            env: { ...process.env, CL_APPDIR: app },
-        });
-        if (imp.status !== 0) throw new Error("building or importing the images failed (output above)");
-        const refs = spawnSync("bash", [path.join(root, "images", "build.sh"), "--app", app, "--refs"], { encoding: "utf8" }).stdout;
-        const ref = (name: string) => new RegExp(`^${name} (\\S+)$`, "m").exec(refs)?.[1] ?? "";
-        return {
-            "api.image": ref("rag-api"),
-            "frontend.image": ref("rag-frontend"),
-            "indexer.image": ref("rag-indexer"),
-            "postgres.image": ref("postgres"),
-            "redis.image": ref("redis"),
-            // Qdrant (the dev default) cannot be built here: Chroma, which the platform supports as is
-            "vectorStore.engine": "chroma",
-            "vectorStore.image": ref("chroma"),
-        };
-    } finally {
-        fs.rmSync(out, { recursive: true, force: true });
-    }
+export function embeddedDatastoreImages(root: string): Record<string, string> {
+    const names = ["postgres", "redis", "chroma"];
+    say(`datastore images for the embedded cluster: ${names.join(", ")} built here without a daemon (images/build.sh; cached in ~/.cache/rag-platform-images) and imported`);
+    const imp = step("datastore images built and imported", "bash", [path.join(root, "scripts", "cluster.sh"), "import", ...names], { cwd: root });
+    if (imp.status !== 0) throw new Error("building or importing the datastore images failed (output above)");
+    const refs = spawnSync("bash", [path.join(root, "images", "build.sh"), "--refs"], { encoding: "utf8" }).stdout;
+    const ref = (name: string) => new RegExp(`^${name} (\\S+)$`, "m").exec(refs)?.[1] ?? "";
+    return {
+        "postgres.image": ref("postgres"),
+        "redis.image": ref("redis"),
+        // Qdrant (the dev default) cannot be built here: Chroma, which the platform supports as is
+        "vectorStore.engine": "chroma",
+        "vectorStore.image": ref("chroma"),
+    };
 }
