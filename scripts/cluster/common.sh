@@ -101,6 +101,16 @@ cl_stop_proc() {
   rm -f "$CL_DIR/pids/$1"
 }
 
+# cl_stop_procs NAME...: stop several recorded processes at once (one wait for all of them)
+cl_stop_procs() {
+  local n pids=()
+  for n in "$@"; do
+    pids+=($(cl_pid "$n"))
+    rm -f "$CL_DIR/pids/$n"
+  done
+  cl_kill_pids "${pids[@]}"
+}
+
 # the settings another process needs to reach or stop this cluster
 cl_save_env() {
   local v

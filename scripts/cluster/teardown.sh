@@ -21,15 +21,13 @@ cl_node_shim_pids() {
   d=$(cl_node_dir "$1")
   sock=$(cl_containerd_sock "$1")
   cat "$d"/containerd/state/io.containerd.runtime.v2.task/*/*/shim.pid 2>/dev/null
-  for p in /proc/[0-9]*; do
-    tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -xF -- "$sock" >/dev/null && echo "${p#/proc/}"
-  done
+  grep -lzxF -- "$sock" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3
 }
 
 # network namespaces the CRI made for pods of this cluster: cni-* created since it started, no process left in them
 cl_stale_pod_netns() {
   local f ino live
-  live=$(for p in /proc/[0-9]*/ns/net; do readlink "$p" 2>/dev/null; done | sed -nE 's/net:\[([0-9]+)\]/\1/p' | sort -u)
+  live=$(find /proc/[0-9]*/ns/net -maxdepth 0 -printf '%l\n' 2>/dev/null | sed -nE 's/net:\[([0-9]+)\]/\1/p' | sort -u)
   for f in /var/run/netns/cni-*; do
     [ -e "$f" ] || continue
     [ -n "${CL_STARTED:-}" ] && [ "$(stat -c %Y "$f" 2>/dev/null || echo 0)" -lt "$CL_STARTED" ] && continue
@@ -42,11 +40,7 @@ cl_stop() {
   [ -n "${CL_DIR:-}" ] && [ -d "$CL_DIR" ] || return 0
   local i pids f m c
   # 1. every node's kubelet and kube-proxy first (the kubelet would restart containers), and other node agents
-  for f in "$CL_DIR"/pids/n*-*; do
-    [ -f "$f" ] || continue
-    case "$f" in *-containerd) continue ;; esac
-    cl_stop_proc "$(basename "$f")"
-  done
+  cl_stop_procs $(for f in "$CL_DIR"/pids/n*-*; do [ -f "$f" ] && case "$f" in *-containerd) ;; *) basename "$f" ;; esac; done)
   # 2. every pod's processes, by the nodes' cgroups; then the shims and containerd
   for _ in 1 2 3; do
     pids=$(cl_all_cgroup_pids)
@@ -55,15 +49,13 @@ cl_stop() {
     kill -9 $pids 2>/dev/null
     sleep 0.5
   done
-  for ((i = 1; i <= ${CL_NODES:-0}; i++)); do
-    pids=$(cl_node_shim_pids "$i" | sort -u)
-    # shellcheck disable=SC2086
-    [ -n "$pids" ] && cl_kill_pids $pids
-    cl_stop_proc "n$i-containerd"
-  done
-  # 3. the control plane and the host's services, newest first
-  for f in local-path-provisioner coredns kube-scheduler kube-controller-manager kube-apiserver etcd; do cl_stop_proc "$f"; done
-  for f in "$CL_DIR"/pids/*; do [ -f "$f" ] && cl_stop_proc "$(basename "$f")"; done
+  pids=$(for ((i = 1; i <= ${CL_NODES:-0}; i++)); do cl_node_shim_pids "$i"; done | sort -u)
+  # shellcheck disable=SC2086
+  [ -n "$pids" ] && cl_kill_pids $pids
+  cl_stop_procs $(for ((i = 1; i <= ${CL_NODES:-0}; i++)); do echo "n$i-containerd"; done)
+  # 3. the control plane and the host's services (the API server's clients first, etcd last)
+  cl_stop_procs $(for f in "$CL_DIR"/pids/*; do [ -f "$f" ] && case "$f" in */etcd) ;; *) basename "$f" ;; esac; done)
+  cl_stop_procs etcd
   # 4. the pods' network namespaces, then every mount under the state folder, deepest first
   [ "${CL_NODES:-0}" -gt 0 ] && for f in $(cl_stale_pod_netns); do ip netns delete "$(basename "$f")" 2>/dev/null || { umount -l "$f" 2>/dev/null; rm -f "$f"; }; done
   for _ in 1 2 3; do
@@ -97,7 +89,8 @@ cl_leftovers() {
   ls -d /sys/fs/cgroup/*"$CL_CGROUP_PREFIX"-n* >/dev/null 2>&1 && out+="cgroup dirs $CL_CGROUP_PREFIX-n*; "
   [ -n "${CL_DIR:-}" ] && findmnt -rn -o TARGET | grep -F "$CL_DIR/" >/dev/null && out+="mounts under $CL_DIR: $(findmnt -rn -o TARGET | grep -cF "$CL_DIR/"); "
   if [ -n "${CL_DIR:-}" ]; then
-    procs=$(for p in /proc/[0-9]*; do tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -F -- "$CL_DIR/" >/dev/null && echo "${p#/proc/}"; done | tr '\n' ' ')
+    # (the pattern's first character in brackets, so that grep's own command line does not match it)
+    procs=$(grep -lz -- "[${CL_DIR:0:1}]${CL_DIR:1}/" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 | tr '\n' ' ')
     [ -n "${procs// /}" ] && out+="processes naming $CL_DIR: $procs; "
   fi
   ip link show "$CL_BRIDGE" >/dev/null 2>&1 && out+="bridge $CL_BRIDGE; "
