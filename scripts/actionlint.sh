@@ -11,7 +11,7 @@ if [ ! -x "$BIN" ]; then
   export PATH="$PATH:/usr/local/go/bin"
   mkdir -p "$CACHE"
   GOBIN=$CACHE GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
-    GOMODCACHE=${RAG_TOOLCHAIN_DIR:-$HOME/.cache/rag-platform-toolchain}/go/mod \
+    GOMODCACHE=${RAG_TOOLCHAIN_DIR:-$HOME/.cache/rag-platform-toolchain}/go/mod GOCACHE=${RAG_TOOLCHAIN_DIR:-$HOME/.cache/rag-platform-toolchain}/go/build \
     go install "github.com/rhysd/actionlint/cmd/actionlint@v$VERSION"
 fi
 cd "$ROOT"

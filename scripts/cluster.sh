@@ -48,7 +48,8 @@ running() { cl_load_env "$STATE" 2>/dev/null && cl_alive kube-apiserver; }
 
 context_add() {
   mkdir -p "$(dirname "$USER_KUBECONFIG")"
-  [ -f "$USER_KUBECONFIG" ] || : >"$USER_KUBECONFIG"
+  # a kubeconfig made here is removed again by `down` when nothing else was added to it
+  [ -f "$USER_KUBECONFIG" ] || { : >"$USER_KUBECONFIG"; echo "$USER_KUBECONFIG" >"$STATE/kubeconfig.created"; }
   KUBECONFIG="$USER_KUBECONFIG:$STATE/kubeconfig" kubectl config view --flatten >"$STATE/kubeconfig.merged" &&
     cp "$STATE/kubeconfig.merged" "$USER_KUBECONFIG" && rm -f "$STATE/kubeconfig.merged" &&
     chmod 600 "$USER_KUBECONFIG" && KUBECONFIG=$USER_KUBECONFIG kubectl config use-context "$CONTEXT" >/dev/null
@@ -60,6 +61,7 @@ context_remove() {
   "${k[@]}" delete-context "$CONTEXT" >/dev/null 2>&1
   "${k[@]}" delete-cluster "$CONTEXT" >/dev/null 2>&1
   "${k[@]}" delete-user "$CONTEXT-admin" >/dev/null 2>&1
+  if [ -f "$STATE/kubeconfig.created" ] && [ -z "$("${k[@]}" get-contexts -o name 2>/dev/null)" ]; then rm -f "$USER_KUBECONFIG"; fi
   return 0
 }
 

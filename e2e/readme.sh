@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The README's first command, run as a newcomer runs it (npm run test:e2e:readme; .ci/run runs it): a clean
+# clone of this repository's HEAD, the command exactly as the README's first code block gives it plus only
+# the flag a missing terminal needs (`-- --yes`: pulumi up asks for confirmation otherwise), on this machine
+# with no cluster running. Checks: the embedded cluster starts by itself, the dev platform comes up with every
+# pod Ready, `npm run ask` answers with a citation; then `npm run destroy` and `npm run cluster -- down` leave
+# nothing. Prints the time from `npm ci` done to the first answer.
+set -uo pipefail
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$E2E_DIR/.." && pwd)
+E2E_LABEL=readme
+# shellcheck source=lib/harness.sh
+. "$E2E_DIR/lib/harness.sh"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rag-readme.XXXXXX")
+LOGS=$WORK/logs
+mkdir -p "$LOGS"
+CLONE=$WORK/rag-platform
+cleanup() {
+  local rc=$?
+  # whatever happened: the embedded cluster of the clone goes
+  [ -d "$CLONE/.cluster" ] && (cd "$CLONE" && bash scripts/cluster.sh down >>"$LOGS/cleanup.log" 2>&1)
+  if [ "${E2E_KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+first=$(awk '/^```bash$/{f=1; next} f && /^```/{exit} f' "$REPO/README.md" | head -n1 | sed 's/ *#.*$//')
+if [ "$first" != "npm ci && npm run up" ]; then
+  fail "the README's first command is '$first', not 'npm ci && npm run up': this check runs that command"
+  summary
+  exit 1
+fi
+if KUBECONFIG=${KUBECONFIG:-$HOME/.kube/config} kubectl --request-timeout=5s get --raw=/version >/dev/null 2>&1; then
+  fail "a cluster answers in the current kube context: this check needs a machine with no cluster running"
+  summary
+  exit 1
+fi
+git clone -q "$REPO" "$CLONE" || { fail "git clone of $REPO"; summary; exit 1; }
+cd "$CLONE" || exit 1
+say "the README's first command in a clean clone: $first -- --yes (log: $LOGS/up.log)"
+t0=$(now)
+if ! run "$LOGS/npm-ci.log" npm ci --no-audit --no-fund; then
+  fail "npm ci in the clean clone" "$LOGS/npm-ci.log"
+  summary
+  exit 1
+fi
+record_time "npm ci (clean clone)" "$LAST_SECS"
+t_ci=$(now)
+E2E_STEP_TIMEOUT=3600 run "$LOGS/up.log" npm run up -- --yes
+up_rc=$?
+record_time "npm run up (embedded cluster, images, pulumi up)" "$LAST_SECS"
+started=$(grep -c 'starting the embedded local cluster' "$LOGS/up.log")
+if [ $up_rc = 0 ] && [ "$started" -ge 1 ]; then
+  pass "npm ci && npm run up -- --yes: the embedded cluster started by itself and the dev stack is up (${LAST_SECS}s): $(grep -E 'embedded cluster up in|images for the embedded cluster ready|pulumi up done' "$LOGS/up.log" | sed 's/^rag-platform: //' | tr '\n' ';' | cut -c1-400)"
+else
+  fail "npm run up -- --yes (exit $up_rc, embedded cluster started: $started)" "$LOGS/up.log" 40
+fi
+
+export KUBECONFIG=$HOME/.kube/config
+eval "$(bash scripts/toolchain.sh --env)"
+notready=$(kubectl -n rag-dev get pods --no-headers 2>&1 | awk '$3!="Completed" && ($3!="Running" || split($2,a,"/") && a[1]!=a[2]) {print $1" "$2" "$3}' | tr '\n' ';')
+pods=$(kubectl -n rag-dev get pods --no-headers 2>/dev/null | wc -l)
+if [ "$pods" -gt 0 ] && [ -z "$notready" ]; then
+  pass "every pod of rag-dev Ready or Completed ($pods pods) in kube context $(kubectl config current-context)"
+else
+  fail "pods of rag-dev: $pods, not Ready: ${notready:-?}"
+fi
+
+if run "$LOGS/ask.log" npm run --silent ask -- "What does the platform deploy and how is it tested?" && grep -q '\[doc:' "$LOGS/ask.log"; then
+  first_answer=$(elapsed "$t_ci")
+  record_time "npm ci done -> first answer (npm run up + npm run ask)" "$first_answer"
+  pass "npm run ask answers with a citation ($(grep -m1 '\[doc:' "$LOGS/ask.log" | cut -c1-120)); npm ci done -> first answer: ${first_answer}s"
+else
+  fail "npm run ask" "$LOGS/ask.log" 15
+fi
+
+if run "$LOGS/destroy.log" npm run destroy -- --yes; then
+  pass "npm run destroy -- --yes (${LAST_SECS}s)"
+else
+  fail "npm run destroy -- --yes" "$LOGS/destroy.log" 20
+fi
+if run "$LOGS/down.log" npm run cluster -- down && grep -q 'nothing left' "$LOGS/down.log" && [ ! -d .cluster ]; then
+  pass "npm run cluster -- down: $(grep 'nothing left' "$LOGS/down.log" | sed 's/^rag-platform: //')"
+else
+  fail "npm run cluster -- down" "$LOGS/down.log" 10
+fi
+record_time "total (clone to clean)" "$(elapsed "$t0")"
+summary
+[ $FAILED -eq 0 ]
