@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ApiConfig } from "./config";
-import type { Endpoint } from "./network-policy";
+import type { Endpoint, AppWiring, MetricsEndpoint, WorkloadRef } from "./wiring";
 import { WebService } from "./web-service";
-import type { AppWiring, MetricsEndpoint, WorkloadRef } from "./wiring";
 import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, credentialEnv, databaseUrlEnv, migrateEnv, redisUrlEnv } from "./app-env";
 import { httpProbe, Identity, scrapeAnnotations, startupProbe } from "./workload";
 

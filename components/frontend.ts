@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig, WorkloadOptions } from "./config";
 import { APP_RUN_AS, APP_WRITABLE_PATHS } from "./app-env";
-import type { Endpoint } from "./network-policy";
-import type { MetricsEndpoint, WorkloadRef } from "./wiring";
+import type { Endpoint, MetricsEndpoint, WorkloadRef } from "./wiring";
 import { WebService } from "./web-service";
 import { httpProbe, Identity } from "./workload";
 

@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LlmServerConfig, WorkloadOptions } from "./config";
 import { ModelServer } from "./model-server";
-import type { Endpoint } from "./network-policy";
-import type { MetricsEndpoint, WorkloadRef } from "./wiring";
+import type { Endpoint, MetricsEndpoint, WorkloadRef } from "./wiring";
 import { httpProbe, Identity, RunAs, secretEnv, startupProbe } from "./workload";
 
 /** vLLM's OpenAI-compatible server: the API, /health and /metrics on one port. */

@@ -3,9 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { GpuSchedulingConfig, ModelAutoscalingConfig, WorkloadOptions } from "./config";
 import { objectName } from "./naming";
 import { podAnnotations, serviceAccountAnnotations } from "./workload-options";
-import type { Endpoint } from "./network-policy";
+import type { Endpoint, MetricsEndpoint, WorkloadRef } from "./wiring";
 import { statefulServices } from "./stateful-services";
-import type { MetricsEndpoint, WorkloadRef } from "./wiring";
 import { ContainerArgs, Identity, labels, metadata, pod, RunAs, selectorLabels, serviceAccount, sharedMemory } from "./workload";
 
 /** The claim template every model server mounts its weights cache from (one claim per replica). */

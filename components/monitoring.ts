@@ -6,22 +6,9 @@ import { platformDashboard } from "./dashboard";
 import type { MonitoredNames } from "./metrics";
 import { modelServingAlertRules } from "./model-serving-alerts";
 import { HEADLESS_LABEL } from "./stateful-services";
+import type { ScrapeTarget } from "./wiring";
 import { Identity, labels, metadata, selectorLabels } from "./workload";
 import { objectName } from "./naming";
-
-/** A component whose Service Prometheus scrapes. */
-export interface ScrapeTarget {
-    identity: Identity;
-    /** Name of the Service port that serves metrics. */
-    portName: string;
-    path: string;
-    /**
-     * A Secret key whose value Prometheus sends as `Authorization: Bearer <value>` (the ServiceMonitor
-     * endpoint's `authorization.credentials`; the Secret must live in the ServiceMonitor's namespace and the
-     * Prometheus Operator must be allowed to read it). @default no authorization
-     */
-    bearerToken?: { secretName: pulumi.Input<string>; key: string };
-}
 
 export interface PlatformMonitoringArgs {
     identity: Identity;

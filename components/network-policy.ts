@@ -2,17 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { isIP } from "net";
 import type { NetworkPolicyConfig } from "./config";
+import type { Endpoint } from "./wiring";
 import { Identity, metadata } from "./workload";
 import { objectName } from "./naming";
 
 type Rule = k8s.types.input.networking.v1.NetworkPolicySpec;
 type Port = k8s.types.input.networking.v1.NetworkPolicyPort;
-
-/** A platform component as the policies see it: its name label and the TCP ports it serves. */
-export interface Endpoint {
-    component: string;
-    ports: number[];
-}
 
 /** A server in the namespace (a model server, PostgreSQL for the backup, ...) and the components allowed to call it. */
 export interface ServerAccess {

@@ -10,14 +10,14 @@ import { PlatformIngress } from "./ingress";
 import { PlatformMonitoring } from "./monitoring";
 import { platformNamespace } from "./namespace";
 import { createModelServers, ModelServers, sampleDocuments, settingsData } from "./platform-settings";
-import { Endpoint, ServerAccess, NetworkPolicies } from "./network-policy";
+import { ServerAccess, NetworkPolicies } from "./network-policy";
 import { appSecrets, createDatastores, Datastores, externalCredentialKeys, externalDatastores, inClusterDatastores, inClusterServices } from "./datastores";
 import { createPostgresBackup, PostgresBackup } from "./postgres-backup";
 import { PlatformSecrets } from "./secrets";
 import { PlatformStorage } from "./storage";
 import { createVectorSnapshot, VectorSnapshot } from "./vector-snapshot";
 import { VerticalAutoscaling } from "./vertical-autoscaling";
-import type { AppWiring, MetricsEndpoint } from "./wiring";
+import type { AppWiring, Endpoint, MetricsEndpoint } from "./wiring";
 import { autonamedMetadata, Identity } from "./workload";
 
 export interface RagPlatformArgs {

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "./config";
-import type { Endpoint } from "./network-policy";
-import type { DatastoreArgs, WorkloadRef } from "./wiring";
+import type { Endpoint, DatastoreArgs, WorkloadRef } from "./wiring";
 import { secretRefEnv } from "./secrets";
 import { StatefulService } from "./stateful-service";
 import { execProbe, RunAs, startupProbe } from "./workload";

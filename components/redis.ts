@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DatastoreConfig } from "./config";
-import type { Endpoint } from "./network-policy";
-import type { DatastoreArgs, WorkloadRef } from "./wiring";
+import type { Endpoint, DatastoreArgs, WorkloadRef } from "./wiring";
 import { parseQuantity } from "./quantity";
 import { secretRefEnv } from "./secrets";
 import { StatefulService } from "./stateful-service";

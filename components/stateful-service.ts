@@ -4,9 +4,8 @@ import { ContainerArgs, Identity, labels, metadata, pod, RunAs, selectorLabels, 
 import { objectName } from "./naming";
 import type { WorkloadOptions } from "./config";
 import { podAnnotations, serviceAccountAnnotations } from "./workload-options";
-import type { Endpoint } from "./network-policy";
+import type { Endpoint, WorkloadRef } from "./wiring";
 import { statefulServices } from "./stateful-services";
-import type { WorkloadRef } from "./wiring";
 
 export interface StatefulServiceArgs {
     identity: Identity;

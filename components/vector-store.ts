@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { VectorEngine, VectorStoreConfig } from "./config";
-import type { Endpoint } from "./network-policy";
-import type { DatastoreArgs, MetricsEndpoint, SecretRef, WorkloadRef } from "./wiring";
+import type { Endpoint, DatastoreArgs, MetricsEndpoint, SecretRef, WorkloadRef } from "./wiring";
 import { secretRefEnv } from "./secrets";
 import { StatefulService } from "./stateful-service";
 import { ContainerArgs, httpProbe, metadata, Probes, RunAs, scrapeAnnotations, startupProbe } from "./workload";

@@ -5,8 +5,7 @@ import type { ServiceConfig, WorkloadOptions } from "./config";
 import { ContainerArgs, Identity, labels, metadata, pod, PodArgs, RunAs, selectorLabels, serviceAccount } from "./workload";
 import { objectName } from "./naming";
 import { podAnnotations, serviceAccountAnnotations } from "./workload-options";
-import type { Endpoint } from "./network-policy";
-import type { WorkloadRef } from "./wiring";
+import type { Endpoint, WorkloadRef } from "./wiring";
 
 export interface WebServiceArgs {
     identity: Identity;

@@ -2,7 +2,6 @@
 // (so that RagPlatform reads names and ports from its children instead of re-deriving them).
 import type * as pulumi from "@pulumi/pulumi";
 import type { WorkloadsConfig } from "./config";
-import type { ScrapeTarget } from "./monitoring";
 import type { Identity } from "./workload";
 
 /** Where a credential lives: a Secret and its key (the platform Secret, the operator's own, or ESO's). */
@@ -50,6 +49,26 @@ export interface AppWiring {
     imagePullSecrets: string[];
     /** Per-workload options; the API and the indexer each apply their own. @default none */
     workloads?: WorkloadsConfig;
+}
+
+/** A platform component as the policies see it: its name label and the TCP ports it serves. */
+export interface Endpoint {
+    component: string;
+    ports: number[];
+}
+
+/** A component whose Service Prometheus scrapes. */
+export interface ScrapeTarget {
+    identity: Identity;
+    /** Name of the Service port that serves metrics. */
+    portName: string;
+    path: string;
+    /**
+     * A Secret key whose value Prometheus sends as `Authorization: Bearer <value>` (the ServiceMonitor
+     * endpoint's `authorization.credentials`; the Secret must live in the ServiceMonitor's namespace and the
+     * Prometheus Operator must be allowed to read it). @default no authorization
+     */
+    bearerToken?: { secretName: pulumi.Input<string>; key: string };
 }
 
 /** A workload a component owns: its kind and Kubernetes name (known before deployment, from objectName). */
