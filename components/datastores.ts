@@ -4,10 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DatastoreConnectionConfig, PlatformConfig, PlatformSecretKey, SecretKeyConfig, VectorEngine } from "./config";
 import { POSTGRES_PORT, PostgresDatabase } from "./postgres";
 import { REDIS_PORT, RedisCache } from "./redis";
-import type { PlatformSecrets } from "./secrets";
+import type { PlatformSecrets, AppSecrets, SecretRef, Identity } from "./shared";
 import { ENGINES, VectorStore } from "./vector-store";
-import type { AppSecrets, SecretRef } from "./wiring";
-import type { Identity } from "./workload";
 
 /** How the app reaches one datastore. */
 export interface Datastore<C> {

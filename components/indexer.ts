@@ -2,11 +2,20 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IndexerConfig } from "./config";
 import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, DOCUMENTS_PATH, indexerEnv } from "./app-env";
-import { jobSpec, scheduledJob } from "./cron-job";
-import { objectName } from "./naming";
-import { podAnnotations, serviceAccountAnnotations } from "./workload-options";
-import type { AppWiring } from "./wiring";
-import { autonamedMetadata, Identity, metadata, pod, PodArgs, serviceAccount } from "./workload";
+import {
+    jobSpec,
+    scheduledJob,
+    objectName,
+    podAnnotations,
+    serviceAccountAnnotations,
+    autonamedMetadata,
+    Identity,
+    metadata,
+    pod,
+    PodArgs,
+    serviceAccount,
+} from "./shared";
+import type { AppWiring } from "./shared";
 
 export interface DocumentIndexerArgs extends AppWiring {
     identity: Identity;

@@ -1,11 +1,22 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GpuSchedulingConfig, ModelAutoscalingConfig, WorkloadOptions } from "./config";
-import { objectName } from "./naming";
-import { podAnnotations, serviceAccountAnnotations } from "./workload-options";
-import type { Endpoint, MetricsEndpoint, WorkloadRef } from "./wiring";
-import { statefulServices } from "./stateful-services";
-import { ContainerArgs, Identity, labels, metadata, pod, RunAs, selectorLabels, serviceAccount, sharedMemory } from "./workload";
+import {
+    objectName,
+    podAnnotations,
+    serviceAccountAnnotations,
+    statefulServices,
+    ContainerArgs,
+    Identity,
+    labels,
+    metadata,
+    pod,
+    RunAs,
+    selectorLabels,
+    serviceAccount,
+    sharedMemory,
+} from "./shared";
+import type { Endpoint, MetricsEndpoint, WorkloadRef } from "./shared";
 
 /** The claim template every model server mounts its weights cache from (one claim per replica). */
 export const MODEL_CACHE_VOLUME = "model-cache";

@@ -5,10 +5,8 @@ import type { ModelServingAlertThresholds, MonitoringConfig } from "./config";
 import { platformDashboard } from "./dashboard";
 import type { MonitoredNames } from "./metrics";
 import { modelServingAlertRules } from "./model-serving-alerts";
-import { HEADLESS_LABEL } from "./stateful-services";
-import type { ScrapeTarget } from "./wiring";
-import { Identity, labels, metadata, selectorLabels } from "./workload";
-import { objectName } from "./naming";
+import { HEADLESS_LABEL, Identity, labels, metadata, selectorLabels, objectName } from "./shared";
+import type { ScrapeTarget } from "./shared";
 
 export interface PlatformMonitoringArgs {
     identity: Identity;

@@ -7,7 +7,7 @@ import type { PlatformConfig } from "./config";
 import { EmbeddingServer } from "./embedding-server";
 import { InferenceServer } from "./inference-server";
 import type { Datastores } from "./datastores";
-import type { Identity } from "./workload";
+import type { Identity } from "./shared";
 
 /** The model servers running in the cluster (those in external or local mode are absent). */
 export interface ModelServers {

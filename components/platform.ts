@@ -13,12 +13,11 @@ import { createModelServers, ModelServers, sampleDocuments, settingsData } from 
 import { ServerAccess, NetworkPolicies } from "./network-policy";
 import { appSecrets, createDatastores, Datastores, externalCredentialKeys, externalDatastores, inClusterDatastores, inClusterServices } from "./datastores";
 import { createPostgresBackup, PostgresBackup } from "./postgres-backup";
-import { PlatformSecrets } from "./secrets";
+import { PlatformSecrets, autonamedMetadata, Identity } from "./shared";
 import { PlatformStorage } from "./storage";
 import { createVectorSnapshot, VectorSnapshot } from "./vector-snapshot";
 import { VerticalAutoscaling } from "./vertical-autoscaling";
-import type { AppWiring, Endpoint, MetricsEndpoint } from "./wiring";
-import { autonamedMetadata, Identity } from "./workload";
+import type { AppWiring, Endpoint, MetricsEndpoint } from "./shared";
 
 export interface RagPlatformArgs {
     config: PlatformConfig;

@@ -2,13 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig, PlatformConfig, PostgresConfig } from "./config";
 import type { Datastore } from "./datastores";
-import { jobSpec, scheduledJob } from "./cron-job";
-import { objectName } from "./naming";
+import { jobSpec, scheduledJob, objectName, secretRefEnv, ContainerArgs, Identity, metadata, pod, RunAs, secretEnv, serviceAccount } from "./shared";
 import type { NetworkPoliciesArgs } from "./network-policy";
 import type { PostgresDatabase } from "./postgres";
-import { secretRefEnv } from "./secrets";
-import type { SecretRef } from "./wiring";
-import { ContainerArgs, Identity, metadata, pod, RunAs, secretEnv, serviceAccount } from "./workload";
+import type { SecretRef } from "./shared";
 
 /** Where the backup claim is mounted; the dumps live in its `postgres/` directory. */
 export const BACKUP_MOUNT = "/backup";

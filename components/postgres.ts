@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "./config";
-import type { Endpoint, DatastoreArgs, WorkloadRef } from "./wiring";
-import { secretRefEnv } from "./secrets";
+import type { Endpoint, DatastoreArgs, WorkloadRef } from "./shared";
+import { secretRefEnv, execProbe, RunAs, startupProbe } from "./shared";
 import { StatefulService } from "./stateful-service";
-import { execProbe, RunAs, startupProbe } from "./workload";
 
 export const POSTGRES_PORT = 5432;
 const DATA_PATH = "/var/lib/postgresql/data";

@@ -1,10 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DatastoreConfig } from "./config";
-import type { Endpoint, DatastoreArgs, WorkloadRef } from "./wiring";
-import { parseQuantity } from "./quantity";
-import { secretRefEnv } from "./secrets";
+import type { Endpoint, DatastoreArgs, WorkloadRef } from "./shared";
+import { parseQuantity, secretRefEnv, execProbe, startupProbe } from "./shared";
 import { StatefulService } from "./stateful-service";
-import { execProbe, startupProbe } from "./workload";
 
 export const REDIS_PORT = 6379;
 

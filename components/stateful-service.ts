@@ -1,11 +1,21 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerArgs, Identity, labels, metadata, pod, RunAs, selectorLabels, serviceAccount } from "./workload";
-import { objectName } from "./naming";
+import {
+    ContainerArgs,
+    Identity,
+    labels,
+    metadata,
+    pod,
+    RunAs,
+    selectorLabels,
+    serviceAccount,
+    objectName,
+    podAnnotations,
+    serviceAccountAnnotations,
+    statefulServices,
+} from "./shared";
 import type { WorkloadOptions } from "./config";
-import { podAnnotations, serviceAccountAnnotations } from "./workload-options";
-import type { Endpoint, WorkloadRef } from "./wiring";
-import { statefulServices } from "./stateful-services";
+import type { Endpoint, WorkloadRef } from "./shared";
 
 export interface StatefulServiceArgs {
     identity: Identity;

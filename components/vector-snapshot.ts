@@ -2,13 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { APP_RUN_AS, APP_WRITABLE_PATHS } from "./app-env";
 import type { BackupConfig, PlatformConfig } from "./config";
 import type { Datastore } from "./datastores";
-import { jobSpec, scheduledJob } from "./cron-job";
-import { objectName } from "./naming";
+import { jobSpec, scheduledJob, objectName, secretRefEnv, Identity, pod, serviceAccount } from "./shared";
 import type { NetworkPoliciesArgs } from "./network-policy";
-import { secretRefEnv } from "./secrets";
-import type { SecretRef } from "./wiring";
+import type { SecretRef } from "./shared";
 import type { VectorStore } from "./vector-store";
-import { Identity, pod, serviceAccount } from "./workload";
 
 /** The app's Qdrant collection (VECTOR_COLLECTION's default in app/src/lib/contract.ts; a test ties the two). */
 export const QDRANT_COLLECTION = "rag_chunks";

@@ -2,10 +2,21 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Autoscaling } from "./autoscaling";
 import type { ServiceConfig, WorkloadOptions } from "./config";
-import { ContainerArgs, Identity, labels, metadata, pod, PodArgs, RunAs, selectorLabels, serviceAccount } from "./workload";
-import { objectName } from "./naming";
-import { podAnnotations, serviceAccountAnnotations } from "./workload-options";
-import type { Endpoint, WorkloadRef } from "./wiring";
+import {
+    ContainerArgs,
+    Identity,
+    labels,
+    metadata,
+    pod,
+    PodArgs,
+    RunAs,
+    selectorLabels,
+    serviceAccount,
+    objectName,
+    podAnnotations,
+    serviceAccountAnnotations,
+} from "./shared";
+import type { Endpoint, WorkloadRef } from "./shared";
 
 export interface WebServiceArgs {
     identity: Identity;

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { PlatformSecretKey, SecretKeyMap, SecretsConfig } from "./config";
+import type { PlatformSecretKey, SecretKeyMap, SecretsConfig } from "../config";
 import { objectName } from "./naming";
 import type { SecretRef } from "./wiring";
 import { autonamedMetadata, Identity, metadata, secretEnv } from "./workload";

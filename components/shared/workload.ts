@@ -3,7 +3,7 @@
 // differs (image, ports, env, writable paths); everything secure-by-default is applied here.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment, ResourceSpec, WorkloadOptions } from "./config";
+import type { Environment, ResourceSpec, WorkloadOptions } from "../config";
 import { spread, withWorkloadOptions } from "./workload-options";
 
 type Input<T> = pulumi.Input<T>;

@@ -1,7 +1,7 @@
 // The shapes components share: the arguments several of them take, and what each exposes of what it owns
 // (so that RagPlatform reads names and ports from its children instead of re-deriving them).
 import type * as pulumi from "@pulumi/pulumi";
-import type { WorkloadsConfig } from "./config";
+import type { WorkloadsConfig } from "../config";
 import type { Identity } from "./workload";
 
 /** Where a credential lives: a Secret and its key (the platform Secret, the operator's own, or ESO's). */

@@ -4,7 +4,7 @@
 // ServiceAccount annotations. What the platform sets wins: the validator refuses overrides at config time,
 // and the merge here keeps the platform's values and refuses a colliding env name outright.
 import type * as k8s from "@pulumi/kubernetes";
-import type { WorkloadOptions } from "./config";
+import type { WorkloadOptions } from "../config";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Affinity = k8s.types.input.core.v1.Affinity;

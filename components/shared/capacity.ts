@@ -1,6 +1,6 @@
 // What a stack asks of the cluster, computed from its config alone (no cluster needed): CPU and memory
 // requests and limits at the configured replica counts and at every HPA's maximum, and storage requested.
-import type { PlatformConfig, ResourceSpec } from "./config";
+import type { PlatformConfig, ResourceSpec } from "../config";
 import { formatBytes, formatCpu, parseQuantity } from "./quantity";
 
 export interface CapacityRow {

@@ -1,6 +1,6 @@
 // Quantity parsing is shared with the policy pack (lib/quantity.ts, the one parser);
 // formatting for the capacity report lives here.
-export { parseQuantity } from "../lib/quantity";
+export { parseQuantity } from "../../lib/quantity";
 
 /** Formats cores as Kubernetes CPU: whole cores as integers, anything else in millicores. */
 export function formatCpu(cores: number): string {
