@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig, PlatformConfig, PostgresConfig } from "./config";
 import type { Datastore } from "./datastores";
 import { jobSpec, scheduledJob, objectName, secretRefEnv, ContainerArgs, Identity, metadata, pod, RunAs, secretEnv, serviceAccount } from "./shared";
-import type { NetworkPoliciesArgs } from "./network-policy";
+import type { NetworkPoliciesArgs } from "./network";
 import type { PostgresDatabase } from "./postgres";
 import type { SecretRef } from "./shared";
 

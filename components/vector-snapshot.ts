@@ -3,7 +3,7 @@ import { APP_RUN_AS, APP_WRITABLE_PATHS } from "./app-env";
 import type { BackupConfig, PlatformConfig } from "./config";
 import type { Datastore } from "./datastores";
 import { jobSpec, scheduledJob, objectName, secretRefEnv, Identity, pod, serviceAccount } from "./shared";
-import type { NetworkPoliciesArgs } from "./network-policy";
+import type { NetworkPoliciesArgs } from "./network";
 import type { SecretRef } from "./shared";
 import type { VectorStore } from "./vector-store";
 

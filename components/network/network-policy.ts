@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { isIP } from "net";
-import type { NetworkPolicyConfig } from "./config";
-import type { Endpoint } from "./shared";
-import { Identity, metadata, objectName } from "./shared";
+import type { NetworkPolicyConfig } from "../config";
+import type { Endpoint } from "../shared";
+import { Identity, metadata, objectName } from "../shared";
 
 type Rule = k8s.types.input.networking.v1.NetworkPolicySpec;
 type Port = k8s.types.input.networking.v1.NetworkPolicyPort;
