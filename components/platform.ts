@@ -7,7 +7,7 @@ import { EmbeddingServer } from "./embedding-server";
 import { DocumentIndexer } from "./indexer";
 import { InferenceServer } from "./inference-server";
 import { PlatformIngress, ServerAccess, NetworkPolicies } from "./network";
-import { PlatformMonitoring } from "./monitoring";
+import { PlatformMonitoring, VerticalAutoscaling } from "./observability";
 import { platformNamespace } from "./namespace";
 import { createModelServers, ModelServers, sampleDocuments, settingsData } from "./platform-settings";
 import { appSecrets, createDatastores, Datastores, externalCredentialKeys, externalDatastores, inClusterDatastores, inClusterServices } from "./datastores";
@@ -15,7 +15,6 @@ import { createPostgresBackup, PostgresBackup } from "./postgres-backup";
 import { PlatformSecrets, autonamedMetadata, Identity } from "./shared";
 import { PlatformStorage } from "./storage";
 import { createVectorSnapshot, VectorSnapshot } from "./vector-snapshot";
-import { VerticalAutoscaling } from "./vertical-autoscaling";
 import type { AppWiring, Endpoint, MetricsEndpoint } from "./shared";
 
 export interface RagPlatformArgs {

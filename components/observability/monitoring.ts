@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { alertRules } from "./alerts";
-import type { ModelServingAlertThresholds, MonitoringConfig } from "./config";
+import type { ModelServingAlertThresholds, MonitoringConfig } from "../config";
 import { platformDashboard } from "./dashboard";
 import type { MonitoredNames } from "./metrics";
 import { modelServingAlertRules } from "./model-serving-alerts";
-import { HEADLESS_LABEL, Identity, labels, metadata, selectorLabels, objectName } from "./shared";
-import type { ScrapeTarget } from "./shared";
+import { HEADLESS_LABEL, Identity, labels, metadata, selectorLabels, objectName } from "../shared";
+import type { ScrapeTarget } from "../shared";
 
 export interface PlatformMonitoringArgs {
     identity: Identity;

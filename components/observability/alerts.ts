@@ -1,5 +1,5 @@
 // PrometheusRule groups for the platform: what hurts a RAG service, with thresholds from config.
-import type { AlertThresholds } from "./config";
+import type { AlertThresholds } from "../config";
 import { APP_METRICS as APP, apiSeries, CLUSTER_METRICS as K, inNamespace, MonitoredNames } from "./metrics";
 
 export interface AlertRule {

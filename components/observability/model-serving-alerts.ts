@@ -1,7 +1,7 @@
 // Alerts of the model-serving tier: what hurts LLM inference (slow first tokens, a growing queue, a full
 // KV cache, GPU memory), with thresholds from modelServing.alerts. Only with an in-cluster LLM server.
 import type { AlertRule } from "./alerts";
-import type { ModelServingAlertThresholds } from "./config";
+import type { ModelServingAlertThresholds } from "../config";
 import { GPU_METRICS as GPU, llmSeries, MODEL_METRICS as M, MonitoredNames } from "./metrics";
 
 const RUNBOOK = "docs/operations.md";

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { VerticalAutoscalingConfig } from "./config";
-import { Identity, metadata, objectName } from "./shared";
+import type { VerticalAutoscalingConfig } from "../config";
+import { Identity, metadata, objectName } from "../shared";
 
 export interface VpaTarget {
     identity: Identity;
