@@ -1,10 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig, PlatformConfig, PostgresConfig } from "./config";
-import type { Datastore } from "./datastores";
+import type { Datastore, PostgresDatabase } from "./datastores";
 import { jobSpec, scheduledJob, objectName, secretRefEnv, ContainerArgs, Identity, metadata, pod, RunAs, secretEnv, serviceAccount } from "./shared";
 import type { NetworkPoliciesArgs } from "./network";
-import type { PostgresDatabase } from "./postgres";
 import type { SecretRef } from "./shared";
 
 /** Where the backup claim is mounted; the dumps live in its `postgres/` directory. */

@@ -1,10 +1,10 @@
 // The platform's datastores, each in the cluster (a component with its StatefulSet) or external (a host and
 // port the app connects to): what the ConfigMap, the workloads' credentials and the NetworkPolicies read.
 import * as pulumi from "@pulumi/pulumi";
-import type { DatastoreConnectionConfig, PlatformConfig, PlatformSecretKey, SecretKeyConfig, VectorEngine } from "./config";
+import type { DatastoreConnectionConfig, PlatformConfig, PlatformSecretKey, SecretKeyConfig, VectorEngine } from "../config";
 import { POSTGRES_PORT, PostgresDatabase } from "./postgres";
 import { REDIS_PORT, RedisCache } from "./redis";
-import type { PlatformSecrets, AppSecrets, SecretRef, Identity } from "./shared";
+import type { PlatformSecrets, AppSecrets, SecretRef, Identity } from "../shared";
 import { ENGINES, VectorStore } from "./vector-store";
 
 /** How the app reaches one datastore. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { DatastoreConfig } from "./config";
-import type { Endpoint, DatastoreArgs, WorkloadRef } from "./shared";
-import { parseQuantity, secretRefEnv, execProbe, startupProbe } from "./shared";
+import type { DatastoreConfig } from "../config";
+import type { Endpoint, DatastoreArgs, WorkloadRef } from "../shared";
+import { parseQuantity, secretRefEnv, execProbe, startupProbe } from "../shared";
 import { StatefulService } from "./stateful-service";
 
 export const REDIS_PORT = 6379;

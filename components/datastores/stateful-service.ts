@@ -13,9 +13,9 @@ import {
     podAnnotations,
     serviceAccountAnnotations,
     statefulServices,
-} from "./shared";
-import type { WorkloadOptions } from "./config";
-import type { Endpoint, WorkloadRef } from "./shared";
+} from "../shared";
+import type { WorkloadOptions } from "../config";
+import type { Endpoint, WorkloadRef } from "../shared";
 
 export interface StatefulServiceArgs {
     identity: Identity;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { PostgresConfig } from "./config";
-import type { Endpoint, DatastoreArgs, WorkloadRef } from "./shared";
-import { secretRefEnv, execProbe, RunAs, startupProbe } from "./shared";
+import type { PostgresConfig } from "../config";
+import type { Endpoint, DatastoreArgs, WorkloadRef } from "../shared";
+import { secretRefEnv, execProbe, RunAs, startupProbe } from "../shared";
 import { StatefulService } from "./stateful-service";
 
 export const POSTGRES_PORT = 5432;

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { VectorEngine, VectorStoreConfig } from "./config";
-import type { Endpoint, DatastoreArgs, MetricsEndpoint, SecretRef, WorkloadRef } from "./shared";
-import { secretRefEnv, ContainerArgs, httpProbe, metadata, Probes, RunAs, scrapeAnnotations, startupProbe, objectName } from "./shared";
+import type { VectorEngine, VectorStoreConfig } from "../config";
+import type { Endpoint, DatastoreArgs, MetricsEndpoint, SecretRef, WorkloadRef } from "../shared";
+import { secretRefEnv, ContainerArgs, httpProbe, metadata, Probes, RunAs, scrapeAnnotations, startupProbe, objectName } from "../shared";
 import { StatefulService } from "./stateful-service";
 
 /** What differs between the engines: ports, paths, health endpoints and how (or whether) a key is enforced. */
