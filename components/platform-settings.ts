@@ -4,8 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "./config";
-import { EmbeddingServer } from "./embedding-server";
-import { InferenceServer } from "./inference-server";
+import { EmbeddingServer, InferenceServer } from "./model-serving";
 import type { Datastores } from "./datastores";
 import type { Identity } from "./shared";
 

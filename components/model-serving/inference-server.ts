@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { LlmServerConfig, WorkloadOptions } from "./config";
+import type { LlmServerConfig, WorkloadOptions } from "../config";
 import { ModelServer } from "./model-server";
-import type { Endpoint, MetricsEndpoint, WorkloadRef } from "./shared";
-import { httpProbe, Identity, RunAs, secretEnv, startupProbe } from "./shared";
+import type { Endpoint, MetricsEndpoint, WorkloadRef } from "../shared";
+import { httpProbe, Identity, RunAs, secretEnv, startupProbe } from "../shared";
 
 /** vLLM's OpenAI-compatible server: the API, /health and /metrics on one port. */
 export const VLLM_PORT = 8000;

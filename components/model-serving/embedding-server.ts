@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { TeiServerConfig, WorkloadOptions } from "./config";
+import type { TeiServerConfig, WorkloadOptions } from "../config";
 import { ModelServer } from "./model-server";
-import type { Endpoint, MetricsEndpoint, WorkloadRef } from "./shared";
-import { httpProbe, Identity, RunAs, secretEnv, startupProbe } from "./shared";
+import type { Endpoint, MetricsEndpoint, WorkloadRef } from "../shared";
+import { httpProbe, Identity, RunAs, secretEnv, startupProbe } from "../shared";
 
 /** text-embeddings-inference's HTTP port (its default, 3000 or 80 by image, is set explicitly) and Prometheus port. */
 export const TEI_PORT = 8080;

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { GpuSchedulingConfig, ModelAutoscalingConfig, WorkloadOptions } from "./config";
+import type { GpuSchedulingConfig, ModelAutoscalingConfig, WorkloadOptions } from "../config";
 import {
     objectName,
     podAnnotations,
@@ -15,8 +15,8 @@ import {
     selectorLabels,
     serviceAccount,
     sharedMemory,
-} from "./shared";
-import type { Endpoint, MetricsEndpoint, WorkloadRef } from "./shared";
+} from "../shared";
+import type { Endpoint, MetricsEndpoint, WorkloadRef } from "../shared";
 
 /** The claim template every model server mounts its weights cache from (one claim per replica). */
 export const MODEL_CACHE_VOLUME = "model-cache";
