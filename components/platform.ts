@@ -1,10 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ApiService } from "./api";
+import { ApiService, WebFrontend, DocumentIndexer } from "./workloads";
 import type { PlatformConfig } from "./config";
-import { WebFrontend } from "./frontend";
 import { EmbeddingServer, InferenceServer } from "./model-serving";
-import { DocumentIndexer } from "./indexer";
 import { PlatformIngress, ServerAccess, NetworkPolicies } from "./network";
 import { PlatformMonitoring, VerticalAutoscaling } from "./observability";
 import { platformNamespace } from "./namespace";

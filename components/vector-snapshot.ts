@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { APP_RUN_AS, APP_WRITABLE_PATHS } from "./app-env";
+import { APP_RUN_AS, APP_WRITABLE_PATHS } from "./workloads";
 import type { BackupConfig, PlatformConfig } from "./config";
 import type { Datastore, VectorStore } from "./datastores";
 import { jobSpec, scheduledJob, objectName, secretRefEnv, Identity, pod, serviceAccount } from "./shared";

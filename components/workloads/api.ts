@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ApiConfig } from "./config";
-import type { Endpoint, AppWiring, MetricsEndpoint, WorkloadRef } from "./shared";
+import type { ApiConfig } from "../config";
+import type { Endpoint, AppWiring, MetricsEndpoint, WorkloadRef } from "../shared";
 import { WebService } from "./web-service";
 import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, credentialEnv, databaseUrlEnv, migrateEnv, redisUrlEnv } from "./app-env";
-import { httpProbe, Identity, scrapeAnnotations, startupProbe } from "./shared";
+import { httpProbe, Identity, scrapeAnnotations, startupProbe } from "../shared";
 
 export const API_PORT = 8000;
 

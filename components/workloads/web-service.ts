@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Autoscaling } from "./autoscaling";
-import type { ServiceConfig, WorkloadOptions } from "./config";
+import type { ServiceConfig, WorkloadOptions } from "../config";
 import {
     ContainerArgs,
     Identity,
@@ -15,8 +15,8 @@ import {
     objectName,
     podAnnotations,
     serviceAccountAnnotations,
-} from "./shared";
-import type { Endpoint, WorkloadRef } from "./shared";
+} from "../shared";
+import type { Endpoint, WorkloadRef } from "../shared";
 
 export interface WebServiceArgs {
     identity: Identity;

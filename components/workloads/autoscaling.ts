@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AutoscalingConfig } from "./config";
-import { Identity, metadata, selectorLabels, objectName } from "./shared";
+import type { AutoscalingConfig } from "../config";
+import { Identity, metadata, selectorLabels, objectName } from "../shared";
 
 export interface AutoscalingArgs {
     identity: Identity;

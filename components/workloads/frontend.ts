@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig, WorkloadOptions } from "./config";
+import type { ServiceConfig, WorkloadOptions } from "../config";
 import { APP_RUN_AS, APP_WRITABLE_PATHS } from "./app-env";
-import type { Endpoint, MetricsEndpoint, WorkloadRef } from "./shared";
+import type { Endpoint, MetricsEndpoint, WorkloadRef } from "../shared";
 import { WebService } from "./web-service";
-import { httpProbe, Identity } from "./shared";
+import { httpProbe, Identity } from "../shared";
 
 export const FRONTEND_PORT = 8080;
 

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { IndexerConfig } from "./config";
+import type { IndexerConfig } from "../config";
 import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, DOCUMENTS_PATH, indexerEnv } from "./app-env";
 import {
     jobSpec,
@@ -14,8 +14,8 @@ import {
     pod,
     PodArgs,
     serviceAccount,
-} from "./shared";
-import type { AppWiring } from "./shared";
+} from "../shared";
+import type { AppWiring } from "../shared";
 
 export interface DocumentIndexerArgs extends AppWiring {
     identity: Identity;

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { Input } from "@pulumi/pulumi";
-import { secretRefEnv } from "./shared";
-import type { AppSecrets, AppWiring } from "./shared";
+import { secretRefEnv } from "../shared";
+import type { AppSecrets, AppWiring } from "../shared";
 
 // The platform's side of the application contract (the app's side is app/src/lib/contract.ts; the test
 // test/app-contract.test.ts checks that each workload gets exactly the keys its entry point reads).
