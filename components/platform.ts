@@ -8,10 +8,9 @@ import { PlatformMonitoring, VerticalAutoscaling } from "./observability";
 import { platformNamespace } from "./namespace";
 import { createModelServers, ModelServers, sampleDocuments, settingsData } from "./platform-settings";
 import { appSecrets, createDatastores, Datastores, externalCredentialKeys, externalDatastores, inClusterDatastores, inClusterServices } from "./datastores";
-import { createPostgresBackup, PostgresBackup } from "./postgres-backup";
+import { createPostgresBackup, PostgresBackup, createVectorSnapshot, VectorSnapshot } from "./backups";
 import { PlatformSecrets, autonamedMetadata, Identity } from "./shared";
 import { PlatformStorage } from "./storage";
-import { createVectorSnapshot, VectorSnapshot } from "./vector-snapshot";
 import type { AppWiring, Endpoint, MetricsEndpoint } from "./shared";
 
 export interface RagPlatformArgs {

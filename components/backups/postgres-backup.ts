@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { BackupConfig, PlatformConfig, PostgresConfig } from "./config";
-import type { Datastore, PostgresDatabase } from "./datastores";
-import { jobSpec, scheduledJob, objectName, secretRefEnv, ContainerArgs, Identity, metadata, pod, RunAs, secretEnv, serviceAccount } from "./shared";
-import type { NetworkPoliciesArgs } from "./network";
-import type { SecretRef } from "./shared";
+import type { BackupConfig, PlatformConfig, PostgresConfig } from "../config";
+import type { Datastore, PostgresDatabase } from "../datastores";
+import { jobSpec, scheduledJob, objectName, secretRefEnv, ContainerArgs, Identity, metadata, pod, RunAs, secretEnv, serviceAccount } from "../shared";
+import type { NetworkPoliciesArgs } from "../network";
+import type { SecretRef } from "../shared";
 
 /** Where the backup claim is mounted; the dumps live in its `postgres/` directory. */
 export const BACKUP_MOUNT = "/backup";

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { APP_RUN_AS, APP_WRITABLE_PATHS } from "./workloads";
-import type { BackupConfig, PlatformConfig } from "./config";
-import type { Datastore, VectorStore } from "./datastores";
-import { jobSpec, scheduledJob, objectName, secretRefEnv, Identity, pod, serviceAccount } from "./shared";
-import type { NetworkPoliciesArgs } from "./network";
-import type { SecretRef } from "./shared";
+import { APP_RUN_AS, APP_WRITABLE_PATHS } from "../workloads";
+import type { BackupConfig, PlatformConfig } from "../config";
+import type { Datastore, VectorStore } from "../datastores";
+import { jobSpec, scheduledJob, objectName, secretRefEnv, Identity, pod, serviceAccount } from "../shared";
+import type { NetworkPoliciesArgs } from "../network";
+import type { SecretRef } from "../shared";
 
 /** The app's Qdrant collection (VECTOR_COLLECTION's default in app/src/lib/contract.ts; a test ties the two). */
 export const QDRANT_COLLECTION = "rag_chunks";
