@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { StorageConfig } from "./config";
-import { Identity, labels, metadata, objectName } from "./shared";
+import type { StorageConfig } from "../config";
+import { Identity, labels, metadata, objectName } from "../shared";
 
 export interface PlatformStorageArgs {
     identity: Identity;

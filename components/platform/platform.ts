@@ -1,17 +1,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ApiService, WebFrontend, DocumentIndexer } from "./workloads";
-import type { PlatformConfig } from "./config";
-import { EmbeddingServer, InferenceServer } from "./model-serving";
-import { PlatformIngress, ServerAccess, NetworkPolicies } from "./network";
-import { PlatformMonitoring, VerticalAutoscaling } from "./observability";
+import { ApiService, WebFrontend, DocumentIndexer } from "../workloads";
+import type { PlatformConfig } from "../config";
+import { EmbeddingServer, InferenceServer } from "../model-serving";
+import { PlatformIngress, ServerAccess, NetworkPolicies } from "../network";
+import { PlatformMonitoring, VerticalAutoscaling } from "../observability";
 import { platformNamespace } from "./namespace";
 import { createModelServers, ModelServers, sampleDocuments, settingsData } from "./platform-settings";
-import { appSecrets, createDatastores, Datastores, externalCredentialKeys, externalDatastores, inClusterDatastores, inClusterServices } from "./datastores";
-import { createPostgresBackup, PostgresBackup, createVectorSnapshot, VectorSnapshot } from "./backups";
-import { PlatformSecrets, autonamedMetadata, Identity } from "./shared";
+import { appSecrets, createDatastores, Datastores, externalCredentialKeys, externalDatastores, inClusterDatastores, inClusterServices } from "../datastores";
+import { createPostgresBackup, PostgresBackup, createVectorSnapshot, VectorSnapshot } from "../backups";
+import { PlatformSecrets, autonamedMetadata, Identity } from "../shared";
 import { PlatformStorage } from "./storage";
-import type { AppWiring, Endpoint, MetricsEndpoint } from "./shared";
+import type { AppWiring, Endpoint, MetricsEndpoint } from "../shared";
 
 export interface RagPlatformArgs {
     config: PlatformConfig;

@@ -3,10 +3,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "./config";
-import { EmbeddingServer, InferenceServer } from "./model-serving";
-import type { Datastores } from "./datastores";
-import type { Identity } from "./shared";
+import type { PlatformConfig } from "../config";
+import { EmbeddingServer, InferenceServer } from "../model-serving";
+import type { Datastores } from "../datastores";
+import type { Identity } from "../shared";
 
 /** The model servers running in the cluster (those in external or local mode are absent). */
 export interface ModelServers {
@@ -79,7 +79,7 @@ function modelEndpoints({ cfg, models, dns }: SettingsSources): Record<string, p
 
 /** The app's sample documents (app/samples), indexed in dev. */
 export function sampleDocuments(): Record<string, string> {
-    const dir = path.join(__dirname, "..", "app", "samples");
+    const dir = path.join(__dirname, "..", "..", "app", "samples");
     return Object.fromEntries(
         fs
             .readdirSync(dir)

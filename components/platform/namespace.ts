@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "./config";
-import { PART_OF } from "./shared";
+import type { PlatformConfig } from "../config";
+import { PART_OF } from "../shared";
 
 /** The platform's Namespace, labelled for Pod Security Admission `restricted` (enforce, audit, warn). */
 export function platformNamespace(instance: string, cfg: PlatformConfig, opts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
