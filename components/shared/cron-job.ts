@@ -1,7 +1,7 @@
 // The platform's scheduled Jobs (re-indexing, PostgreSQL dumps, vector-store snapshots) share one shape:
 // runs never overlap, and their Jobs keep no TTL (the TTL controller would delete a failed night's run and
 // its pods' logs before anyone looked): the history limits keep the last 3 successful and the last 3 failed
-// runs, and an alert fires on a failed one (alerts.ts).
+// runs, and an alert fires on a failed one (observability/alerts.ts).
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { Identity, labels, metadata } from "./workload";

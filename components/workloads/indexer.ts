@@ -34,7 +34,7 @@ export interface DocumentIndexerArgs extends AppWiring {
  * waits for it and fails when it fails) and, with `schedule`, a CronJob that re-indexes without overlapping
  * runs. The CronJob's Jobs have no TTL: the TTL controller would delete a failed nightly run (and its pods'
  * logs) before anyone looked; the CronJob's history limits keep the last 3 successful and the last 3 failed
- * runs instead, and RagIndexerJobFailed (alerts.ts) fires on a failed one.
+ * runs instead, and RagIndexerJobFailed (observability/alerts.ts) fires on a failed one.
  */
 export class DocumentIndexer extends pulumi.ComponentResource {
     readonly jobName: pulumi.Output<string>;
