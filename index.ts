@@ -1,10 +1,9 @@
 // rag-platform: read and validate the stack's config, deploy the platform, export what operators need.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { capacityReport } from "./components/capacity";
+import { capacityReport, skipAwait } from "./components/shared";
 import { loadConfig } from "./components/config";
 import { RagPlatform } from "./components/platform";
-import { skipAwait } from "./components/skip-await";
 
 const { config, llmApiKey } = loadConfig();
 if (config.skipAwait) {

@@ -1,5 +1,5 @@
 // `npm run capacity -- --stack prod [--json]`: what a stack asks of the cluster, from its config alone.
-import { capacityReport, formatCapacityReport } from "../components/capacity";
+import { capacityReport, formatCapacityReport } from "../components/shared";
 import { ConfigError, parseConfig } from "../components/config";
 import { readRawConfig } from "./stack-config";
 

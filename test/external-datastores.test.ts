@@ -2,7 +2,7 @@
 // as rendered: which objects exist, where every credential env var points, what the ConfigMap says, the
 // egress NetworkPolicies, and the ExternalSecret's shape. The default (generated, in-cluster) is platform.test.ts'.
 import { strict as assert } from "assert";
-import type { CapacityReport } from "../components/capacity";
+import type { CapacityReport } from "../components/shared";
 import { contractProblems } from "./app-contract.test";
 import { EXISTING_SECRET, EXTERNAL_POSTGRES, EXTERNAL_SECRET } from "./external-fixtures";
 import { autoname, byName, expectConfigProblem, ofComponent, ofType, RenderedResource, RenderResult, renderStack, T } from "./harness";

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import type { CapacityReport } from "../components/capacity";
+import type { CapacityReport } from "../components/shared";
 import { parseConfig } from "../components/config";
 import { Checker } from "../components/config/checker";
 import { validateModelServing } from "../components/config/validate/model-serving";

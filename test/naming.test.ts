@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { MAX_NAME_LENGTH, objectName } from "../components/naming";
+import { MAX_NAME_LENGTH, objectName } from "../components/shared";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import type { Dashboard } from "../components/dashboard";
-import { APP_METRICS, CLUSTER_METRICS, GPU_METRICS, MODEL_METRICS } from "../components/metrics";
+import type { Dashboard } from "../components/observability";
+import { APP_METRICS, CLUSTER_METRICS, GPU_METRICS, MODEL_METRICS } from "../components/observability";
 import { autoname, byName, expectConfigProblem, ofType, RenderResult, renderStack, T } from "./harness";
 
 const SM = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";

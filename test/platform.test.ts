@@ -1,10 +1,9 @@
 import { strict as assert } from "assert";
-import type { CapacityReport } from "../components/capacity";
-import { parseQuantity } from "../components/quantity";
+import type { CapacityReport } from "../components/shared";
+import { parseQuantity, skipAwait } from "../components/shared";
 import * as fs from "fs";
 import * as path from "path";
-import { APPLY_PASSWORD_SCRIPT } from "../components/postgres";
-import { skipAwait } from "../components/skip-await";
+import { APPLY_PASSWORD_SCRIPT } from "../components/datastores";
 import { autoname, byName, expectConfigProblem, ofComponent, ofType, RenderedResource, RenderResult, renderStack, ROOT, T } from "./harness";
 
 /** The platform ConfigMap and Secret are autonamed (a change rolls their consumers): their mock names. */

@@ -3,7 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DUMP_SCRIPT, UPLOAD_SCRIPT } from "../components/postgres-backup";
+import { DUMP_SCRIPT, UPLOAD_SCRIPT } from "../components/backups";
 import { autoname, byName, expectConfigProblem, ofType, RenderedResource, RenderResult, renderStack, T } from "./harness";
 
 const SECRET = autoname("rag-secrets-secret");

@@ -3,7 +3,7 @@ import { spawn } from "child_process";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { KEYS } from "../app/src/lib/contract";
-import { QDRANT_COLLECTION, SNAPSHOT_SCRIPT } from "../components/vector-snapshot";
+import { QDRANT_COLLECTION, SNAPSHOT_SCRIPT } from "../components/backups";
 import { autoname, byName, ofType, RenderResult, renderStack, T } from "./harness";
 
 const NAME = "rag-vector-snapshot";

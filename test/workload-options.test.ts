@@ -4,8 +4,8 @@
 import { strict as assert } from "assert";
 import { ConfigError, parseConfig, PROJECT } from "../components/config";
 import { ingressAnnotationRefusal, MANAGED_ENV, PLATFORM_SETTINGS_KEYS, SECRET_NAME_PATTERNS } from "../components/config/validate/managed-keys";
-import { ingressAnnotations } from "../components/ingress";
-import { withWorkloadOptions } from "../components/workload-options";
+import { ingressAnnotations } from "../components/network";
+import { withWorkloadOptions } from "../components/shared";
 import { DEFAULT_SECRET_PATTERNS } from "../policy/rules/env";
 import { ALL_MODEL_SERVERS, ALL_OPTIONS, WORKLOADS } from "./fixtures/workload-options";
 import { expectConfigProblem, ofComponent, ofType, renderStack, RenderResult, T } from "./harness";

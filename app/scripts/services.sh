@@ -6,7 +6,7 @@
 # DIR/env holds RAG_TEST_* variables (see app/test/services.ts); DIR/redis.conf restarts Redis in tests.
 set -euo pipefail
 
-CHROMA_VERSION=1.0.12 # chromadb/chroma:1.0.12 in components/config.ts
+CHROMA_VERSION=1.0.12 # chromadb/chroma:1.0.12 in components/config/defaults.ts
 CACHE_DIR="${RAG_APP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rag-platform-app}"
 VENV="$CACHE_DIR/chroma-venv"
 

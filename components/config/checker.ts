@@ -1,7 +1,7 @@
 // The checker: collects every problem of a stack, each naming the stack, the full key, the bad value and
 // what is allowed; and the error that reports them all at once.
 import * as pulumi from "@pulumi/pulumi";
-import { parseQuantity } from "../quantity";
+import { parseQuantity } from "../../lib/quantity";
 import { isPlainObject } from "./defaults";
 import { cronProblem, isDns1123Label, isDns1123Subdomain, isQualifiedName, isValidLabelValue } from "./k8s-validation";
 import { PROJECT } from "./types";

@@ -3,7 +3,7 @@
 // and the Ingress annotations it sets (tests keep each list in step with what the program renders).
 import type { WorkloadName } from "../workload-options-types";
 
-/** The platform ConfigMap's keys (platform-settings.ts settingsData; a test keeps this list equal to it). */
+/** The platform ConfigMap's keys (platform/platform-settings.ts settingsData; a test keeps this list equal to it). */
 export const PLATFORM_SETTINGS_KEYS = [
     "APP_ENV",
     "LOG_LEVEL",
@@ -37,7 +37,7 @@ export const PLATFORM_SETTINGS_KEYS = [
     "RERANKER_BASE_URL",
     "RERANKER_MODEL",
 ] as const;
-/** The app containers' env from the platform Secret and the URLs assembled from it (api.ts, app-env.ts). */
+/** The app containers' env from the platform Secret and the URLs assembled from it (workloads/api.ts, workloads/app-env.ts). */
 const APP_SECRET_ENV = [
     "POSTGRES_PASSWORD",
     "REDIS_PASSWORD",
@@ -118,7 +118,7 @@ export function podAnnotationRefusal(key: string): string | undefined {
 }
 
 const NGINX = "nginx.ingress.kubernetes.io/";
-/** The Ingress annotations the platform sets (ingress.ts ingressAnnotations; a test keeps them refused). */
+/** The Ingress annotations the platform sets (network/ingress.ts ingressAnnotations; a test keeps them refused). */
 const MANAGED_INGRESS = [/^limit-/, /^proxy-body-size$/, /^proxy-(connect|read|send)-timeout$/, /^(force-)?ssl-redirect$/, /^enable-cors$/, /^cors-/];
 
 /** Why an Ingress annotation is refused, or undefined. */

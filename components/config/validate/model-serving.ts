@@ -1,5 +1,5 @@
 // Validator of the model-serving tier (vLLM inference, TEI embeddings and reranking).
-import { parseQuantity } from "../../quantity";
+import { parseQuantity } from "../../../lib/quantity";
 import type { Checker } from "../checker";
 import {
     ANTI_AFFINITY_MODES,

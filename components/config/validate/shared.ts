@@ -1,5 +1,5 @@
 // Checks for the shapes several sections share: resources, autoscaling, a scaled service, a datastore.
-import { parseQuantity } from "../../quantity";
+import { parseQuantity } from "../../../lib/quantity";
 import type { Checker } from "../checker";
 import { SCALING_BEHAVIOR_KEYS, SCALING_POLICY_KEYS, SCALING_POLICY_TYPES, SCALING_RULES_KEYS, ScalingRules, SELECT_POLICIES } from "../scaling";
 import {

@@ -1,0 +1,14 @@
+// The platform's datastores: PostgreSQL, Redis and the vector store (Qdrant, Chroma or Milvus), each in the
+// cluster (a StatefulService) or external (a host and port the app connects to), and what the ConfigMap, the
+// workloads' credentials and the NetworkPolicies read of them. Imports only ../shared and ../config.
+//
+//   datastores.ts        createDatastores: in the cluster or external; the apps' credential references
+//   postgres.ts          PostgresDatabase: StatefulSet, pg_isready probes, password applied at start
+//   redis.ts             RedisCache: StatefulSet, AOF persistence, password auth
+//   vector-store.ts      VectorStore: the engine's StatefulSet, API key where the engine supports one
+//   stateful-service.ts  StatefulService: ServiceAccount + StatefulSet + Services, the shape every datastore has
+export * from "./datastores";
+export * from "./postgres";
+export * from "./redis";
+export * from "./vector-store";
+export * from "./stateful-service";

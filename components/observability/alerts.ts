@@ -1,0 +1,159 @@
+// PrometheusRule groups for the platform: what hurts a RAG service, with thresholds from config.
+import type { AlertThresholds } from "../config";
+import { APP_METRICS as APP, apiSeries, CLUSTER_METRICS as K, inNamespace, MonitoredNames } from "./metrics";
+
+export interface AlertRule {
+    alert: string;
+    expr: string;
+    for: string;
+    labels: { severity: "warning" | "critical" };
+    annotations: { summary: string; description: string; runbook: string };
+}
+
+/** Where the fix is described, relative to the repository root. */
+const RUNBOOK = "docs/operations.md";
+
+export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule[] {
+    const ns = inNamespace(names);
+    const api = apiSeries(names);
+    const rules: AlertRule[] = [
+        {
+            alert: "RagHighCpuAgainstLimit",
+            expr:
+                `sum by (namespace, pod, container) (rate(${K.cpuUsage}{${ns}, container!=""}[5m]))\n` +
+                `  / sum by (namespace, pod, container) (${K.resourceLimits}{${ns}, resource="cpu"}) > ${t.cpuLimitRatio}`,
+            for: "15m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "Container {{ $labels.pod }}/{{ $labels.container }} runs close to its CPU limit",
+                description: `CPU usage has been above ${Math.round(t.cpuLimitRatio * 100)}% of the limit for 15 minutes: it is being throttled. Raise the limit or scale out.`,
+                runbook: `${RUNBOOK}#scale`,
+            },
+        },
+        {
+            alert: "RagPodRestarting",
+            expr: `increase(${K.restarts}{${ns}}[5m]) > ${t.restartsIn5m}`,
+            for: "0m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "Pod {{ $labels.pod }} is restarting",
+                description: `Container {{ $labels.container }} restarted more than ${t.restartsIn5m} times in 5 minutes. Check its logs (kubectl logs --previous) and events.`,
+                runbook: `${RUNBOOK}#roll-back`,
+            },
+        },
+        {
+            alert: "RagApiHighLatencyP99",
+            expr: `histogram_quantile(0.99, sum by (le) (rate(${APP.requestDuration}_bucket{${api}}[5m]))) > ${t.p99LatencySeconds}`,
+            for: "10m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "RAG API p99 latency is high",
+                description: `The 99th percentile of API request latency has been above ${t.p99LatencySeconds}s for 10 minutes.`,
+                runbook: `${RUNBOOK}#scale`,
+            },
+        },
+        {
+            alert: "RagApiErrorRatio",
+            expr: `sum(rate(${APP.requestsTotal}{${api}, status=~"5.."}[5m]))\n` + `  / sum(rate(${APP.requestsTotal}{${api}}[5m])) > ${t.errorRatio}`,
+            for: "5m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "RAG API returns too many 5xx responses",
+                description: `More than ${t.errorRatio * 100}% of API responses have been 5xx for 5 minutes.`,
+                runbook: `${RUNBOOK}#roll-back`,
+            },
+        },
+        {
+            alert: "RagVolumeAlmostFull",
+            expr: `${K.volumeUsed}{${ns}} / ${K.volumeCapacity}{${ns}} > ${t.pvcUsageRatio}`,
+            for: "15m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "Volume {{ $labels.persistentvolumeclaim }} is filling up",
+                description: `The claim is more than ${Math.round(t.pvcUsageRatio * 100)}% full. Expand it (the prod StorageClass allows expansion) or clean up.`,
+                runbook: `${RUNBOOK}#expand-a-volume`,
+            },
+        },
+    ];
+    if (names.hpas.length > 0) {
+        const hpa = `${ns}, horizontalpodautoscaler=~"${names.hpas.join("|")}"`;
+        rules.push({
+            alert: "RagHpaAtMaximum",
+            expr: `${K.hpaCurrentReplicas}{${hpa}} >= ${K.hpaMaxReplicas}{${hpa}}`,
+            for: `${t.hpaAtMaxMinutes}m`,
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "HPA {{ $labels.horizontalpodautoscaler }} is at its maximum",
+                description: `The autoscaler has run at maxReplicas for ${t.hpaAtMaxMinutes} minutes: demand exceeds what it may add. Raise maxReplicas or the resources.`,
+                runbook: `${RUNBOOK}#scale`,
+            },
+        });
+    }
+    // An external datastore has no StatefulSet here: its provider watches it.
+    const candidates: [string, string, string | undefined][] = [
+        ["RagPostgresDown", "PostgreSQL", names.datastores.postgres],
+        ["RagRedisDown", "Redis", names.datastores.redis],
+        ["RagVectorStoreDown", "The vector store", names.datastores.vectorStore],
+    ];
+    const down = candidates.filter((d): d is [string, string, string] => d[2] !== undefined);
+    for (const [alert, what, statefulSet] of down) {
+        rules.push({
+            alert,
+            expr: `${K.statefulSetReadyReplicas}{${ns}, statefulset="${statefulSet}"} < 1`,
+            for: "2m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: `${what} is down`,
+                description: `StatefulSet ${statefulSet} has had no ready replica for 2 minutes; the RAG API cannot serve requests that need it.`,
+                runbook: `${RUNBOOK}#back-up-and-restore-postgresql`,
+            },
+        });
+    }
+    if (names.indexerCronJob !== undefined) {
+        rules.push(
+            jobGaveUp("RagIndexerJobFailed", ns, names.indexerCronJob, "warning", {
+                summary: "Re-indexing Job {{ $labels.job_name }} failed",
+                description:
+                    "The scheduled indexer run gave up: the vector store holds the documents of the last successful run. The failed Job and its pods are kept (no TTL): read them with kubectl logs.",
+                runbook: `${RUNBOOK}#a-failed-re-indexing-run`,
+            }),
+        );
+    }
+    if (names.backupCronJob !== undefined) {
+        rules.push(
+            jobGaveUp("RagPostgresBackupFailed", ns, names.backupCronJob, "critical", {
+                summary: "PostgreSQL backup Job {{ $labels.job_name }} failed",
+                description:
+                    "The scheduled pg_dump gave up: the newest dump on the backup claim is older than this run. The failed Job and its pods are kept (no TTL): read them with kubectl logs, then run a backup by hand.",
+                runbook: `${RUNBOOK}#back-up-and-restore-postgresql`,
+            }),
+        );
+    }
+    if (names.vectorSnapshotCronJob !== undefined) {
+        rules.push(
+            jobGaveUp("RagVectorSnapshotFailed", ns, names.vectorSnapshotCronJob, "warning", {
+                summary: "Vector-store snapshot Job {{ $labels.job_name }} failed",
+                description:
+                    "Qdrant refused or failed the scheduled snapshot (snapshot claim full?): the newest snapshot is older than this run. Read the failed Job's logs; the earlier snapshots are kept.",
+                runbook: `${RUNBOOK}#restore-the-vector-store`,
+            }),
+        );
+    }
+    return rules;
+}
+
+/**
+ * A Job of a CronJob (named `<cronjob>-<scheduled minute>`) whose pods failed while none succeeded or still
+ * runs: it gave up (backoffLimit or activeDeadlineSeconds). A run that failed once and then succeeded on retry
+ * stays silent; `for` outlasts the Job's retry back-off (10 s, 20 s, 40 s … between attempts, nothing active).
+ */
+function jobGaveUp(alert: string, ns: string, cronJob: string, severity: AlertRule["labels"]["severity"], annotations: AlertRule["annotations"]): AlertRule {
+    const job = `${ns}, job_name=~"${cronJob}-[0-9]+"`;
+    return {
+        alert,
+        expr: `${K.jobFailedPods}{${job}} > 0\n` + `  unless on (namespace, job_name) (${K.jobSucceededPods}{${job}} > 0 or ${K.jobActivePods}{${job}} > 0)`,
+        for: "10m",
+        labels: { severity },
+        annotations,
+    };
+}
