@@ -41,7 +41,8 @@ function loadStatic(dir: string): Map<string, { body: Buffer; type: string }> {
     return files;
 }
 
-export function createFrontend(s: Settings, publicDir: string): http.Server {
+/** `write` receives the access log's JSON lines (default: stdout). */
+export function createFrontend(s: Settings, publicDir: string, write: (line: string) => void = (line) => process.stdout.write(line)): http.Server {
     const files = loadStatic(publicDir);
     const config = Buffer.from(`window.RAG_CONFIG = ${JSON.stringify({ apiBasePath: s.API_BASE_PATH })};\n`);
     const upstream = s.API_UPSTREAM ? new URL(s.API_UPSTREAM) : undefined;
@@ -68,7 +69,7 @@ export function createFrontend(s: Settings, publicDir: string): http.Server {
             total.inc(labels);
         });
         const log = (status: number) =>
-            process.stdout.write(
+            write(
                 JSON.stringify({ time: new Date().toISOString(), level: "info", service: "rag-frontend", method: req.method, path: url.pathname, status }) +
                     "\n",
             );
