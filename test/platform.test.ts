@@ -4,11 +4,19 @@ import { parseQuantity, skipAwait } from "../components/shared";
 import * as fs from "fs";
 import * as path from "path";
 import { APPLY_PASSWORD_SCRIPT } from "../components/datastores";
+import { NODE_FAILURE_TOLERATION_SECONDS } from "../components/workloads";
 import { autoname, byName, expectConfigProblem, ofComponent, ofType, RenderedResource, RenderResult, renderStack, ROOT, T } from "./harness";
 
 /** The platform ConfigMap and Secret are autonamed (a change rolls their consumers): their mock names. */
 const CONFIG_MAP = autoname("rag-config");
 const SECRET = autoname("rag-secrets-secret");
+
+const NODE_FAILURE = ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"].map((key) => ({
+    key,
+    operator: "Exists",
+    effect: "NoExecute",
+    tolerationSeconds: NODE_FAILURE_TOLERATION_SECONDS,
+}));
 
 type Pod = { containers: any[]; initContainers?: any[]; securityContext: any; volumes: any[]; [k: string]: any };
 
@@ -376,11 +384,26 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.equal(c.resources.limits["nvidia.com/gpu"], "2");
             assert.equal(c.resources.requests["nvidia.com/gpu"], "2");
             const spec = podSpecOf(d);
-            assert.deepEqual(spec.tolerations, [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+            assert.deepEqual(spec.tolerations, [...NODE_FAILURE, { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
             assert.deepEqual(spec.nodeSelector, { "nvidia.com/gpu.present": "true" });
             assert.deepEqual(spec.imagePullSecrets, [{ name: "registry-creds" }]);
             assert.deepEqual(podSpecOf(byName(r, T.StatefulSet, "rag-postgres")).imagePullSecrets, [{ name: "registry-creds" }]);
         });
+    });
+
+    describe("stateless pods on a failed node", () => {
+        for (const stack of ["dev", "prod"]) {
+            it(`${stack}: the API and the frontend leave a not-ready or unreachable node after ${NODE_FAILURE_TOLERATION_SECONDS}s, the datastores keep the default`, () => {
+                const r = stack === "dev" ? dev : prod;
+                for (const name of ["rag-api", "rag-frontend"]) {
+                    assert.deepEqual(podSpecOf(byName(r, T.Deployment, name)).tolerations, NODE_FAILURE, name);
+                }
+                for (const s of ofType(r, T.StatefulSet)) {
+                    const keys = (podSpecOf(s).tolerations ?? []).map((t: any) => t.key);
+                    assert.ok(!keys.includes("node.kubernetes.io/unreachable"), `${s.name}: a single-replica datastore is not moved off a node that may come back`);
+                }
+            });
+        }
     });
 
     describe("WebFrontend", () => {

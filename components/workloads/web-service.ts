@@ -40,6 +40,20 @@ export interface WebServiceArgs {
 }
 
 /**
+ * How long a stateless pod stays bound to a node that stopped answering (taints node.kubernetes.io/not-ready and
+ * /unreachable, NoExecute) before it is evicted and replaced elsewhere. Without it the DefaultTolerationSeconds
+ * admission gives 300 s; with the upstream node-monitor grace period (50 s) a dead node's API and frontend pods
+ * are replaced about a minute after it died (measured in e2e/ha/node-loss.sh; docs/operations.md).
+ */
+export const NODE_FAILURE_TOLERATION_SECONDS = 10;
+const nodeFailureTolerations: k8s.types.input.core.v1.Toleration[] = ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"].map((key) => ({
+    key,
+    operator: "Exists",
+    effect: "NoExecute",
+    tolerationSeconds: NODE_FAILURE_TOLERATION_SECONDS,
+}));
+
+/**
  * The shape shared by the API and the frontend: ServiceAccount, a Deployment that rolls without losing
  * capacity, a ClusterIP Service, and a PodDisruptionBudget plus optional HPA (see Autoscaling).
  */
@@ -72,7 +86,7 @@ export class WebService extends pulumi.ComponentResource {
             terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
             spreadBy: selectorLabels(identity),
             nodeSelector: args.nodeSelector,
-            tolerations: args.tolerations,
+            tolerations: [...nodeFailureTolerations, ...(args.tolerations ?? [])],
             options: args.options,
         };
         const annotations = podAnnotations(args.podAnnotations, args.options);
