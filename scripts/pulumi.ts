@@ -17,7 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { DEV_PASSPHRASE, pinnedKubeContext, ROOT, selectOrCreateStack, useDevPassphrase, useLocalBackendUnlessLoggedIn, workspace } from "./lib/stack";
-import { chooseCluster, elapsed, embeddedCannot, embeddedDatastoreImages, embeddedRunning, ensureCli, EMBEDDED_CONTEXT, probeContext, say, step } from "./lib/local-cluster";
+import { chooseCluster, ClusterChoice, elapsed, embeddedCannot, embeddedDatastoreImages, embeddedRunning, ensureCli, EMBEDDED_CONTEXT, probeContext, say, step } from "./lib/local-cluster";
 import { imagesDeps, runImages } from "./images";
 import { reachFromOutputs } from "./lib/reach";
 
@@ -141,10 +141,9 @@ async function render(cli: string, stack: string, passthrough: string[]): Promis
 
 /**
  * The cluster for up and destroy: the kube context in use when it answers; else, for dev, the embedded
- * cluster (started here when it does not run, with a line saying so and how to opt out); else one line
- * saying why not and what to use instead. Returns true when the embedded cluster is the one.
+ * cluster; else one line saying why not and what to use instead (and exit).
  */
-function ensureCluster(stack: string, command: "up" | "destroy", noLocalCluster: boolean): boolean {
+function chooseStackCluster(stack: string, command: "up" | "destroy", noLocalCluster: boolean): ClusterChoice {
     const pinned = pinnedKubeContext(stack) || undefined;
     const probe = probeContext(pinned);
     const running = !probe.reachable && embeddedRunning(ROOT);
@@ -159,11 +158,16 @@ function ensureCluster(stack: string, command: "up" | "destroy", noLocalCluster:
         embeddedCannot: probe.reachable || running ? undefined : embeddedCannot(),
     });
     if (choice.kind === "none") die(choice.message);
+    return choice;
+}
+
+/** Starts the embedded cluster when the choice says so (one line saying so and how to opt out); true when it is the one. */
+function useCluster(choice: ClusterChoice): boolean {
     if (choice.kind === "current") {
         say(`cluster: kube context ${choice.context}${choice.context === EMBEDDED_CONTEXT ? " (the embedded cluster of this checkout)" : ""}`);
         return choice.context === EMBEDDED_CONTEXT;
     }
-    if (choice.start) {
+    if (choice.kind === "embedded" && choice.start) {
         say(`no reachable Kubernetes cluster: starting the embedded local cluster (npm run cluster -- up; stop it with npm run cluster -- down; to use your own cluster instead, pass --no-local-cluster)`);
     }
     const r = step("embedded cluster", "bash", [path.join(ROOT, "scripts", "cluster.sh"), "up"], { cwd: ROOT });
@@ -196,7 +200,9 @@ async function embeddedImages(selected: Stack, stack: string): Promise<void> {
 async function main(): Promise<void> {
     const t0 = Date.now();
     const { command, stack, passthrough, noLocalCluster } = parseArgs(process.argv.slice(2));
-    const cli = ensureCli(ROOT);
+    // up and destroy: which cluster first, so that a fresh machine builds the CLI and Kubernetes in one go
+    const choice = (command === "up" || command === "destroy") && process.env.RAG_SKIP_CLUSTER_CHECK !== "1" ? chooseStackCluster(stack, command, noLocalCluster) : undefined;
+    const cli = ensureCli(ROOT, choice?.kind === "embedded" && choice.start ? ["kube"] : []);
     process.env.PULUMI_SKIP_UPDATE_CHECK = "true";
 
     // secrets: the dev stack gets a dev-only passphrase unless you set your own
@@ -207,7 +213,7 @@ async function main(): Promise<void> {
     // state backend: yours if you are logged in, else a local folder in the repository
     useLocalBackendUnlessLoggedIn(cli, note);
 
-    const embedded = command !== "preview" && process.env.RAG_SKIP_CLUSTER_CHECK !== "1" ? ensureCluster(stack, command, noLocalCluster) : false;
+    const embedded = choice ? useCluster(choice) : false;
 
     const selected = await selectOrCreateStack(await workspace(cli, ROOT), stack, note);
     if (embedded && command === "up") await embeddedImages(selected, stack);

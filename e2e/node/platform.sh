@@ -167,6 +167,20 @@ else
   fail "post + query: post=$(echo "$post" | cut -c1-200) query=$(tail -n1 "$LOGS/queries.log" 2>/dev/null | cut -c1-300)"
 fi
 
+# the chat page in headless Chromium (e2e/browser/chat.ts): through the frontend's Service, with the driver's
+# stand-in for the Ingress sending /api to the API; it posts a document through the page, asks about it, sees the
+# answer and its citation, and checks a wrong key and an empty question are refused with nothing stored
+ARTIFACTS=${E2E_ARTIFACTS:-$REPO/.e2e/artifacts}
+FE_HOST=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["services"]["frontend"])' "$WORK/outputs.json" 2>/dev/null)
+FE_IP=$(K -n "$NS" get svc "${FE_HOST%%.*}" -o jsonpath='{.spec.clusterIP}' 2>/dev/null)
+FE_PORT=$(K -n "$NS" get svc "${FE_HOST%%.*}" -o jsonpath='{.spec.ports[0].port}' 2>/dev/null)
+if [ -n "$FE_IP" ] && RAG_API_KEY=$API_KEY run "$LOGS/browser.log" node -r "$REPO/node_modules/ts-node/register/transpile-only" "$REPO/e2e/browser/chat.ts" \
+  --url "http://$FE_IP:$FE_PORT" --api "http://$API_IP:$API_PORT" --artifacts "$ARTIFACTS/browser"; then
+  pass "the chat page in headless Chromium: $(grep -c '^ok' "$LOGS/browser.log") driver checks passed ($(grep -oE 'question to answer on the page\s+[0-9.]+' "$LOGS/browser.log" | awk '{print $NF"s to the answer"}')); screenshots in $ARTIFACTS/browser"
+else
+  fail "the chat page in headless Chromium" "$LOGS/browser.log" 20
+fi
+
 # data survives the datastores' pods being deleted
 if [ "$QUERY_OK" = 1 ]; then
   ds=$(datastore_pods | tr '\n' ' ')

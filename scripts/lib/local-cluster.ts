@@ -97,9 +97,10 @@ export function toolchainEnv(root: string): Record<string, string> {
 
 /**
  * The Pulumi CLI: the one on PATH as it is; else the toolchain's, built first when it is not (or not
- * completely) there, which takes minutes the first time and is said before it starts.
+ * completely) there, which takes minutes the first time and is said before it starts. `alsoBuild`: other
+ * toolchain groups needed next (the embedded cluster's "kube"), built at the same time.
  */
-export function ensureCli(root: string): string {
+export function ensureCli(root: string, alsoBuild: string[] = []): string {
     const installed = onPath("pulumi");
     if (installed) {
         const v = spawnSync(installed, ["version"], { encoding: "utf8" }).stdout?.trim();
@@ -114,10 +115,11 @@ export function ensureCli(root: string): string {
             say(`the Pulumi CLI was not found on PATH, and Go (to build it here) is not installed either: install the CLI (https://www.pulumi.com/docs/install/) or Go`);
             process.exit(1);
         }
-        say("the Pulumi CLI was not found on PATH: building it and its plugins from Go modules with scripts/toolchain.sh");
+        say(`the Pulumi CLI was not found on PATH: building it and its plugins${alsoBuild.includes("kube") ? ", and Kubernetes for the embedded cluster," : ""} from Go modules with scripts/toolchain.sh`);
         say("(about 10-15 minutes on 2 cores the first time, cached in ~/.cache/rag-platform-toolchain after; an installed CLI would be used as it is)");
     }
-    const r = step("Pulumi CLI and plugins (scripts/toolchain.sh pulumi)", "bash", [path.join(root, "scripts", "toolchain.sh"), "--progress", "pulumi"], { cwd: root });
+    const groups = ["pulumi", ...alsoBuild];
+    const r = step(`toolchain (scripts/toolchain.sh ${groups.join(" ")})`, "bash", [path.join(root, "scripts", "toolchain.sh"), "--progress", ...groups], { cwd: root });
     if (r.status !== 0) {
         say("building the Pulumi CLI failed (its log is named above)");
         process.exit(1);
