@@ -30,6 +30,21 @@ export default tseslint.config(
         rules: { "@typescript-eslint/no-require-imports": "off" },
     },
     {
+        // The HA test's load generator runs in a pod under Node.js 22.
+        files: ["e2e/ha/load.js"],
+        languageOptions: {
+            sourceType: "script",
+            globals: {
+                console: "readonly",
+                fetch: "readonly",
+                AbortSignal: "readonly",
+                setInterval: "readonly",
+                setTimeout: "readonly",
+                clearInterval: "readonly",
+            },
+        },
+    },
+    {
         // The chat page's script runs in the browser.
         files: ["app/public/**/*.js"],
         languageOptions: { sourceType: "script", globals: { window: "readonly", document: "readonly", fetch: "readonly", FormData: "readonly" } },

@@ -17,7 +17,19 @@ import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { DEV_PASSPHRASE, pinnedKubeContext, ROOT, selectOrCreateStack, useDevPassphrase, useLocalBackendUnlessLoggedIn, workspace } from "./lib/stack";
-import { chooseCluster, ClusterChoice, elapsed, embeddedCannot, embeddedDatastoreImages, embeddedRunning, ensureCli, EMBEDDED_CONTEXT, probeContext, say, step } from "./lib/local-cluster";
+import {
+    chooseCluster,
+    ClusterChoice,
+    elapsed,
+    embeddedCannot,
+    embeddedDatastoreImages,
+    embeddedRunning,
+    ensureCli,
+    EMBEDDED_CONTEXT,
+    probeContext,
+    say,
+    step,
+} from "./lib/local-cluster";
 import { imagesDeps, runImages } from "./images";
 import { reachFromOutputs } from "./lib/reach";
 
@@ -168,7 +180,9 @@ function useCluster(choice: ClusterChoice): boolean {
         return choice.context === EMBEDDED_CONTEXT;
     }
     if (choice.kind === "embedded" && choice.start) {
-        say(`no reachable Kubernetes cluster: starting the embedded local cluster (npm run cluster -- up; stop it with npm run cluster -- down; to use your own cluster instead, pass --no-local-cluster)`);
+        say(
+            `no reachable Kubernetes cluster: starting the embedded local cluster (npm run cluster -- up; stop it with npm run cluster -- down; to use your own cluster instead, pass --no-local-cluster)`,
+        );
     }
     const r = step("embedded cluster", "bash", [path.join(ROOT, "scripts", "cluster.sh"), "up"], { cwd: ROOT });
     if (r.status !== 0) process.exit(r.status ?? 1);
@@ -201,7 +215,10 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const { command, stack, passthrough, noLocalCluster } = parseArgs(process.argv.slice(2));
     // up and destroy: which cluster first, so that a fresh machine builds the CLI and Kubernetes in one go
-    const choice = (command === "up" || command === "destroy") && process.env.RAG_SKIP_CLUSTER_CHECK !== "1" ? chooseStackCluster(stack, command, noLocalCluster) : undefined;
+    const choice =
+        (command === "up" || command === "destroy") && process.env.RAG_SKIP_CLUSTER_CHECK !== "1"
+            ? chooseStackCluster(stack, command, noLocalCluster)
+            : undefined;
     const cli = ensureCli(ROOT, choice?.kind === "embedded" && choice.start ? ["kube"] : []);
     process.env.PULUMI_SKIP_UPDATE_CHECK = "true";
 

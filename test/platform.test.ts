@@ -400,7 +400,10 @@ describe("platform (dev and prod stacks under mocks)", () => {
                 }
                 for (const s of ofType(r, T.StatefulSet)) {
                     const keys = (podSpecOf(s).tolerations ?? []).map((t: any) => t.key);
-                    assert.ok(!keys.includes("node.kubernetes.io/unreachable"), `${s.name}: a single-replica datastore is not moved off a node that may come back`);
+                    assert.ok(
+                        !keys.includes("node.kubernetes.io/unreachable"),
+                        `${s.name}: a single-replica datastore is not moved off a node that may come back`,
+                    );
                 }
             });
         }
@@ -546,12 +549,16 @@ describe("platform (dev and prod stacks under mocks)", () => {
             );
             assert.ok(!ofType(prod, T.ConfigMap).some((m) => m.inputs.metadata.name === "rag-indexer-sample-documents"));
         });
-        it("starts after the datastores and after the API, whose migrate init container creates the schema", () => {
+        it("is created beside the datastores and the API, not after them: its own migrate init container creates the schema", () => {
             const indexer = dev.resources.find((r) => r.type === "rag-platform:index:DocumentIndexer")!;
             const deps = indexer.dependencies.map((urn) => urn.split("::").pop());
-            // dependsOn a component waits for every resource in it: the workloads are what matters.
+            // `pulumi up` would otherwise wait for every datastore and the API to be ready before it even creates the Job.
             for (const workload of ["rag-api-deployment", "rag-postgres-statefulset", "rag-redis-statefulset", "rag-vector-store-statefulset"]) {
-                assert.ok(deps.includes(workload), `the indexer depends on ${workload}: ${deps.join(", ")}`);
+                assert.ok(!deps.includes(workload), `the indexer waits on ${workload}: ${deps.join(", ")}`);
+            }
+            for (const job of [...ofType(dev, T.Job).filter((j) => /indexer/.test(j.inputs.metadata.name)), ...indexerCron(prod).map((c) => ({ inputs: { spec: c.inputs.spec.jobTemplate.spec } }))]) {
+                const [init] = job.inputs.spec.template.spec.initContainers;
+                assert.deepEqual([init.name, init.command], ["migrate", ["node", "/app/dist/migrate.js"]]);
             }
         });
         it("option: a scheduled re-index CronJob that never overlaps (prod)", () => {

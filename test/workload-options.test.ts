@@ -598,6 +598,10 @@ describe("workloads.<name> and ingress.extraAnnotations: config", () => {
     });
 });
 
+/** The stateless web services leave a failed node after 10 s (components/workloads/web-service.ts). */
+const WEB = ["api", "frontend"];
+const NODE_FAILURE = ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"];
+
 const podSpecs = (r: RenderResult, component: string): any[] => {
     const kinds = component === "indexer" ? [T.Job] : component === "api" || component === "frontend" ? [T.Deployment] : [T.StatefulSet];
     const specs = kinds.map((k) => ofComponent(r, k, component).inputs.spec.template);
@@ -643,9 +647,10 @@ describe("workloads.<name> and ingress.extraAnnotations: rendered objects", () =
         for (const component of Object.values(WORKLOADS)) {
             for (const t of podSpecs(prod, component)) {
                 assert.equal(t.spec.priorityClassName, undefined, component);
-                // The LLM's GPU selector and toleration are the platform's own.
+                // The LLM's GPU selector and toleration, and the web services' node-failure tolerations, are the platform's own.
                 assert.deepEqual(t.spec.nodeSelector, component === "llm" ? { "nvidia.com/gpu.present": "true" } : undefined, component);
-                assert.equal(t.spec.tolerations?.length, component === "llm" ? 1 : undefined, component);
+                const own = component === "llm" ? ["nvidia.com/gpu"] : WEB.includes(component) ? NODE_FAILURE : [];
+                assert.deepEqual((t.spec.tolerations ?? []).map((x: any) => x.key), own, component);
                 assert.ok(!t.spec.containers.some((c: any) => (c.env ?? []).some((e: any) => e.name.startsWith("EXTRA_"))), component);
                 assert.equal(t.metadata.annotations?.["example.com/team"], undefined, component);
             }
@@ -664,6 +669,7 @@ describe("workloads.<name> and ingress.extraAnnotations: rendered objects", () =
                     ...(gpu ? { "nvidia.com/gpu.present": "true" } : {}),
                 });
                 assert.deepEqual(spec.tolerations, [
+                    ...(WEB.includes(component) ? NODE_FAILURE.map((key) => ({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: 10 })) : []),
                     ...(gpu ? [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] : []),
                     { key: "dedicated", operator: "Equal", value: "rag", effect: "NoSchedule" },
                 ]);
@@ -709,7 +715,7 @@ describe("workloads.<name> and ingress.extraAnnotations: rendered objects", () =
         assert.deepEqual(spec.nodeSelector, { "node.kubernetes.io/pool": "rag-api", "nvidia.com/gpu.present": "true" });
         assert.deepEqual(
             spec.tolerations.map((t: any) => t.key),
-            ["nvidia.com/gpu", "dedicated"],
+            [...NODE_FAILURE, "nvidia.com/gpu", "dedicated"],
         );
     });
 

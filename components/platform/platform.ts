@@ -89,17 +89,14 @@ export class RagPlatform extends pulumi.ComponentResource {
             opts: this.child,
         });
         const configMap = this.createConfigMap(datastores, models);
-        const apps = this.createApps(
-            {
-                configMapName: configMap.metadata.name,
-                secrets: appSecrets(secrets, datastores),
-                tls: { postgres: datastores.postgres.tls, redis: datastores.redis.tls },
-                appDataClaimName: storage.appDataClaimName,
-                imagePullSecrets: cfg.imagePullSecrets,
-                workloads: cfg.workloads,
-            },
-            datastores,
-        );
+        const apps = this.createApps({
+            configMapName: configMap.metadata.name,
+            secrets: appSecrets(secrets, datastores),
+            tls: { postgres: datastores.postgres.tls, redis: datastores.redis.tls },
+            appDataClaimName: storage.appDataClaimName,
+            imagePullSecrets: cfg.imagePullSecrets,
+            workloads: cfg.workloads,
+        });
         this.url = cfg.ingress.enabled ? this.createIngress(apps).url : undefined;
         const extraIngress: ExtraIngress[] = [];
         if (cfg.localAccess.enabled) {
@@ -155,8 +152,8 @@ export class RagPlatform extends pulumi.ComponentResource {
         );
     }
 
-    /** The API, the frontend and the indexer (which starts once the datastores exist). */
-    private createApps(wiring: AppWiring, datastores: Datastores): Apps {
+    /** The API, the frontend and the indexer, side by side (each waits for the datastores and migrates by itself). */
+    private createApps(wiring: AppWiring): Apps {
         const { cfg, instance: name } = this;
         const local = cfg.localAccess;
         const api = new ApiService(
@@ -176,7 +173,8 @@ export class RagPlatform extends pulumi.ComponentResource {
             },
             this.child,
         );
-        // The indexer writes to the datastores: start it once they exist (and, outside tests, are ready).
+        // The indexer waits for the datastores and migrates the schema itself (as the API's pods do): it is created
+        // with everything else, not after the datastores and the API are ready.
         const indexer = new DocumentIndexer(
             `${name}-indexer`,
             {
@@ -186,8 +184,7 @@ export class RagPlatform extends pulumi.ComponentResource {
                 // Dev has nothing on the app-data claim yet: index the sample documents instead.
                 sampleDocuments: cfg.environment === "dev" ? sampleDocuments() : undefined,
             },
-            // ... and after the API, whose `migrate` init container creates the schema the indexer writes to.
-            { parent: this, dependsOn: [...inClusterDatastores(datastores), api] },
+            this.child,
         );
         return { api, frontend, indexer };
     }

@@ -4,7 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { objectName } from "./naming";
-import { ContainerArgs, Identity, labels, metadata, selectorLabels } from "./workload";
+import { ContainerArgs, Identity, labels, selectorLabels, serviceMetadata } from "./workload";
 
 /** Label on headless Services, so that ServiceMonitors select only the client Service (no double scraping). */
 export const HEADLESS_LABEL = "rag-platform/headless";
@@ -27,14 +27,14 @@ export function statefulServices(
     const headless = new k8s.core.v1.Service(
         `${name}-headless`,
         {
-            metadata: { ...metadata(identity, objectName(identity, "headless")), labels: { ...labels(identity), [HEADLESS_LABEL]: "true" } },
+            metadata: { ...serviceMetadata(identity, objectName(identity, "headless")), labels: { ...labels(identity), [HEADLESS_LABEL]: "true" } },
             spec: { clusterIP: "None", ...(publishNotReadyAddresses ? { publishNotReadyAddresses } : {}), selector: selectorLabels(identity), ports },
         },
         { parent },
     );
     const client = new k8s.core.v1.Service(
         `${name}-service`,
-        { metadata: metadata(identity, objectName(identity)), spec: { type: "ClusterIP", selector: selectorLabels(identity), ports } },
+        { metadata: serviceMetadata(identity, objectName(identity)), spec: { type: "ClusterIP", selector: selectorLabels(identity), ports } },
         { parent },
     );
     return { headless, client };

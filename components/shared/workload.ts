@@ -2,6 +2,7 @@
 // contexts, probes, resources, writable scratch directories and service accounts. Components describe what
 // differs (image, ports, env, writable paths); everything secure-by-default is applied here.
 import * as k8s from "@pulumi/kubernetes";
+import { SKIP_AWAIT_ANNOTATION } from "./skip-await";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment, ResourceSpec, WorkloadOptions } from "../config";
 import { spread, withWorkloadOptions } from "./workload-options";
@@ -44,6 +45,16 @@ export function labels(id: Identity): Record<string, string> {
 /** Object metadata for a component's object named `name`. */
 export function metadata(id: Identity, name: string, annotations?: Record<string, string>): k8s.types.input.meta.v1.ObjectMeta {
     return { name, namespace: id.namespace, labels: labels(id), ...(annotations ? { annotations } : {}) };
+}
+
+/**
+ * A Service's metadata: as metadata(), plus `pulumi.com/skipAwait`. The provider would otherwise hold every
+ * dependent of a Service until the Service has Ready endpoints; the workloads' own awaits already wait for
+ * their pods, and a client (the ConfigMap naming the datastores, hence the API) needs only the Service's name.
+ * Without it `pulumi up` ran the datastores, then the API, then the indexer one after the other.
+ */
+export function serviceMetadata(id: Identity, name: string): k8s.types.input.meta.v1.ObjectMeta {
+    return metadata(id, name, { [SKIP_AWAIT_ANNOTATION]: "true" });
 }
 
 /**

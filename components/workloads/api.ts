@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ApiConfig } from "../config";
 import type { Endpoint, AppWiring, MetricsEndpoint, WorkloadRef } from "../shared";
 import { WebService } from "./web-service";
-import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, credentialEnv, databaseUrlEnv, migrateEnv, redisUrlEnv } from "./app-env";
+import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, credentialEnv, databaseUrlEnv, migrateContainer, redisUrlEnv } from "./app-env";
 import { httpProbe, Identity, scrapeAnnotations, startupProbe } from "../shared";
 
 export const API_PORT = 8000;
@@ -43,16 +43,7 @@ export class ApiService extends pulumi.ComponentResource {
                 service: config,
                 runAs: APP_RUN_AS,
                 // Schema migrations run before the API serves (idempotent; concurrent pods wait on a lock).
-                initContainers: [
-                    {
-                        name: "migrate",
-                        image: config.image,
-                        resources: config.resources,
-                        command: ["node", "/app/dist/migrate.js"],
-                        env: migrateEnv(args),
-                        writablePaths: APP_WRITABLE_PATHS,
-                    },
-                ],
+                initContainers: [migrateContainer(args, config.image, config.resources)],
                 imagePullSecrets: args.imagePullSecrets,
                 nodePort: args.nodePort,
                 options: args.workloads?.api,

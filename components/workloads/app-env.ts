@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { Input } from "@pulumi/pulumi";
 import { secretRefEnv } from "../shared";
-import type { AppSecrets, AppWiring } from "../shared";
+import type { AppSecrets, AppWiring, ContainerArgs } from "../shared";
 
 // The platform's side of the application contract (the app's side is app/src/lib/contract.ts; the test
 // test/app-contract.test.ts checks that each workload gets exactly the keys its entry point reads).
@@ -74,4 +74,14 @@ export function indexerEnv({ configMapName, secrets, tls }: AppWiring): k8s.type
 /** The migrate step's environment (the API pod's init container). */
 export function migrateEnv({ configMapName, secrets, tls }: AppWiring): k8s.types.input.core.v1.EnvVar[] {
     return [...configMapEnv(MIGRATE_CONFIG_KEYS, configMapName), ...credentialEnv(secrets, "POSTGRES_PASSWORD"), databaseUrlEnv(tls.postgres)];
+}
+
+/**
+ * The schema migrations, run by every app pod that needs the schema before its main container starts (the API,
+ * the indexer): `node /app/dist/migrate.js` from the pod's own image (every app image holds the whole bundle).
+ * Idempotent; concurrent runs wait on node-pg-migrate's lock; it waits for PostgreSQL to come up. So no app
+ * workload has to be ordered after another by the deployment tool.
+ */
+export function migrateContainer(wiring: AppWiring, image: string, resources: ContainerArgs["resources"]): ContainerArgs {
+    return { name: "migrate", image, resources, command: ["node", "/app/dist/migrate.js"], env: migrateEnv(wiring), writablePaths: APP_WRITABLE_PATHS };
 }

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IndexerConfig } from "../config";
-import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, DOCUMENTS_PATH, indexerEnv } from "./app-env";
+import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, DOCUMENTS_PATH, indexerEnv, migrateContainer } from "./app-env";
 import {
     jobSpec,
     scheduledJob,
@@ -70,6 +70,8 @@ export class DocumentIndexer extends pulumi.ComponentResource {
             options,
             imagePullSecrets: args.imagePullSecrets,
             volumes: [volume],
+            // the schema first (the API's pods run the same step): the Job needs no ordering after the API
+            initContainers: [migrateContainer(args, config.image, config.resources)],
             containers: [
                 {
                     name: "indexer",

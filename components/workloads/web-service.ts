@@ -15,6 +15,7 @@ import {
     objectName,
     podAnnotations,
     serviceAccountAnnotations,
+    serviceMetadata,
 } from "../shared";
 import type { Endpoint, WorkloadRef } from "../shared";
 
@@ -124,7 +125,7 @@ export class WebService extends pulumi.ComponentResource {
         const svc = new k8s.core.v1.Service(
             `${name}-service`,
             {
-                metadata: metadata(identity, k8sName),
+                metadata: serviceMetadata(identity, k8sName),
                 spec: {
                     type: "ClusterIP",
                     selector: selectorLabels(identity),
@@ -138,7 +139,7 @@ export class WebService extends pulumi.ComponentResource {
             new k8s.core.v1.Service(
                 `${name}-nodeport`,
                 {
-                    metadata: metadata(identity, objectName(identity, "nodeport")),
+                    metadata: serviceMetadata(identity, objectName(identity, "nodeport")),
                     spec: {
                         type: "NodePort",
                         selector: selectorLabels(identity),

@@ -132,7 +132,7 @@ if run "$LOGS/destroy-dev.log" P destroy; then
     K get pv --no-headers 2>/dev/null
   )
   if [ -z "$left" ]; then
-    pass "pulumi destroy leaves no pod, claim or volume (reclaim Delete; local-path removed the directories: $(find "$WORK/node/local-path" -mindepth 1 -maxdepth 1 | wc -l) left)"
+    pass "pulumi destroy leaves no pod, claim or volume (reclaim Delete; local-path removed the directories: $(find "$CL_DIR"/nodes/*/local-path "$CL_DIR/volumes" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l) left)"
   else
     fail "after pulumi destroy: $(echo "$left" | awk '{print $1}' | tr '\n' ' ')"
   fi
