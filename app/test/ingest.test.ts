@@ -1,12 +1,13 @@
-// Batch ingestion (RagService.ingestMany, the indexer's path), against
+// Batch ingestion (RagService.ingestMany, the indexer's path) and the answer cache's generations, against
 // real PostgreSQL and Redis (scripts/services.sh) and an in-process vector store that records its calls.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
+import { AnswerCache } from "../src/lib/cache";
 import { normaliseText } from "../src/lib/chunker";
-import { secretValues, Settings } from "../src/lib/contract";
+import { redisUrl, secretValues, Settings } from "../src/lib/contract";
 import { InputError } from "../src/lib/documents";
 import { indexDirectory } from "../src/lib/indexer";
 import { createLogger } from "../src/lib/logger";
@@ -169,5 +170,33 @@ describe("app: batch ingestion (the indexer's path)", function () {
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("app: answer cache generations", function () {
+    it("a lookup gives the generation; an answer stored under it is not served once documents changed", async () => {
+        const settings = testSettings("api");
+        const cache = new AnswerCache(redisUrl(settings), 60);
+        try {
+            const key = `test-${Date.now()}`;
+            const miss = await cache.lookup(key);
+            assert.ok(miss && miss.value === undefined);
+            // A document changes while the answer is being computed: it is stored under the old generation.
+            await cache.invalidate();
+            await cache.set(key, "stale", miss.generation);
+            const after = await cache.lookup(key);
+            assert.equal(after!.value, undefined);
+            assert.equal(Number(after!.generation), Number(miss.generation) + 1);
+            await cache.set(key, "fresh", after!.generation);
+            assert.deepEqual(await cache.lookup(key), { generation: after!.generation, value: "fresh" });
+            // Without a generation, set uses the current one.
+            await cache.set(`${key}-b`, "current");
+            assert.equal((await cache.lookup(`${key}-b`))!.value, "current");
+        } finally {
+            await cache.close();
+        }
+        const off = new AnswerCache(redisUrl(settings), 0);
+        assert.equal(await off.lookup("anything"), undefined);
+        await off.close();
     });
 });

@@ -297,12 +297,14 @@ export class RagService {
             throw new InputError(400, "question_too_long", `the question is about ${tokens} tokens; the limit is ${this.opts.maxTokens} (MAX_TOKENS)`);
         }
         const key = sha256(JSON.stringify({ q: q.toLowerCase().replace(/\s+/g, " "), k: topK, m: this.embedder.model }));
+        let generation: string | undefined;
         if (this.cache) {
             try {
-                const hit = await this.cache.get(key);
-                if (hit) {
-                    return { ...(JSON.parse(hit) as Answer), cached: true, topK };
+                const hit = await this.cache.lookup(key);
+                if (hit?.value) {
+                    return { ...(JSON.parse(hit.value) as Answer), cached: true, topK };
                 }
+                generation = hit?.generation;
             } catch (err) {
                 this.log.warn({ err: (err as Error).message }, "answer cache unavailable; answering without it");
             }
@@ -310,8 +312,14 @@ export class RagService {
         const [vector] = await this.embedder.embed([q]);
         const hits = await this.store.search(vector, topK);
         const answer = await this.answerer.build(q, hits);
-        if (this.cache) {
-            await this.cache.set(key, JSON.stringify(answer)).catch((err: Error) => this.log.warn({ err: err.message }, "could not cache the answer"));
+        const cache = this.cache;
+        if (cache) {
+            // Under the generation the lookup saw: documents that changed since invalidate this answer too. After
+            // the response is written (setImmediate runs once this turn's I/O is done), not in its way; a later
+            // lookup, which needs a later request, follows it on the same connection.
+            setImmediate(() => {
+                cache.set(key, JSON.stringify(answer), generation).catch((err: Error) => this.log.warn({ err: err.message }, "could not cache the answer"));
+            });
         }
         return { ...answer, cached: false, topK };
     }
