@@ -139,6 +139,45 @@ describe("app: batch ingestion (the indexer's path)", function () {
         assert.equal(store.stored.size, res.document.chunkCount);
     });
 
+    it("embeds the next group while a group is being written", async () => {
+        const { service } = await make("rag_ingest_pipeline");
+        const embedded: string[] = [];
+        const embedder = service.embedder;
+        const slow = new (class extends RecordingStore {
+            first = true;
+            overlapped = false;
+            override async upsert(records: ChunkRecord[]): Promise<void> {
+                if (this.first) {
+                    this.first = false;
+                    const mine = new Set(records.map((r) => r.text.split(" ")[0]));
+                    // Held until a text of a document not in this upsert is embedded (or 10 s).
+                    for (let i = 0; i < 1000 && !this.overlapped; i++) {
+                        this.overlapped = embedded.some((t) => !mine.has(t.split(" ")[0]));
+                        await new Promise((r) => setTimeout(r, 10));
+                    }
+                }
+                return super.upsert(records);
+            }
+        })();
+        const pipelined = new RagService(
+            service.opts,
+            service.db,
+            slow,
+            {
+                model: embedder.model,
+                dimensions: embedder.dimensions,
+                embed: (texts) => (embedded.push(...texts), embedder.embed(texts)),
+            },
+            service.answerer,
+            service.log,
+            service.cache,
+        );
+        const outcomes = await pipelined.ingestMany(Array.from({ length: 40 }, (_, n) => doc(text(n + 100), `doc ${n}`)));
+        assert.ok(outcomes.every((o) => "result" in o && o.result.created));
+        assert.ok(slow.upserts.length >= 2, `upserts of ${slow.upserts.join(", ")}`);
+        assert.ok(slow.overlapped, "the second group was embedded only after the first was written");
+    });
+
     it("when the store refuses a document of a batch, that document alone fails and leaves nothing; the indexer reports files in order", async () => {
         const { service, store } = await make("rag_ingest_failure");
         const dir = mkdtempSync(path.join(os.tmpdir(), "rag-ingest-"));
