@@ -88,8 +88,13 @@ CONF
     wait_for redis redis-cli -p "$redis_port" --no-auth-warning -a "$redis_password" ping
 
     mkdir -p "$dir/chroma"
-    (cd "$dir" && nohup "$VENV/bin/chroma" run --path "$dir/chroma" --host 127.0.0.1 --port "$chroma_port" >"$dir/chroma.log" 2>&1 &
-        echo $! >"$dir/chroma.pid")
+    # `&` on the chroma command alone: $! is Chroma's pid (nohup execs it), the pid stop() kills. (On a
+    # `cd && nohup` list it was a subshell's, and Chroma outlived every stop.)
+    (
+        cd "$dir"
+        nohup "$VENV/bin/chroma" run --path "$dir/chroma" --host 127.0.0.1 --port "$chroma_port" >"$dir/chroma.log" 2>&1 &
+        echo $! >"$dir/chroma.pid"
+    )
     wait_for chroma node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "http://127.0.0.1:$chroma_port/api/v2/heartbeat"
 
     cat >"$dir/env" <<ENV
@@ -107,7 +112,13 @@ ENV
 stop() {
     local dir=$1
     [ -d "$dir" ] || return 0
-    if [ -f "$dir/chroma.pid" ]; then kill "$(cat "$dir/chroma.pid")" 2>/dev/null || true; fi
+    if [ -f "$dir/chroma.pid" ]; then
+        local pid
+        pid=$(cat "$dir/chroma.pid")
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
     if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; fi
     if [ -f "$dir/pg/data/postmaster.pid" ]; then
         local run=()

@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { ExtractiveAnswerBuilder } from "../src/lib/answer";
 import { checkBearer, deriveApiKey } from "../src/lib/auth";
-import { chunkText, normaliseText } from "../src/lib/chunker";
+import { chunkNormalised, chunkText, normaliseText } from "../src/lib/chunker";
 import { ConfigError, databaseUrl, KEYS, keysReadBy, loadSettings, redisUrl, secretValues } from "../src/lib/contract";
 import { contentTypeOf, extractText, InputError } from "../src/lib/documents";
 import { LocalEmbedder } from "../src/lib/embedder";
@@ -51,6 +51,27 @@ describe("app: chunker", () => {
             chunkText(long, 100, 0).map((c) => c.text.length),
             [100, 100, 50],
         );
+    });
+
+    it("normalises as the plain definition does, idempotently, so chunks of normalised text need no second pass", () => {
+        const plain = (t: string) =>
+            t
+                .replace(/\r\n?/g, "\n")
+                .replace(/[ \t\f\v]+/g, " ")
+                .replace(/ *\n */g, "\n")
+                .replace(/\n{3,}/g, "\n\n")
+                .trim();
+        let seed = 5;
+        const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+        const alphabet = [" ", " ", "\t", "\n", "\n", "\r", "\f", "\v", "a", "b", ".", "\u00a0"];
+        for (let i = 0; i < 20_000; i++) {
+            const t = Array.from({ length: Math.floor(rnd() * 24) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join("");
+            const n = normaliseText(t);
+            assert.equal(n, plain(t), JSON.stringify(t));
+            assert.equal(normaliseText(n), n, JSON.stringify(t));
+        }
+        const text = "A  first\tparagraph. \r\n \r\n\n\n Second one, with  spaces . \n" + "word ".repeat(200);
+        assert.deepEqual(chunkNormalised(normaliseText(text), 120, 30), chunkText(text, 120, 30));
     });
 
     it("rejects an overlap not smaller than the size", () => {

@@ -1,6 +1,15 @@
 import { Redis } from "ioredis";
 
 const GENERATION_KEY = "rag:documents:generation";
+const ANSWER_PREFIX = "rag:answer:";
+
+/** KEYS[1] the generation counter, ARGV[1] the answers' prefix, ARGV[2] the question's key: {generation, answer or nil}. */
+const LOOKUP_SCRIPT = `local g = redis.call('GET', KEYS[1]) or '0'
+return {g, redis.call('GET', ARGV[1] .. g .. ':' .. ARGV[2])}`;
+
+interface LookupCommand {
+    ragLookup(generationKey: string, prefix: string, key: string): Promise<[string, string | null]>;
+}
 
 /**
  * Answers cached in Redis. The key holds the documents' generation, a counter bumped whenever documents
@@ -23,6 +32,8 @@ export class AnswerCache {
             commandTimeout: 3000,
             retryStrategy: (times) => Math.min(200 * times, 2000),
         });
+        // EVALSHA, and EVAL once when Redis does not know the script yet.
+        this.redis.defineCommand("ragLookup", { numberOfKeys: 1, lua: LOOKUP_SCRIPT });
         // Connection errors are reported by ping() and by the failing commands, not as unhandled events.
         this.redis.on("error", () => undefined);
     }
@@ -40,28 +51,40 @@ export class AnswerCache {
     }
 
     private async generation(): Promise<string> {
+        const r = await this.bumped();
+        return (await r.get(GENERATION_KEY)) ?? "0";
+    }
+
+    /** The connection, after the generation bump a Redis outage deferred. */
+    private async bumped(): Promise<Redis> {
         const r = await this.connected();
         if (this.bumpPending) {
             await r.incr(GENERATION_KEY);
             this.bumpPending = false;
         }
-        return (await r.get(GENERATION_KEY)) ?? "0";
+        return r;
     }
 
-    async get(key: string): Promise<string | undefined> {
+    /**
+     * The answer cached under `key` for the current generation, and that generation (to store the answer
+     * computed on a miss under it): one round trip, a Lua script reading both.
+     */
+    async lookup(key: string): Promise<{ generation: string; value?: string } | undefined> {
         if (this.ttlSeconds === 0) {
             return undefined;
         }
-        const gen = await this.generation();
-        return (await this.redis.get(`rag:answer:${gen}:${key}`)) ?? undefined;
+        const r = (await this.bumped()) as Redis & LookupCommand;
+        const [generation, value] = await r.ragLookup(GENERATION_KEY, ANSWER_PREFIX, key);
+        return { generation, value: value ?? undefined };
     }
 
-    async set(key: string, value: string): Promise<void> {
+    /** Stores an answer under the generation its lookup saw (by default the current one). */
+    async set(key: string, value: string, generation?: string): Promise<void> {
         if (this.ttlSeconds === 0) {
             return;
         }
-        const gen = await this.generation();
-        await this.redis.set(`rag:answer:${gen}:${key}`, value, "EX", this.ttlSeconds);
+        const gen = generation ?? (await this.generation());
+        await this.redis.set(`${ANSWER_PREFIX}${gen}:${key}`, value, "EX", this.ttlSeconds);
     }
 
     /** Documents changed: every cached answer is stale. When Redis is down, the bump happens on the next use. */

@@ -6,12 +6,16 @@ export interface Chunk {
     end: number;
 }
 
-/** Collapses runs of spaces and tabs and of blank lines; trims. */
+/**
+ * Collapses runs of spaces and tabs and of blank lines; trims. (Each pattern matches only where it changes
+ * something: a lone space or newline is left alone rather than replaced by itself, which on prose is most of
+ * the text. The result is that of /[ \t\f\v]+/ -> " " and / *\n * / -> "\n"; a test checks it.)
+ */
 export function normaliseText(text: string): string {
     return text
         .replace(/\r\n?/g, "\n")
-        .replace(/[ \t\f\v]+/g, " ")
-        .replace(/ *\n */g, "\n")
+        .replace(/[ \t\f\v]{2,}|[\t\f\v]/g, " ")
+        .replace(/ +\n *|\n +/g, "\n")
         .replace(/\n{3,}/g, "\n\n")
         .trim();
 }
@@ -22,13 +26,17 @@ export function normaliseText(text: string): string {
  * half when there is one, so that words are not cut.
  */
 export function chunkText(text: string, size: number, overlap: number): Chunk[] {
+    return chunkNormalised(normaliseText(text), size, overlap);
+}
+
+/** chunkText of a text normaliseText returned already (normalising is idempotent: the same chunks). */
+export function chunkNormalised(t: string, size: number, overlap: number): Chunk[] {
     if (!Number.isInteger(size) || size < 1) {
         throw new RangeError(`chunk size must be a positive integer, got ${size}`);
     }
     if (!Number.isInteger(overlap) || overlap < 0 || overlap >= size) {
         throw new RangeError(`chunk overlap must be an integer in [0, size), got ${overlap}`);
     }
-    const t = normaliseText(text);
     const chunks: Chunk[] = [];
     let start = 0;
     while (start < t.length) {

@@ -20,6 +20,16 @@ export class DatabaseError extends Error {
     }
 }
 
+/** A document row to insert; its chunk count is known before the transaction. */
+export interface NewRow {
+    title: string;
+    source: string;
+    checksum: string;
+    contentType: string;
+    bytes: number;
+    chunkCount: number;
+}
+
 const COLUMNS = `id::text AS id, title, source, checksum, content_type AS "contentType", bytes, chunk_count AS "chunkCount", indexed_at AS "indexedAt"`;
 
 /** The `documents` table. The pool connects lazily and reconnects by itself: an outage never crashes the process. */
@@ -58,14 +68,21 @@ export class Database {
         return { total: Number(total.rows[0].n), documents: rows.rows };
     }
 
+    /** The rows with these checksums, by checksum (one query for a whole batch of documents). */
+    async findByChecksums(checksums: string[]): Promise<Map<string, DocumentRow>> {
+        if (checksums.length === 0) {
+            return new Map();
+        }
+        const res = await this.q<DocumentRow>(`SELECT ${COLUMNS} FROM documents WHERE checksum = ANY($1::text[])`, [checksums]);
+        return new Map(res.rows.map((r) => [r.checksum, r]));
+    }
+
     /**
-     * Inserts the document row, runs `store` (which writes the vectors) and records the chunk count, all in
-     * one transaction: when `store` throws, no row remains. Returns undefined when the checksum exists already.
+     * Inserts the document rows (one multi-row INSERT, ids in the order of `docs`), runs `store` with the rows
+     * inserted (which writes their vectors) and commits, all in one transaction: when `store` throws, no row
+     * remains. A document whose checksum exists already is not inserted: its entry is undefined.
      */
-    async insertWith(
-        doc: { title: string; source: string; checksum: string; contentType: string; bytes: number },
-        store: (id: string) => Promise<number>,
-    ): Promise<DocumentRow | undefined> {
+    async insertMany(docs: NewRow[], store: (inserted: DocumentRow[]) => Promise<void>): Promise<(DocumentRow | undefined)[]> {
         let client: pg.PoolClient;
         try {
             client = await this.pool.connect();
@@ -74,25 +91,29 @@ export class Database {
         }
         try {
             await this.q("BEGIN", [], client);
-            const ins = await this.q<{ id: string }>(
-                `INSERT INTO documents (title, source, checksum, content_type, bytes) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (checksum) DO NOTHING RETURNING id::text AS id`,
-                [doc.title, doc.source, doc.checksum, doc.contentType, doc.bytes],
+            const ins = await this.q<DocumentRow>(
+                `INSERT INTO documents (title, source, checksum, content_type, bytes, chunk_count)
+                 SELECT title, source, checksum, content_type, bytes, chunk_count
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[])
+                      WITH ORDINALITY AS d (title, source, checksum, content_type, bytes, chunk_count, n)
+                 ORDER BY n
+                 ON CONFLICT (checksum) DO NOTHING RETURNING ${COLUMNS}`,
+                [
+                    docs.map((d) => d.title),
+                    docs.map((d) => d.source),
+                    docs.map((d) => d.checksum),
+                    docs.map((d) => d.contentType),
+                    docs.map((d) => d.bytes),
+                    docs.map((d) => d.chunkCount),
+                ],
                 client,
             );
-            if (ins.rows.length === 0) {
-                await this.q("ROLLBACK", [], client);
-                return undefined;
+            if (ins.rows.length > 0) {
+                await store(ins.rows);
             }
-            const id = ins.rows[0].id;
-            const chunks = await store(id);
-            const row = await this.q<DocumentRow>(
-                `UPDATE documents SET chunk_count = $2, indexed_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
-                [id, chunks],
-                client,
-            );
             await this.q("COMMIT", [], client);
-            return row.rows[0];
+            const byChecksum = new Map(ins.rows.map((r) => [r.checksum, r]));
+            return docs.map((d) => byChecksum.get(d.checksum));
         } catch (err) {
             await client.query("ROLLBACK").catch(() => undefined);
             throw err;
