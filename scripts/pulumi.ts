@@ -17,7 +17,18 @@ import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { DEV_PASSPHRASE, pinnedKubeContext, ROOT, selectOrCreateStack, useDevPassphrase, useLocalBackendUnlessLoggedIn, workspace } from "./lib/stack";
-import { chooseCluster, elapsed, embeddedCannot, embeddedDatastoreImages, embeddedRunning, ensureCli, EMBEDDED_CONTEXT, probeContext, say, step } from "./lib/local-cluster";
+import {
+    chooseCluster,
+    elapsed,
+    embeddedCannot,
+    embeddedDatastoreImages,
+    embeddedRunning,
+    ensureCli,
+    EMBEDDED_CONTEXT,
+    probeContext,
+    say,
+    step,
+} from "./lib/local-cluster";
 import { imagesDeps, runImages } from "./images";
 import { reachFromOutputs } from "./lib/reach";
 
@@ -164,7 +175,9 @@ function ensureCluster(stack: string, command: "up" | "destroy", noLocalCluster:
         return choice.context === EMBEDDED_CONTEXT;
     }
     if (choice.start) {
-        say(`no reachable Kubernetes cluster: starting the embedded local cluster (npm run cluster -- up; stop it with npm run cluster -- down; to use your own cluster instead, pass --no-local-cluster)`);
+        say(
+            `no reachable Kubernetes cluster: starting the embedded local cluster (npm run cluster -- up; stop it with npm run cluster -- down; to use your own cluster instead, pass --no-local-cluster)`,
+        );
     }
     const r = step("embedded cluster", "bash", [path.join(ROOT, "scripts", "cluster.sh"), "up"], { cwd: ROOT });
     if (r.status !== 0) process.exit(r.status ?? 1);

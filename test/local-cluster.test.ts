@@ -33,7 +33,10 @@ describe("npm run up: which cluster (scripts/lib/local-cluster.ts)", () => {
         for (const f of [facts({ stack: "prod", pinned: true, context: "prod" }), facts({ stack: "staging" })]) {
             const c = chooseCluster(f);
             assert.strictEqual(c.kind, "none");
-            assert.match(c.kind === "none" ? c.message : "", /^no reachable Kubernetes cluster in .*the embedded cluster is for the dev stack only: start a cluster of your own \(kind, minikube, k3d/);
+            assert.match(
+                c.kind === "none" ? c.message : "",
+                /^no reachable Kubernetes cluster in .*the embedded cluster is for the dev stack only: start a cluster of your own \(kind, minikube, k3d/,
+            );
         }
         const prod = chooseCluster(facts({ stack: "prod", pinned: true, context: "prod" }));
         assert.match(prod.kind === "none" ? prod.message : "", /kube context prod \(kubeContext of stack prod\)/);

@@ -26,8 +26,10 @@ if (!URL_) {
     process.exit(2);
 }
 
-const vocabulary = ("lighthouse keeper weather colour painted band built harbour storm signal lamp tower rocks tide " +
-    "ship coast island north south beacon fog horn granite stairs gallery lens night watch log").split(" ");
+const vocabulary = (
+    "lighthouse keeper weather colour painted band built harbour storm signal lamp tower rocks tide " +
+    "ship coast island north south beacon fog horn granite stairs gallery lens night watch log"
+).split(" ");
 let sent = 0;
 let ok = 0;
 let failed = 0;

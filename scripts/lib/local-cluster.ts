@@ -44,17 +44,29 @@ export function chooseCluster(f: ClusterFacts): ClusterChoice {
         return { kind: "none", message: `no reachable Kubernetes cluster in ${where}, and no embedded cluster runs: nothing to destroy there` };
     }
     if (f.noLocalCluster) {
-        return { kind: "none", message: `no reachable Kubernetes cluster in ${where} (--no-local-cluster: the embedded cluster is not started); ${ALTERNATIVES}` };
+        return {
+            kind: "none",
+            message: `no reachable Kubernetes cluster in ${where} (--no-local-cluster: the embedded cluster is not started); ${ALTERNATIVES}`,
+        };
     }
     if (f.embeddedCannot) {
-        return { kind: "none", message: `no reachable Kubernetes cluster in ${where}, and the embedded cluster cannot run here: ${f.embeddedCannot}; ${ALTERNATIVES}` };
+        return {
+            kind: "none",
+            message: `no reachable Kubernetes cluster in ${where}, and the embedded cluster cannot run here: ${f.embeddedCannot}; ${ALTERNATIVES}`,
+        };
     }
     return { kind: "embedded", start: true };
 }
 
 /** Why the embedded cluster cannot run on this machine, before anything is built (undefined: it can). */
-export function embeddedCannot(platform = process.platform, uid = process.getuid?.() ?? -1, hasCgroups = cgroupsPresent(), hasGo = goPresent()): string | undefined {
-    if (platform !== "linux") return `this is ${platform === "darwin" ? "macOS" : platform}, not Linux (it runs Linux containers with containerd and network namespaces)`;
+export function embeddedCannot(
+    platform = process.platform,
+    uid = process.getuid?.() ?? -1,
+    hasCgroups = cgroupsPresent(),
+    hasGo = goPresent(),
+): string | undefined {
+    if (platform !== "linux")
+        return `this is ${platform === "darwin" ? "macOS" : platform}, not Linux (it runs Linux containers with containerd and network namespaces)`;
     if (uid !== 0) return "it needs root (containerd, network namespaces, nftables); run as root";
     if (!hasCgroups) return "no cgroups with a memory controller";
     if (!hasGo) return "Go is needed to build Kubernetes (scripts/toolchain.sh) and is not installed";
@@ -67,7 +79,6 @@ function cgroupsPresent(): boolean {
 function goPresent(): boolean {
     return onPath("go") !== undefined || fs.existsSync("/usr/local/go/bin/go");
 }
-
 
 /** "12s", "3m05s" */
 export function elapsed(since: number, now = Date.now()): string {
@@ -111,13 +122,17 @@ export function ensureCli(root: string): string {
     const ready = fs.existsSync(path.join(env.TOOLCHAIN_BIN ?? "", ".stamp-plugins")) && fs.existsSync(cli);
     if (!ready) {
         if (!goPresent()) {
-            say(`the Pulumi CLI was not found on PATH, and Go (to build it here) is not installed either: install the CLI (https://www.pulumi.com/docs/install/) or Go`);
+            say(
+                `the Pulumi CLI was not found on PATH, and Go (to build it here) is not installed either: install the CLI (https://www.pulumi.com/docs/install/) or Go`,
+            );
             process.exit(1);
         }
         say("the Pulumi CLI was not found on PATH: building it and its plugins from Go modules with scripts/toolchain.sh");
         say("(about 10-15 minutes on 2 cores the first time, cached in ~/.cache/rag-platform-toolchain after; an installed CLI would be used as it is)");
     }
-    const r = step("Pulumi CLI and plugins (scripts/toolchain.sh pulumi)", "bash", [path.join(root, "scripts", "toolchain.sh"), "--progress", "pulumi"], { cwd: root });
+    const r = step("Pulumi CLI and plugins (scripts/toolchain.sh pulumi)", "bash", [path.join(root, "scripts", "toolchain.sh"), "--progress", "pulumi"], {
+        cwd: root,
+    });
     if (r.status !== 0) {
         say("building the Pulumi CLI failed (its log is named above)");
         process.exit(1);
@@ -149,7 +164,9 @@ export function embeddedRunning(root: string): boolean {
  */
 export function embeddedDatastoreImages(root: string): Record<string, string> {
     const names = ["postgres", "redis", "chroma"];
-    say(`datastore images for the embedded cluster: ${names.join(", ")} built here without a daemon (images/build.sh; cached in ~/.cache/rag-platform-images) and imported`);
+    say(
+        `datastore images for the embedded cluster: ${names.join(", ")} built here without a daemon (images/build.sh; cached in ~/.cache/rag-platform-images) and imported`,
+    );
     const imp = step("datastore images built and imported", "bash", [path.join(root, "scripts", "cluster.sh"), "import", ...names], { cwd: root });
     if (imp.status !== 0) throw new Error("building or importing the datastore images failed (output above)");
     const refs = spawnSync("bash", [path.join(root, "images", "build.sh"), "--refs"], { encoding: "utf8" }).stdout;
