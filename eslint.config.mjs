@@ -25,8 +25,22 @@ export default tseslint.config(
         rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-require-imports": "off" },
     },
     {
+        // Node scripts (e2e/ha/load.js runs in a pod): CommonJS and the runtime's globals.
         files: ["**/*.js", "**/*.mjs"],
-        languageOptions: { globals: { require: "readonly", module: "writable", process: "readonly", __dirname: "readonly" } },
+        languageOptions: {
+            globals: {
+                require: "readonly",
+                module: "writable",
+                process: "readonly",
+                __dirname: "readonly",
+                console: "readonly",
+                fetch: "readonly",
+                AbortSignal: "readonly",
+                setTimeout: "readonly",
+                setInterval: "readonly",
+                clearInterval: "readonly",
+            },
+        },
         rules: { "@typescript-eslint/no-require-imports": "off" },
     },
     {
