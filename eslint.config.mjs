@@ -6,7 +6,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
     // e2e/fixtures are separate Pulumi programs (own Pulumi.yaml), type-checked when the e2e test runs them.
-    { ignores: ["node_modules/", "**/node_modules/", "bin/", "rendered/", ".pulumi-state/", "e2e/fixtures/", "app/dist/"] },
+    { ignores: ["node_modules/", "**/node_modules/", "bin/", "policy/bin/", "rendered/", ".pulumi-state/", "e2e/fixtures/", "app/dist/"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

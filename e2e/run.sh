@@ -123,8 +123,17 @@ fi
 COPY=$WORK/project
 mkdir -p "$COPY"
 tar -C "$REPO" --exclude=./node_modules --exclude=./.git --exclude=./.pulumi --exclude=./.pulumi-state \
-  --exclude=./rendered --exclude=./.e2e -cf - . | tar -C "$COPY" -xf -
+  --exclude=./rendered --exclude=./.e2e --exclude=./bin --exclude=./policy/bin -cf - . | tar -C "$COPY" -xf -
 ln -s "$REPO/node_modules" "$COPY/node_modules"
+# the program and the policy pack run as JavaScript (Pulumi.yaml main: main.js): compile the copy's sources
+# into the copy's bin/ and policy/bin/ (npm run build:js), never the repository's
+if [ -f "$COPY/scripts/build-js.js" ]; then
+  if run "$LOGS/build-js.log" env -C "$COPY" node scripts/build-js.js; then
+    record_time "npm run build:js (esbuild: program and policy pack)" "$LAST_SECS"
+  else
+    fail "npm run build:js (compiling the program and the policy pack)" "$LOGS/build-js.log"
+  fi
+fi
 if [ "$MODE" = project ]; then
   PROG=$COPY
   POLICY=$COPY/policy

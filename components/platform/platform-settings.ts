@@ -77,9 +77,12 @@ function modelEndpoints({ cfg, models, dns }: SettingsSources): Record<string, p
     };
 }
 
-/** The app's sample documents (app/samples), indexed in dev. */
+/**
+ * The app's sample documents (app/samples), indexed in dev. Found by walking up from this module's directory,
+ * so the same code works from components/ (ts-node, tests) and from the compiled bundle in bin/.
+ */
 export function sampleDocuments(): Record<string, string> {
-    const dir = path.join(__dirname, "..", "..", "app", "samples");
+    const dir = projectPath("app", "samples");
     return Object.fromEntries(
         fs
             .readdirSync(dir)
@@ -123,4 +126,13 @@ export function createModelServers(args: {
         );
     }
     return models;
+}
+
+/** `parts` under the nearest ancestor of this module's directory that has them (the repository root). */
+function projectPath(...parts: string[]): string {
+    for (let dir = __dirname; ; dir = path.dirname(dir)) {
+        const candidate = path.join(dir, ...parts);
+        if (fs.existsSync(candidate)) return candidate;
+        if (path.dirname(dir) === dir) throw new Error(`${path.join(...parts)} not found above ${__dirname}`);
+    }
 }

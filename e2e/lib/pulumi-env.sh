@@ -22,8 +22,11 @@ unset PULUMI_ACCESS_TOKEN
 PROG=$WORK/project
 mkdir -p "$PROG"
 tar -C "$REPO" --exclude=./node_modules --exclude=./.git --exclude=./.pulumi --exclude=./.pulumi-state \
-  --exclude=./rendered --exclude=./.e2e --exclude=./.cluster --exclude=./app/node_modules --exclude=./app/dist -cf - . | tar -C "$PROG" -xf -
+  --exclude=./rendered --exclude=./.e2e --exclude=./.cluster --exclude=./app/node_modules --exclude=./app/dist --exclude=./bin --exclude=./policy/bin -cf - . | tar -C "$PROG" -xf -
 ln -s "$REPO/node_modules" "$PROG/node_modules"
+# the program and the policy pack run as JavaScript (Pulumi.yaml main: main.js): compile the copy's sources
+# into the copy's bin/ and policy/bin/ (npm run build:js), never the repository's
+(cd "$PROG" && node scripts/build-js.js --quiet) || { echo "e2e: npm run build:js failed in $PROG" >&2; exit 1; }
 PROJECT=$(sed -n 's/^name:[[:space:]]*//p' "$PROG/Pulumi.yaml" | head -n1 | tr -d '"'"'"' ')
 # P STEP ARGS...: the Pulumi steps on the Automation API (e2e/stack.ts), on the copy, stack $STACK (default
 # dev); a script so that `timeout` can run it
