@@ -556,7 +556,10 @@ describe("platform (dev and prod stacks under mocks)", () => {
             for (const workload of ["rag-api-deployment", "rag-postgres-statefulset", "rag-redis-statefulset", "rag-vector-store-statefulset"]) {
                 assert.ok(!deps.includes(workload), `the indexer waits on ${workload}: ${deps.join(", ")}`);
             }
-            for (const job of [...ofType(dev, T.Job).filter((j) => /indexer/.test(j.inputs.metadata.name)), ...indexerCron(prod).map((c) => ({ inputs: { spec: c.inputs.spec.jobTemplate.spec } }))]) {
+            for (const job of [
+                ...ofType(dev, T.Job).filter((j) => /indexer/.test(j.inputs.metadata.name)),
+                ...indexerCron(prod).map((c) => ({ inputs: { spec: c.inputs.spec.jobTemplate.spec } })),
+            ]) {
                 const [init] = job.inputs.spec.template.spec.initContainers;
                 assert.deepEqual([init.name, init.command], ["migrate", ["node", "/app/dist/migrate.js"]]);
             }

@@ -650,7 +650,11 @@ describe("workloads.<name> and ingress.extraAnnotations: rendered objects", () =
                 // The LLM's GPU selector and toleration, and the web services' node-failure tolerations, are the platform's own.
                 assert.deepEqual(t.spec.nodeSelector, component === "llm" ? { "nvidia.com/gpu.present": "true" } : undefined, component);
                 const own = component === "llm" ? ["nvidia.com/gpu"] : WEB.includes(component) ? NODE_FAILURE : [];
-                assert.deepEqual((t.spec.tolerations ?? []).map((x: any) => x.key), own, component);
+                assert.deepEqual(
+                    (t.spec.tolerations ?? []).map((x: any) => x.key),
+                    own,
+                    component,
+                );
                 assert.ok(!t.spec.containers.some((c: any) => (c.env ?? []).some((e: any) => e.name.startsWith("EXTRA_"))), component);
                 assert.equal(t.metadata.annotations?.["example.com/team"], undefined, component);
             }
