@@ -4,6 +4,7 @@
 #   kubelet, kube-scheduler, kube-proxy, coredns, local-path-provisioner
 #                                                            (the on-machine node; optional: a failed
 #                                                            build is logged, the control plane stays usable)
+#   kwok                                                     (e2e/scale.sh; only when asked for by name)
 #   pulumi (CLI + engine), pulumi-language-nodejs,
 #   pulumi-resource-kubernetes, pulumi-resource-random       (plugins, installed into a private PULUMI_HOME)
 #
@@ -52,6 +53,25 @@ ALL=(etcd kube-apiserver kube-controller-manager kubectl pulumi pulumi-language-
 # on, and the admission-only e2e still runs.
 OPTIONAL=" kubelet kube-scheduler kube-proxy coredns local-path-provisioner "
 
+# kwok (e2e/scale.sh only: simulated nodes for the real kube-scheduler): on demand, never in a bare run
+# (`scripts/toolchain.sh kwok`); optional like the node components. Own stamp, no RECIPE bump. It also
+# writes the module's fast node/pod stages (with the lease heartbeat kwokctl adds) to kwok-stages.yaml.
+KWOK_VERSION=0.8.0
+ALL+=(kwok)
+OPTIONAL+="kwok "
+ON_DEMAND=" kwok "
+build_kwok() {
+  local w=$SRC/kwok mod
+  rm -rf "$w" && mkdir -p "$w" && cd "$w" &&
+    printf 'module ragtoolchain/kwok\n\ngo 1.26.0\n\nrequire sigs.k8s.io/kwok v%s\n' "$KWOK_VERSION" >go.mod &&
+    "$GO" build -trimpath -ldflags "-s -w" -o "$BIN/kwok.tmp" sigs.k8s.io/kwok/cmd/kwok &&
+    mod=$("$GO" list -m -f '{{.Dir}}' sigs.k8s.io/kwok) && [ -n "$mod" ] &&
+    for f in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+      echo "---" && cat "$mod/kustomize/stage/$f.yaml" || return 1
+    done >"$BIN/kwok-stages.yaml" &&
+    mv "$BIN/kwok.tmp" "$BIN/kwok" && "$BIN/kwok" --version
+}
+
 print_env() {
   cat <<EOF
 export PATH="$BIN:\$PATH"
@@ -72,7 +92,7 @@ for a in "$@"; do
     *) WANT+=("$a") ;;
   esac
 done
-[ ${#WANT[@]} -gt 0 ] || WANT=("${ALL[@]}")
+[ ${#WANT[@]} -gt 0 ] || for c in "${ALL[@]}"; do [[ "${ON_DEMAND:-}" == *" $c "* ]] || WANT+=("$c"); done
 if [ "$ENV_ONLY" = 1 ]; then print_env; exit 0; fi
 # RAG_TOOLCHAIN_REBUILD="name ..." forces those components to be rebuilt (e.g. after editing a stand-in).
 REBUILD=${RAG_TOOLCHAIN_REBUILD:-}
