@@ -209,6 +209,8 @@ if [ $MULTI_OK = 1 ]; then
   check settle --pending --timeout 900 --after "the scale" "${MULTI_NS[@]}"
   record_time "$INSTANCES instances at HPA maximum: until the scheduler settles" "$(elapsed "$t0")"
   check pending "$NS" "${MULTI_NS[@]}"
+  # what did get placed at the maximum still keeps the rules (API: 10 replicas per instance over the zones)
+  check placement "${MULTI_NS[@]}"
 fi
 
 # ---------------------------------------------------------------------------------------------
