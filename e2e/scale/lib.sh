@@ -59,7 +59,7 @@ summary() {
   echo
   if [ ${#TIME_ORDER[@]} -gt 0 ]; then
     echo "Timings (seconds):"
-    for k in "${TIME_ORDER[@]}"; do printf '  %-66s %8s\n' "$k" "${TIMES[$k]}"; done
+    for k in "${TIME_ORDER[@]}"; do printf '  %-72s %8s\n' "$k" "${TIMES[$k]}"; done
   fi
   [ -n "${PEAK_MEMORY:-}" ] && echo "Peak memory (VmHWM): $PEAK_MEMORY"
   echo "Logs: ${WORK:-none}$([ "${E2E_KEEP:-0}" = 1 ] || echo ' (deleted; E2E_KEEP=1 keeps them)')"
