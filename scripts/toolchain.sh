@@ -7,6 +7,8 @@
 #           metrics-server, kube-network-policies, local-path-provisioner
 #   pulumi  the Pulumi CLI and engine, pulumi-language-nodejs, pulumi-resource-kubernetes,
 #           pulumi-resource-random, installed as plugins into a private PULUMI_HOME
+#   kwok    on demand only (e2e/scale.sh: simulated nodes for the real kube-scheduler), never in `all`;
+#           also writes the module's fast node/pod stages (with the lease heartbeat) to kwok-stages.yaml
 #
 # Usage: scripts/toolchain.sh [--env] [--progress] [--quiet] [GROUP|COMPONENT ...]
 #   GROUP: kube, pulumi, admission (what e2e/run.sh needs: etcd, kube-apiserver, kube-controller-manager,
@@ -54,6 +56,8 @@ STANDINS=${RAG_TOOLCHAIN_STANDINS:-auto}
 KUBE_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl coredns
   metrics-server kube-network-policies local-path-provisioner)
 PULUMI_COMPONENTS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-random plugins)
+KWOK_COMPONENTS=(kwok)
+KWOK_VERSION=0.8.0
 ADMISSION_COMPONENTS=(etcd kube-apiserver kube-controller-manager kubectl "${PULUMI_COMPONENTS[@]}")
 
 print_env() {
@@ -77,6 +81,7 @@ for a in "$@"; do
     kube) WANT+=("${KUBE_COMPONENTS[@]}") ;;
     pulumi) WANT+=("${PULUMI_COMPONENTS[@]}") ;;
     admission) WANT+=("${ADMISSION_COMPONENTS[@]}") ;;
+    kwok) WANT+=("${KWOK_COMPONENTS[@]}") ;;
     all) WANT+=("${KUBE_COMPONENTS[@]}" "${PULUMI_COMPONENTS[@]}") ;;
     *) WANT+=("$a") ;;
   esac
@@ -84,7 +89,7 @@ done
 [ ${#WANT[@]} -gt 0 ] || WANT=("${KUBE_COMPONENTS[@]}" "${PULUMI_COMPONENTS[@]}")
 if [ "$ENV_ONLY" = 1 ]; then print_env; exit 0; fi
 for c in "${WANT[@]}"; do
-  case " ${KUBE_COMPONENTS[*]} ${PULUMI_COMPONENTS[*]} " in *" $c "*) ;; *) echo "toolchain: unknown component or group '$c'" >&2; exit 2 ;; esac
+  case " ${KUBE_COMPONENTS[*]} ${PULUMI_COMPONENTS[*]} ${KWOK_COMPONENTS[*]} " in *" $c "*) ;; *) echo "toolchain: unknown component or group '$c'" >&2; exit 2 ;; esac
 done
 
 mkdir -p "$BIN" "$SRC" "$LOGS" "$PULUMI_HOME_DIR" "$ROOT/go"
@@ -100,7 +105,10 @@ log() { echo "[toolchain $(date +%H:%M:%S)] $*" >&2; }
 hash_of() { (cd "$HERE/toolchain" && find "$@" -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16); }
 KUBE_HASH=$(echo "r$RECIPE_KUBE $KUBERNETES_VERSION $ETCD_VERSION $COREDNS_VERSION $LOCAL_PATH_PROVISIONER_VERSION $METRICS_SERVER_VERSION $KUBE_NETWORK_POLICIES_VERSION $(hash_of kube.sh kube)" | sha256sum | cut -c1-16)
 PULUMI_HASH=$(echo "r$RECIPE_PULUMI $PULUMI_VERSION $K8S_PROVIDER_VERSION $RANDOM_PROVIDER_VERSION $(hash_of pulumi.sh standins)" | sha256sum | cut -c1-16)
-group_hash() { case " ${KUBE_COMPONENTS[*]} " in *" $1 "*) echo "$KUBE_HASH" ;; *) echo "$PULUMI_HASH" ;; esac; }
+KWOK_HASH=$(echo "kwok $KWOK_VERSION" | sha256sum | cut -c1-16)
+group_hash() {
+  case " ${KUBE_COMPONENTS[*]} " in *" $1 "*) echo "$KUBE_HASH" ;; *) [ "$1" = kwok ] && echo "$KWOK_HASH" || echo "$PULUMI_HASH" ;; esac
+}
 built() {
   [ -f "$BIN/.stamp-$1" ] && grep -q "recipe=$(group_hash "$1")" "$BIN/.stamp-$1" || return 1
   [ "$1" = plugins ] || [ -x "$BIN/$1" ]
@@ -119,20 +127,35 @@ ticker() {
 # shellcheck source=toolchain/pulumi.sh
 . "$HERE/toolchain/pulumi.sh"
 
+# build_kwok: the kwok controller from its module, and the module's fast node/pod stages
+build_kwok() {
+  local w=$SRC/kwok mod t=$SECONDS
+  log "kwok $KWOK_VERSION: building"
+  (rm -rf "$w" && mkdir -p "$w" && cd "$w" &&
+    printf 'module ragtoolchain/kwok\n\ngo 1.26.0\n\nrequire sigs.k8s.io/kwok v%s\n' "$KWOK_VERSION" >go.mod &&
+    "$GO" build -trimpath -ldflags "-s -w" -o "$BIN/kwok.tmp" sigs.k8s.io/kwok/cmd/kwok &&
+    mod=$("$GO" list -m -f '{{.Dir}}' sigs.k8s.io/kwok) && [ -n "$mod" ] &&
+    for f in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+      echo "---" && cat "$mod/kustomize/stage/$f.yaml" || exit 1
+    done >"$BIN/kwok-stages.yaml" &&
+    mv "$BIN/kwok.tmp" "$BIN/kwok" && "$BIN/kwok" --version) >"$LOGS/kwok.log" 2>&1 || { log "kwok: FAILED (log: $LOGS/kwok.log)"; return 1; }
+  stamp kwok && record kwok $((SECONDS - t))
+}
+
 T0=$SECONDS
-KUBE_TODO=() PULUMI_TODO=()
+KUBE_TODO=() PULUMI_TODO=() KWOK_TODO=()
 for c in "${WANT[@]}"; do
   built "$c" && continue
-  case " ${KUBE_COMPONENTS[*]} " in *" $c "*) KUBE_TODO+=("$c") ;; *) PULUMI_TODO+=("$c") ;; esac
+  case " ${KUBE_COMPONENTS[*]} " in *" $c "*) KUBE_TODO+=("$c") ;; *) if [ "$c" = kwok ]; then KWOK_TODO+=(kwok); else PULUMI_TODO+=("$c"); fi ;; esac
 done
 # plugins are (re)installed whenever a provider is rebuilt
 case " ${PULUMI_TODO[*]:-} " in *" pulumi-resource-"*) case " ${PULUMI_TODO[*]} " in *" plugins "*) ;; *) PULUMI_TODO+=(plugins) ;; esac ;; esac
-if [ ${#KUBE_TODO[@]} -eq 0 ] && [ ${#PULUMI_TODO[@]} -eq 0 ]; then
+if [ ${#KUBE_TODO[@]} -eq 0 ] && [ ${#PULUMI_TODO[@]} -eq 0 ] && [ ${#KWOK_TODO[@]} -eq 0 ]; then
   log "up to date (${WANT[*]}) in $DIR"
   echo "TOOLCHAIN_BIN=$BIN"
   exit 0
 fi
-log "cache: $DIR; to build: ${KUBE_TODO[*]:-} ${PULUMI_TODO[*]:-}"
+log "cache: $DIR; to build: ${KUBE_TODO[*]:-} ${PULUMI_TODO[*]:-} ${KWOK_TODO[*]:-}"
 [ -s "$LOGS/times.txt" ] || log "a cold build takes roughly 15-25 minutes on 2 cores (kube and pulumi side by side); a warm one, seconds"
 pids=()
 if [ ${#KUBE_TODO[@]} -gt 0 ]; then
@@ -141,6 +164,10 @@ if [ ${#KUBE_TODO[@]} -gt 0 ]; then
 fi
 if [ ${#PULUMI_TODO[@]} -gt 0 ]; then
   (exec 9>"$DIR/.lock-pulumi" && flock 9 && build_pulumi_group "${PULUMI_TODO[@]}") &
+  pids+=($!)
+fi
+if [ ${#KWOK_TODO[@]} -gt 0 ]; then
+  (exec 9>"$DIR/.lock-kwok" && flock 9 && build_kwok) &
   pids+=($!)
 fi
 TICK=

@@ -97,7 +97,9 @@ export class ModelServer extends pulumi.ComponentResource {
                 metadata: metadata(identity, k8sName),
                 spec: {
                     serviceName: headless.metadata.name,
-                    replicas: args.replicas,
+                    // With an HPA the replica count is the autoscaler's: the manifest leaves it out (as web-service.ts does for
+                    // Deployments), so neither a GitOps sync of the rendered manifests nor a `pulumi up` resets what it chose.
+                    ...(hpa ? {} : { replicas: args.replicas }),
                     // Replicas are interchangeable: start and stop them together, not one after another.
                     podManagementPolicy: "Parallel",
                     // One replica at a time (rollingUpdate.maxUnavailable is still feature-gated in StatefulSets).
@@ -136,7 +138,7 @@ export class ModelServer extends pulumi.ComponentResource {
                     ],
                 },
             },
-            // With an HPA the replica count belongs to the autoscaler after creation.
+            // With an HPA the replica count belongs to the autoscaler (kept for stacks deployed before it was omitted).
             { parent: this, ignoreChanges: hpa ? ["spec.replicas"] : [] },
         );
 

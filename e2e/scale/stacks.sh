@@ -1,0 +1,51 @@
+# shellcheck shell=bash
+# The Pulumi side of the scale simulation (sourced by e2e/scale.sh): the repository's program and policy pack
+# copied to the work dir (the repository's Pulumi.<stack>.yaml is never touched), a private PULUMI_HOME on
+# the toolchain's plugins, file backends in the work dir, and every step through the Automation API
+# (e2e/stack.ts, called as `P`, as the node e2e does).
+#   stacks_setup                       copies, environment, the `P` wrapper; PROG, PROG_MULTI, POLICY_ARGS
+#   stack_prod_config                  the prod stack's config changes (the only ones; see e2e/README.md)
+
+stacks_setup() {
+  mkdir -p "$WORK/pulumi-home" "$WORK/state" "$WORK/state-multi" "$WORK/bin"
+  ln -s "$PULUMI_HOME/plugins" "$WORK/pulumi-home/plugins"
+  export PULUMI_HOME=$WORK/pulumi-home PULUMI_BACKEND_URL=file://$WORK/state
+  export PULUMI_SKIP_CONFIRMATIONS=true PULUMI_SKIP_UPDATE_CHECK=true
+  export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_IGNORE_AMBIENT_PLUGINS=true
+  export PULUMI_NODEJS_TRANSPILE_ONLY=${E2E_TRANSPILE_ONLY:-true} NO_COLOR=1 FORCE_COLOR=0
+  export PULUMI_CONFIG_PASSPHRASE=${E2E_PROD_PASSPHRASE:-e2e-prod-passphrase}
+  unset PULUMI_ACCESS_TOKEN
+  PROG=$WORK/project
+  mkdir -p "$PROG"
+  tar -C "$REPO" --exclude=./node_modules --exclude=./.git --exclude=./.pulumi --exclude=./.pulumi-state \
+    --exclude=./rendered --exclude=./.e2e --exclude=./app/node_modules --exclude=./app/dist -cf - . | tar -C "$PROG" -xf -
+  ln -s "$REPO/node_modules" "$PROG/node_modules"
+  PROJECT=$(sed -n 's/^name:[[:space:]]*//p' "$PROG/Pulumi.yaml" | head -n1 | tr -d '"'"'"' ')
+  # the multi-instance program the tests use (test/fixtures/multi-platform.ts) as a project of its own: the
+  # same copy with Pulumi.yaml's `main` pointing at it (its own backend, so its stack can be "prod" too)
+  PROG_MULTI=$WORK/project-multi
+  cp -a "$PROG" "$PROG_MULTI"
+  printf 'main: test/fixtures/multi-platform.ts\n' >>"$PROG_MULTI/Pulumi.yaml"
+  cat >"$WORK/bin/P" <<EOF
+#!/usr/bin/env bash
+exec node -r "$REPO/node_modules/ts-node/register/transpile-only" "$REPO/e2e/stack.ts" "\$@"
+EOF
+  chmod +x "$WORK/bin/P"
+  export PATH="$WORK/bin:$PATH" E2E_PROG=$PROG STACK=prod
+  POLICY_ARGS=(--policy-pack "$PROG/policy" --policy-pack-config "$PROG/policy/config/prod.json")
+}
+
+# What changes in prod's config, through stack config only:
+#   kubeContext  e2e          the test cluster's context (prod pins its own; the program refuses to guess)
+#   skipAwait    true         readiness is not what this test proves (KWOK would make every pod Ready, but the
+#                             checks poll the scheduler's placements themselves, and no ingress controller
+#                             publishes the Ingress's address)
+#   modelServing.reranker.mode in-cluster   the whole model-serving tier: vLLM and TEI are in-cluster in prod
+#                             already, the reranker is local by default
+# Storage stays prod's (ebs.csi.aws.com, gp3, Retain; the app-data claim on the operator's `efs-sc` class): the
+# provisioner stand-in plays the CSI drivers, and the test creates `efs-sc` as the cluster would have it.
+stack_prod_config() {
+  P config "$PROJECT:kubeContext" e2e &&
+    P config "$PROJECT:skipAwait" true &&
+    P config "$PROJECT:modelServing.reranker.mode" in-cluster --path
+}
