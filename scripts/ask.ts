@@ -119,10 +119,16 @@ async function request(base: string, route: string, init: RequestInit = {}): Pro
 
 const apiMessage = (r: Reply) => (typeof r.body === "object" && r.body?.message ? String(r.body.message) : String(r.body).slice(0, 200) || `HTTP ${r.status}`);
 
-/** GET /ready: 200, or a one-line reason naming what is down. */
+/**
+ * GET /ready: 200 (a degraded API, a datastore down, is still asked: it answers what it can, and the note names
+ * what is down), or a one-line reason.
+ */
 export async function checkReady(base: string, api: ClusterApi): Promise<void> {
     const r = await request(base, "/ready");
-    if (r.status === 200) return;
+    if (r.status === 200) {
+        if (Array.isArray(r.body?.down) && r.body.down.length) console.error(`note: the API reports ${r.body.down.join(", ")} unavailable`);
+        return;
+    }
     const down: string[] = Array.isArray(r.body?.down) ? r.body.down : Object.keys(r.body?.checks ?? {}).filter((k) => r.body.checks[k] !== "ok");
     const why =
         r.body?.status === "draining" ? "the API pod is shutting down (retry in a moment)" : down.length ? `${down.join(", ")} unavailable` : apiMessage(r);

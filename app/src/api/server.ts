@@ -133,6 +133,10 @@ export async function buildApi(s: Settings, service: RagService, log: Logger): P
 
     // Probes and metrics at the root (what the kubelet and Prometheus call).
     app.get("/health", async () => ({ status: "ok", version: VERSION, environment: s.APP_ENV, gpu: s.GPU_ENABLED }));
+    // Readiness is this pod's own state, not its dependencies': 503 only while draining. A datastore outage is
+    // shared by every replica; failing readiness for it would take every API pod out of the Service at once
+    // and turn a degraded API (queries without PostgreSQL, listings without the vector store, everything
+    // without Redis) into no API. The checks are still reported: status "degraded" and `down: [...]`.
     app.get("/ready", async (_req, reply) => {
         if (draining) {
             return reply.code(503).send({ status: "draining", checks: {} });
@@ -155,7 +159,7 @@ export async function buildApi(s: Settings, service: RagService, log: Logger): P
             }),
         );
         const down = Object.keys(checks).filter((k) => checks[k] !== "ok");
-        return reply.code(down.length ? 503 : 200).send({ status: down.length ? "unavailable" : "ready", checks, ...(down.length ? { down } : {}) });
+        return reply.code(200).send({ status: down.length ? "degraded" : "ready", checks, ...(down.length ? { down } : {}) });
     });
     app.get("/metrics", async (_req, reply) => {
         reply.header("content-type", metrics.registry.contentType);
