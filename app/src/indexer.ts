@@ -1,6 +1,7 @@
 // Batch indexer: `node /app/dist/indexer.js index --source <dir>` (the platform's Job and CronJob). Writes
 // straight to PostgreSQL and the vector store through the same library code as the API. Idempotent by
 // content checksum; exit 0 when every file is indexed or unchanged, 1 when any failed, 2 on usage errors.
+import * as path from "path";
 import { stat } from "node:fs/promises";
 import { ConfigError, loadSettings, PLATFORM, secretValues } from "./lib/contract";
 import { indexDirectory } from "./lib/indexer";
@@ -40,6 +41,14 @@ async function main(argv: string[]): Promise<number> {
             throw new Error("not a directory");
         }
     } catch (err) {
+        // A fresh app-data volume has no documents directory yet (documents arrive through the API, or are
+        // copied there later): nothing to index is not a failure, so a first `pulumi up` does not fail on it.
+        // A missing volume (no parent directory either) still is.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" && (await stat(path.dirname(source)).catch(() => undefined))?.isDirectory()) {
+            log.warn({ source }, `nothing to index: ${source} does not exist yet (an empty app-data volume)`);
+            return 0;
+        }
         log.error({ source, err: (err as Error).message }, "source directory unreadable");
         return 1;
     }

@@ -277,8 +277,12 @@ describe("app: the CLIs (migrate, indexer) as processes", function () {
             assert.match(i1.stdout, /indexed 2 document/);
             const i2 = await run("node", [...tsNode, path.join(src, "indexer.ts"), "index", "--source", dir], { env });
             assert.match(i2.stdout, /nothing to index: 2 document\(s\) already indexed/);
+            // a fresh app-data volume (no documents directory yet): nothing to index, exit 0, said in the log
+            const empty = await run("node", [...tsNode, path.join(src, "indexer.ts"), "index", "--source", path.join(dir, "missing")], { env });
+            assert.match(empty.stdout, /nothing to index: .*missing does not exist yet/);
+            // no volume at all (the parent is missing too): a failure
             await assert.rejects(
-                run("node", [...tsNode, path.join(src, "indexer.ts"), "index", "--source", path.join(dir, "missing")], { env }),
+                run("node", [...tsNode, path.join(src, "indexer.ts"), "index", "--source", path.join(dir, "no-volume", "documents")], { env }),
                 (e: any) => e.code === 1,
             );
             await assert.rejects(
