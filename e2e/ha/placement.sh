@@ -2,6 +2,22 @@
 # HA checks 1-2 (sourced by e2e/ha/main.sh): where the scheduler put the prod shape, documents posted for the
 # later checks to ask about, then every node drained in turn under load.
 
+# 0. the HPAs raise their workloads to minReplicas: a Deployment an HPA scales carries no replica count (so a
+# re-applied manifest never fights the HPA), so it is created with 1 and its HPA's first sync raises it
+t0=$(now)
+hpa_ok=1
+for w in api frontend; do
+  min=$(kubectl -n "$NS" get hpa "rag-$w" -o jsonpath='{.spec.minReplicas}')
+  cl_wait 180 bash -c "[ \"\$(kubectl -n $NS get deploy rag-$w -o jsonpath='{.status.availableReplicas}')\" -ge $min ]" 2>/dev/null || hpa_ok=0
+done
+hpa_secs=$(elapsed "$t0")
+if [ $hpa_ok = 1 ]; then
+  record_time "HA: after up, until the HPAs' minReplicas are available" "$hpa_secs"
+  pass "HA: the HPAs raised the API and the frontend to their minReplicas, all available ${hpa_secs}s after the up ($(kubectl -n "$NS" get hpa -o jsonpath='{range .items[*]}{.metadata.name}={.status.currentReplicas}/{.spec.minReplicas}-{.spec.maxReplicas} {end}'))"
+else
+  fail "HA: the API/frontend did not reach their HPA minReplicas within 180 s: $(kubectl -n "$NS" get hpa,deploy 2>&1 | tr '\n' ';' | cut -c1-400)"
+fi
+
 # 1. placement: API replicas on three distinct nodes and zones, frontend on two nodes, PDBs in place
 api_nodes=$(api_pods | awk '{print $2}' | sort)
 api_zones=$(for n in $api_nodes; do zone_of "$n"; done | sort -u | tr '\n' ' ')

@@ -164,13 +164,20 @@ cl_node_start() {
   cl_spawn "n$i-kube-proxy" "$ns" kube-proxy --config "$d/kube-proxy.yaml" --v 2
 }
 
-# cl_node_import I IMAGE...: images (names of images/build.sh) into node I's containerd; the pause image must be there
+# cl_node_import I IMAGE...: images (names of images/build.sh) into node I's containerd; the pause image must
+# be there (checked when the node starts; a later import into a running node, cluster.sh import, has no
+# CL_PAUSE_IMAGE set and checks its build's exit code only)
 cl_node_import() {
   local i=$1 sock have
   shift
   sock=$(cl_containerd_sock "$i")
   bash "$CL_REPO/images/build.sh" --import "$sock" ${CL_APPDIR:+--app "$CL_APPDIR"} "$@" \
-    >>"$CL_DIR/logs/n$i-images.out" 2>>"$CL_DIR/logs/n$i-images.log"
+    >>"$CL_DIR/logs/n$i-images.out" 2>>"$CL_DIR/logs/n$i-images.log" || {
+    echo "node $i: images/build.sh --import $* failed (logs/n$i-images.log)" >&2
+    tail -n 20 "$CL_DIR/logs/n$i-images.log" >&2
+    return 1
+  }
+  [ -n "${CL_PAUSE_IMAGE:-}" ] || return 0
   have=$(ctr --address "$sock" -n k8s.io images ls -q)
   grep -qxF "$CL_PAUSE_IMAGE" <<<"$have" || { echo "node $i: the pause image $CL_PAUSE_IMAGE was not imported (logs/n$i-images.log)" >&2; tail -n 20 "$CL_DIR/logs/n$i-images.log" >&2; return 1; }
 }
