@@ -3,7 +3,8 @@
 # clone of this repository's HEAD, the command exactly as the README's first code block gives it plus only
 # the flag a missing terminal needs (`-- --yes`: pulumi up asks for confirmation otherwise), on this machine
 # with no cluster running. Checks: the embedded cluster starts by itself, the dev platform comes up with every
-# pod Ready, `npm run ask` answers with a citation; then `npm run destroy` and `npm run cluster -- down` leave
+# pod Ready, `npm run ask` answers with a citation, the chat page works in headless Chromium through a
+# port-forward to the frontend; then `npm run destroy` and `npm run cluster -- down` leave
 # nothing. Prints the time from `npm ci` done to the first answer.
 set -uo pipefail
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -75,6 +76,24 @@ if run "$LOGS/ask.log" npm run --silent ask -- "What does the platform deploy an
 else
   fail "npm run ask" "$LOGS/ask.log" 15
 fi
+
+# the chat page in headless Chromium, as the printed instructions say: a port-forward to the frontend (no
+# Ingress in the embedded cluster: the frontend forwards /api itself)
+pf_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+kubectl -n rag-dev port-forward service/rag-frontend "$pf_port:80" >"$LOGS/port-forward.log" 2>&1 &
+pf_pid=$!
+secret=$(kubectl -n rag-dev get secrets -o jsonpath='{range .items[?(@.data.API_SIGNING_KEY)]}{.metadata.name}{"\n"}{end}' | head -n1)
+for _ in $(seq 1 40); do curl -fsS -o /dev/null "http://127.0.0.1:$pf_port/healthz" 2>/dev/null && break; sleep 0.5; done
+if [ -n "$secret" ] && RAG_API_KEY=$(kubectl -n rag-dev get secret "$secret" -o jsonpath='{.data.API_SIGNING_KEY}' | base64 -d |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(require("crypto").createHmac("sha256",s).update("rag-api-key:v1").digest("hex")))') &&
+  RAG_API_KEY=$RAG_API_KEY run "$LOGS/browser.log" node -r ts-node/register/transpile-only e2e/browser/chat.ts \
+    --url "http://127.0.0.1:$pf_port" --artifacts "$LOGS/browser"; then
+  pass "the chat page in headless Chromium through kubectl port-forward to the frontend: $(grep -c '^ok' "$LOGS/browser.log") browser checks passed ($(grep -m1 'time' "$LOGS/browser.log" | tr '\t' ' ' | cut -c1-80))"
+else
+  fail "the chat page in headless Chromium through a port-forward to the frontend" "$LOGS/browser.log" 20
+fi
+kill "$pf_pid" 2>/dev/null
+wait "$pf_pid" 2>/dev/null
 
 if run "$LOGS/destroy.log" npm run destroy -- --yes; then
   pass "npm run destroy -- --yes (${LAST_SECS}s)"

@@ -70,7 +70,9 @@ export function contractProblems(r: RenderResult): string[] {
             }
         }
         for (const k of provided.keys()) {
-            if (!(reads as string[]).includes(k)) {
+            // a "local" key the entry point reads may be set by the platform when it applies (API_UPSTREAM without an Ingress)
+            const optional = k in KEYS && KEYS[k as keyof typeof KEYS].source === "local" && keysReadBy(entry).includes(k as keyof typeof KEYS);
+            if (!(reads as string[]).includes(k) && !optional) {
                 problems.push(`${where}: the platform sets ${k}, the app's ${entry} does not read it`);
             }
         }

@@ -630,8 +630,25 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.equal(a["nginx.ingress.kubernetes.io/proxy-read-timeout"], "120");
             assert.equal(a["nginx.ingress.kubernetes.io/cors-allow-origin"], "https://app.example.com");
         });
-        it("option: disabled", async () => {
-            assert.equal(ofType(await renderStack("dev", { ingress: { enabled: false } }), T.Ingress).length, 0);
+        it("option: disabled: no Ingress; the frontend forwards /api to the API Service itself, and only that is opened", async () => {
+            const off = await renderStack("dev", { ingress: { enabled: false } });
+            assert.equal(ofType(off, T.Ingress).length, 0);
+            const env = (r: RenderResult) => byName(r, T.Deployment, "rag-frontend").inputs.spec.template.spec.containers[0].env;
+            assert.deepEqual(
+                env(off).find((e: any) => e.name === "API_UPSTREAM"),
+                { name: "API_UPSTREAM", value: "http://rag-api:80" },
+            );
+            const toApi = byName(off, T.NetworkPolicy, "rag-allow-clients-to-api").inputs.spec;
+            assert.deepEqual(toApi.podSelector.matchExpressions[0].values, ["frontend"]);
+            assert.deepEqual(toApi.egress[0].ports, [{ protocol: "TCP", port: 8000 }]);
+            const apiFrom = byName(off, T.NetworkPolicy, "rag-allow-api-clients").inputs.spec;
+            assert.deepEqual(apiFrom.ingress[0].from[0].podSelector.matchExpressions[0].values, ["frontend"]);
+            // with the Ingress (the default), neither the variable nor the policies
+            assert.equal(
+                env(dev).find((e: any) => e.name === "API_UPSTREAM"),
+                undefined,
+            );
+            assert.equal(ofType(dev, T.NetworkPolicy).filter((n) => /allow-(clients-to-)?api/.test(n.inputs.metadata.name)).length, 0);
         });
     });
 

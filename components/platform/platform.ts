@@ -170,6 +170,8 @@ export class RagPlatform extends pulumi.ComponentResource {
                 configMapName: wiring.configMapName,
                 nodePort: local.enabled ? local.frontendNodePort : undefined,
                 options: cfg.workloads.frontend,
+                // no Ingress sends /api to the API: the frontend forwards it (the NetworkPolicies allow it)
+                apiUpstream: cfg.ingress.enabled ? undefined : pulumi.interpolate`http://${api.serviceName}:${api.port}`,
             },
             this.child,
         );
@@ -278,7 +280,12 @@ export class RagPlatform extends pulumi.ComponentResource {
                 externalDatastores: externalDatastores(datastores),
                 extraIngress,
                 modelServers,
-                extraAccess: [...(backupAccess?.extraAccess ?? []), ...(snapshots?.networkAccess().extraAccess ?? [])],
+                extraAccess: [
+                    ...(backupAccess?.extraAccess ?? []),
+                    ...(snapshots?.networkAccess().extraAccess ?? []),
+                    // without an Ingress the frontend forwards the page's API calls itself
+                    ...(this.cfg.ingress.enabled ? [] : [{ server: api.endpoint, clients: [frontend.endpoint.component] }]),
+                ],
                 externalEgress: backupAccess?.externalEgress,
             },
             this.child,

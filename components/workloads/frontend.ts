@@ -17,6 +17,11 @@ export interface WebFrontendArgs {
     configMapName: pulumi.Input<string>;
     /** The stack's scheduling, annotations and extra env for the frontend. @default none */
     options?: WorkloadOptions;
+    /**
+     * Without an Ingress: the API's in-cluster URL, to which the frontend forwards API_BASE_PATH/* itself
+     * (API_UPSTREAM), so the chat page works through a port-forward to the frontend alone. @default none
+     */
+    apiUpstream?: pulumi.Input<string>;
 }
 
 /**
@@ -50,7 +55,10 @@ export class WebFrontend extends pulumi.ComponentResource {
                     image: args.config.image,
                     resources: args.config.resources,
                     ports: [{ name: "http", containerPort: FRONTEND_PORT }],
-                    env: [{ name: "API_BASE_PATH", valueFrom: { configMapKeyRef: { name: args.configMapName, key: "API_BASE_PATH" } } }],
+                    env: [
+                        { name: "API_BASE_PATH", valueFrom: { configMapKeyRef: { name: args.configMapName, key: "API_BASE_PATH" } } },
+                        ...(args.apiUpstream ? [{ name: "API_UPSTREAM", value: args.apiUpstream }] : []),
+                    ],
                     probes: {
                         liveness: httpProbe("/healthz", "http", { periodSeconds: 15 }),
                         readiness: httpProbe("/healthz", "http", { periodSeconds: 5 }),

@@ -1,5 +1,5 @@
 // The HA tier's load generator, run in a pod in the test's namespace (the node image built here): POST
-// /v1/query at a bounded rate to the API Service only, for a bounded time and count. Every question is worded
+// /v1/query (or GET any other URL, e.g. the document listing) at a bounded rate to the API Service only, for a bounded time and count. Every question is worded
 // differently (a counter in it), so the API's Redis cache answers none of them and each one really embeds
 // and searches. Output, one JSON object per line on stdout:
 //   {"t": <epoch ms>, "tick": {"ok": n, "failed": n, "inFlight": n, "p50": ms, "p99": ms}}   every second
@@ -21,6 +21,7 @@ const TIMEOUT_MS = Number(env("TIMEOUT_MS", "30000"));
 const MAX_IN_FLIGHT = Number(env("MAX_IN_FLIGHT", "200"));
 const WORDS = Number(env("QUESTION_WORDS", "12"));
 const STOP_FILE = env("STOP_FILE", "/tmp/stop");
+const QUERY = URL_ !== undefined && new URL(URL_).pathname.endsWith("/v1/query");
 if (!URL_) {
     console.error("URL is required");
     process.exit(2);
@@ -56,12 +57,15 @@ async function one(n) {
     const t0 = Date.now();
     let reason = null;
     try {
-        const r = await fetch(URL_, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ question: question(n) }),
-            signal: AbortSignal.timeout(TIMEOUT_MS),
-        });
+        // a query endpoint gets a question; any other path (the document listing) a plain GET
+        const r = QUERY
+            ? await fetch(URL_, {
+                  method: "POST",
+                  headers: { "content-type": "application/json" },
+                  body: JSON.stringify({ question: question(n) }),
+                  signal: AbortSignal.timeout(TIMEOUT_MS),
+              })
+            : await fetch(URL_, { signal: AbortSignal.timeout(TIMEOUT_MS) });
         await r.text();
         if (r.status !== 200) reason = `HTTP ${r.status}`;
     } catch (e) {

@@ -164,7 +164,8 @@ export function embeddedRunning(root: string): boolean {
 
 /**
  * The datastores' images for the embedded cluster (the app's come from npm run images): PostgreSQL, Redis and
- * Chroma built here (cached) and imported into every node. Returns the stack config values that name them.
+ * Chroma built here (cached) and imported into every node. Returns the stack config values that name them, and
+ * ingress.enabled=false (the embedded cluster has no ingress controller).
  */
 export function embeddedDatastoreImages(root: string): Record<string, string> {
     const names = ["postgres", "redis", "chroma"];
@@ -181,5 +182,8 @@ export function embeddedDatastoreImages(root: string): Record<string, string> {
         // Qdrant (the dev default) cannot be built here: Chroma, which the platform supports as is
         "vectorStore.engine": "chroma",
         "vectorStore.image": ref("chroma"),
+        // no ingress controller in the embedded cluster (and Pulumi would wait for the Ingress's address): the
+        // frontend forwards the chat page's API calls itself, reached through a port-forward
+        "ingress.enabled": "false",
     };
 }

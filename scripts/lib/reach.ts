@@ -19,6 +19,9 @@ export interface ReachArgs {
     context?: string;
     /** localAccess: the API's NodePort, when the stack exposes one. */
     apiNodePort?: number;
+    /** The chat page: the platform's URL (an Ingress), else the frontend Service to port-forward to. */
+    url?: string;
+    frontendService?: string;
 }
 
 /** Single-quoted for a POSIX shell. */
@@ -37,6 +40,15 @@ export function reachInstructions(a: ReachArgs): string[] {
     ];
     if (a.apiNodePort) {
         lines.push(`  http://<node address>:${a.apiNodePort}    # localAccess NodePort (kubectl get nodes -o wide lists the addresses)`);
+    }
+    if (a.url) {
+        lines.push(`The chat page: ${a.url}`);
+    } else if (a.frontendService) {
+        // no Ingress: the frontend forwards the page's API calls itself (API_UPSTREAM)
+        lines.push(
+            `The chat page (no Ingress: the frontend forwards /api itself):`,
+            `  ${k} port-forward service/${a.frontendService} 8080:80    # then open http://127.0.0.1:8080`,
+        );
     }
     if (a.secretName) {
         lines.push(
@@ -70,5 +82,18 @@ export function reachFromOutputs(stack: string, outputs: Record<string, unknown>
     } catch {
         // a stack file that no longer validates: the port-forward still works
     }
-    return reachInstructions({ stack, namespace: api.namespace, service: api.service, secretName: api.secretName, secretKey, apiNodePort, context });
+    const url = typeof outputs.url === "string" && outputs.url ? outputs.url : undefined;
+    const frontend = (outputs.services as Record<string, unknown> | undefined)?.frontend;
+    const frontendService = typeof frontend === "string" ? frontend.split(".")[0] : undefined;
+    return reachInstructions({
+        stack,
+        namespace: api.namespace,
+        service: api.service,
+        secretName: api.secretName,
+        secretKey,
+        apiNodePort,
+        context,
+        url,
+        frontendService,
+    });
 }
