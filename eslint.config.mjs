@@ -36,6 +36,7 @@ export default tseslint.config(
                 console: "readonly",
                 fetch: "readonly",
                 AbortSignal: "readonly",
+                URL: "readonly",
                 setTimeout: "readonly",
                 setInterval: "readonly",
                 clearInterval: "readonly",
