@@ -37,6 +37,7 @@ export default tseslint.config(
                 fetch: "readonly",
                 AbortSignal: "readonly",
                 URL: "readonly",
+                Buffer: "readonly",
                 setTimeout: "readonly",
                 setInterval: "readonly",
                 clearInterval: "readonly",

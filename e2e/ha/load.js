@@ -11,6 +11,7 @@
 // (words per question: longer questions cost the API more CPU), STOP_FILE.
 "use strict";
 const fs = require("fs");
+const http = require("http");
 
 const env = (k, d) => (process.env[k] === undefined || process.env[k] === "" ? d : process.env[k]);
 const URL_ = env("URL");
@@ -52,24 +53,46 @@ function question(n) {
     return `Question ${n}: what about the ${words.join(" ")}?`;
 }
 
+/**
+ * One request on a NEW connection (no keep-alive): each request is a new connection, so kube-proxy picks a
+ * backend for each one, as it does for many independent clients; a pooled connection would stay on one pod and
+ * never meet a pod that has gone away. Resolves to the status code; rejects with the socket error or "timeout".
+ */
+function request(body) {
+    return new Promise((resolve, reject) => {
+        const u = new URL(URL_);
+        const req = http.request(
+            {
+                host: u.hostname,
+                port: u.port || 80,
+                path: u.pathname + u.search,
+                method: body === undefined ? "GET" : "POST",
+                agent: false,
+                headers: body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+                timeout: TIMEOUT_MS,
+            },
+            (res) => {
+                res.resume();
+                res.on("end", () => resolve(res.statusCode));
+                res.on("error", reject);
+            },
+        );
+        req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "timeout" })));
+        req.on("error", reject);
+        req.end(body);
+    });
+}
+
 async function one(n) {
     inFlight++;
     const t0 = Date.now();
     let reason = null;
     try {
         // a query endpoint gets a question; any other path (the document listing) a plain GET
-        const r = QUERY
-            ? await fetch(URL_, {
-                  method: "POST",
-                  headers: { "content-type": "application/json" },
-                  body: JSON.stringify({ question: question(n) }),
-                  signal: AbortSignal.timeout(TIMEOUT_MS),
-              })
-            : await fetch(URL_, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-        await r.text();
-        if (r.status !== 200) reason = `HTTP ${r.status}`;
+        const status = await request(QUERY ? JSON.stringify({ question: question(n) }) : undefined);
+        if (status !== 200) reason = `HTTP ${status}`;
     } catch (e) {
-        reason = String((e && e.cause && (e.cause.code || e.cause.message)) || (e && e.name) || e);
+        reason = String((e && (e.code || e.message)) || e);
     }
     const ms = Date.now() - t0;
     inFlight--;
