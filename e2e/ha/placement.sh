@@ -13,14 +13,14 @@ done
 hpa_secs=$(elapsed "$t0")
 if [ $hpa_ok = 1 ]; then
   record_time "HA: after up, until the HPAs' minReplicas are available" "$hpa_secs"
-  pass "HA: the HPAs raised the API and the frontend to their minReplicas, all available ${hpa_secs}s after the up ($(kubectl -n "$NS" get hpa -o jsonpath='{range .items[*]}{.metadata.name}={.status.currentReplicas}/{.spec.minReplicas}-{.spec.maxReplicas} {end}'))"
+  pass "HA: the HPAs raised the API and the frontend to their minReplicas, all available ${hpa_secs}s after the up (available/HPA range: $(for w in api frontend; do printf '%s=%s/%s-%s ' "$w" "$(kubectl -n "$NS" get deploy "rag-$w" -o jsonpath='{.status.availableReplicas}')" "$(kubectl -n "$NS" get hpa "rag-$w" -o jsonpath='{.spec.minReplicas}')" "$(kubectl -n "$NS" get hpa "rag-$w" -o jsonpath='{.spec.maxReplicas}')"; done))"
 else
   fail "HA: the API/frontend did not reach their HPA minReplicas within 180 s: $(kubectl -n "$NS" get hpa,deploy 2>&1 | tr '\n' ';' | cut -c1-400)"
 fi
 
 # 1. placement: API replicas on three distinct nodes and zones, frontend on two nodes, PDBs in place
 api_nodes=$(api_pods | awk '{print $2}' | sort)
-api_zones=$(for n in $api_nodes; do zone_of "$n"; done | sort -u | tr '\n' ' ')
+api_zones=$(for n in $api_nodes; do zone_of "$n" && echo; done | sort -u | tr '\n' ' ')
 fe_nodes=$(kubectl -n "$NS" get pods -l app.kubernetes.io/component=frontend --field-selector=status.phase=Running -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u)
 pdbs=$(kubectl -n "$NS" get pdb -o jsonpath='{range .items[*]}{.metadata.labels.app\.kubernetes\.io/component}:{.spec.maxUnavailable}{.spec.minAvailable}{" "}{end}')
 if [ "$(echo "$api_nodes" | sort -u | wc -l)" = 3 ] && [ "$(echo "$api_nodes" | wc -l)" = 3 ] && [ "$(echo "$api_zones" | wc -w)" = 3 ] &&
