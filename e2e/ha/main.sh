@@ -20,7 +20,7 @@ HA_CHANGES=(
   "storage.provisioner=rancher.io/local-path (no EBS here; shared volumes stand in for network storage); storage.appData.storageClassName=rag-prod-data, the platform's class (no EFS class here; the class's shared path gives ReadWriteMany)"
   "ingress.enabled=false (no ingress controller here, and Pulumi waits for an Ingress's address; the load generator calls the API Service)"
   "modelServing.{llm,embedding}.mode=local (no GPU here)"
-  "api requests 250m/512Mi (limits 1/1Gi), vector store requests 250m/512Mi: the 70% CPU target must be reachable on 2 cores and 10 API replicas must fit"
+  "api requests 150m/512Mi (limits 1/1Gi), vector store requests 250m/512Mi: the 70% CPU target must be reachable on 2 cores and 10 API replicas must fit"
   "api/frontend HPA scaleDown: window 300s -> 20s, 10%/60s -> 10%/15s (the same policy, shorter periods)"
 )
 ha_configure() {
@@ -29,7 +29,7 @@ ha_configure() {
     "storage.provisioner rancher.io/local-path" "storage.appData.storageClassName rag-prod-data"
     "ingress.enabled false"
     "modelServing.llm.mode local" "modelServing.embedding.mode local"
-    "api.resources.requests.cpu 250m" "api.resources.requests.memory 512Mi"
+    "api.resources.requests.cpu 150m" "api.resources.requests.memory 512Mi"
     "api.resources.limits.cpu 1" "api.resources.limits.memory 1Gi"
     "vectorStore.resources.requests.cpu 250m" "vectorStore.resources.requests.memory 512Mi"
     "api.autoscaling.behavior.scaleDown.stabilizationWindowSeconds 20"

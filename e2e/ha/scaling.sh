@@ -13,8 +13,8 @@ t_load=$(date +%s)
 hpa_log=$WORK/hpa.txt
 : >"$hpa_log"
 # the heavy load: long questions at a rate the three pods cannot absorb below their 70% target (measured: 40/s
-# of these held 3 pods at 20% of their 250m request; 150/s is about 100%)
-load_start scale-load "${E2E_SCALE_RATE:-150}" 240 120 400
+# held 3 pods at 20% of a 250m request, 150/s at 55%; with 150m requests 200/s is about 120%)
+load_start scale-load "${E2E_SCALE_RATE:-200}" 240 120 400
 first_up="" peak=$api_hpa_min
 for ((s = 0; s < 240; s += 3)); do
   cur=$(hpa status.currentReplicas)
