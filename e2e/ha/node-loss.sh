@@ -8,19 +8,32 @@
 # API pod and, if possible, no datastore (single-replica datastores on a dead node wait for it: see
 # docs/operations.md).
 
-victim="" victim_pod="" victim_ip=""
+# The victim: the last node with an API pod. A single-replica datastore on a dead node waits for the node (a
+# StatefulSet pod is not replaced while its node may come back), and the API's new pods need PostgreSQL for
+# their migrate step: so the datastores are first moved off the victim (cordon, delete their pods, Ready
+# elsewhere on the shared volumes, uncordon). What losing a datastore's node costs is in docs/operations.md.
+victim="" victim_pod="" victim_ip="" victim_ds=""
 for ((i = CL_NODES; i >= 2; i--)); do
   n=$(cl_node_name "$i")
   read -r p _ ip < <(api_pods | awk -v n="$n" '$2==n')
-  [ -n "$p" ] || continue
-  ds=$(kubectl -n "$NS" get pods --field-selector "spec.nodeName=$n" -o jsonpath='{range .items[*]}{.metadata.labels.app\.kubernetes\.io/component}{" "}{end}' | tr ' ' '\n' | grep -cE '^(postgres|redis|vector-store)$')
-  if [ -z "$victim" ] || [ "$ds" = 0 ]; then victim=$i victim_pod=$p victim_ip=$ip victim_ds=$ds; fi
-  [ "$ds" = 0 ] && break
+  [ -n "$p" ] && { victim=$i victim_pod=$p victim_ip=$ip; break; }
 done
+if [ -n "$victim" ]; then
+  vname=$(cl_node_name "$victim")
+  moved=$(kubectl -n "$NS" get pods --field-selector "spec.nodeName=$vname" -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.metadata.labels.app\.kubernetes\.io/component}{"\n"}{end}' | awk '$2 ~ /^(postgres|redis|vector-store)$/ {print $1}')
+  if [ -n "$moved" ]; then
+    kubectl cordon "$vname" >/dev/null
+    # shellcheck disable=SC2086
+    kubectl -n "$NS" delete pod $moved --wait=true >/dev/null 2>&1
+    sleep 3
+    for o in $(kubectl -n "$NS" get statefulset -o name); do kubectl -n "$NS" rollout status "$o" --timeout=300s >/dev/null 2>&1; done
+    kubectl uncordon "$vname" >/dev/null
+  fi
+  victim_ds=$(kubectl -n "$NS" get pods --field-selector "spec.nodeName=$vname" -o jsonpath='{range .items[*]}{.metadata.labels.app\.kubernetes\.io/component}{" "}{end}' | tr ' ' '\n' | grep -cE '^(postgres|redis|vector-store)$')
+fi
 if [ -z "$victim" ]; then
   fail "HA node loss: no node but node 1 runs an API pod ($(api_pods | tr '\n' ';'))"
 else
-  vname=$(cl_node_name "$victim")
   tol=$(kubectl -n "$NS" get pod "$victim_pod" -o jsonpath='{range .spec.tolerations[?(@.key=="node.kubernetes.io/unreachable")]}{.tolerationSeconds}{end}')
   load_start loss-load 10 600
   rm -f "$WORK/ep-loss.txt"
