@@ -91,6 +91,14 @@ describe("app: API against real PostgreSQL, Redis and Chroma", function () {
         assert.deepEqual(await migrate(settings.DATABASE_URL, log), []);
     });
 
+    it("concurrent migration runs wait for each other (the API's and the indexer's migrate steps start together)", async () => {
+        const log = createLogger("error", [], "test", new Writable({ write: (_c, _e, cb) => cb() }));
+        const url = createDatabase("rag_migrate_race");
+        const runs = await Promise.all([1, 2, 3, 4].map(() => migrate(url, log)));
+        // the schema applied exactly once, by one of them; none failed on node-pg-migrate's lock
+        assert.deepEqual(runs.flat().sort(), ["1700000000000_initial-schema", "1700000000001_document-details"]);
+    });
+
     it("GET /health is alive and GET /ready checks PostgreSQL, Redis and Chroma", async () => {
         assert.equal((await call("GET", "/health")).status, 200);
         const ready = await call("GET", "/ready");
