@@ -24,12 +24,13 @@ for ((s = 0; s < 240; s += 3)); do
   [ -n "$first_up" ] && [ $((s)) -gt $((first_up + 90)) ] && break
   sleep 3
 done
-# the pods the HPA added took traffic: their own request counter (/metrics on the pod IP)
+# the pods the HPA added took traffic: their own request counter (/metrics on the pod IP, the container's port)
+api_cport=$(kubectl -n "$NS" get deploy -l app.kubernetes.io/component=api -o jsonpath='{.items[0].spec.template.spec.containers[0].ports[0].containerPort}')
 new_served="" new_idle=""
 while read -r name _ ip; do
   created=$(date -d "$(kubectl -n "$NS" get pod "$name" -o jsonpath='{.metadata.creationTimestamp}')" +%s)
   [ "$created" -gt "$t_load" ] || continue
-  n=$(curl -s --max-time 5 "http://$ip:$API_PORT/metrics" | awk '/^http_requests_total\{/ && /query/ {s+=$NF} END{print s+0}')
+  n=$(curl -s --max-time 5 "http://$ip:$api_cport/metrics" | awk '/^http_requests_total\{/ && /query/ {s+=$NF} END{print s+0}')
   if [ "${n%.*}" -gt 0 ]; then new_served+="$name:$n "; else new_idle+="$name "; fi
 done < <(api_pods)
 load_stop scale-load
