@@ -101,7 +101,11 @@ endpoints_sampler_start() { # FILE
 endpoints_sampler_stop() { kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null; }
 endpoints_min() { awk 'NR==1||$2<m{m=$2} END{print m+0}' "$1"; }
 
-api_pods() { kubectl -n "$NS" get pods -l "app.kubernetes.io/component=api" --field-selector=status.phase=Running -o jsonpath='{range .items[*]}{.metadata.name} {.spec.nodeName} {.status.podIP}{"\n"}{end}'; }
+# the API's running pods that are not being deleted (a pod of an old ReplicaSet stays Running while it drains)
+api_pods() {
+  kubectl -n "$NS" get pods -l "app.kubernetes.io/component=api" --field-selector=status.phase=Running \
+    -o jsonpath='{range .items[*]}{.metadata.name} {.spec.nodeName} {.status.podIP} {.metadata.deletionTimestamp}{"\n"}{end}' | awk 'NF==3'
+}
 api_ready_count() { kubectl -n "$NS" get pods -l "app.kubernetes.io/component=api" -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True; }
 restarts_total() { kubectl -n "$NS" get pods -o jsonpath='{range .items[*]}{range .status.containerStatuses[*]}{.restartCount}{"\n"}{end}{end}' | awk '{s+=$1} END{print s+0}'; }
 node_of() { kubectl -n "$NS" get pod "$1" -o jsonpath='{.spec.nodeName}'; }

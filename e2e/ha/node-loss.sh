@@ -13,6 +13,9 @@
 # their migrate step: so the datastores are first moved off the victim (cordon, delete their pods, Ready
 # elsewhere on the shared volumes, uncordon). What losing a datastore's node costs is in docs/operations.md.
 victim="" victim_pod="" victim_ip="" victim_ds=""
+# the rolling update before this check must be over: no pod of the old ReplicaSet may be chosen
+kubectl -n "$NS" rollout status deploy/rag-api --timeout=300s >/dev/null 2>&1
+cl_wait 120 sh -c "[ \$(kubectl -n $NS get pods -l app.kubernetes.io/component=api -o name | wc -l) -eq \$(kubectl -n $NS get deploy -l app.kubernetes.io/component=api -o jsonpath='{.items[0].status.replicas}') ]"
 for ((i = CL_NODES; i >= 2; i--)); do
   n=$(cl_node_name "$i")
   read -r p _ ip < <(api_pods | awk -v n="$n" '$2==n')
@@ -39,6 +42,9 @@ else
   rm -f "$WORK/ep-loss.txt"
   endpoints_sampler_start "$WORK/ep-loss.txt"
   sleep 10
+  # the victim's pod must be one of the Service's ready endpoints when its node dies
+  in_ep=0
+  tail -n1 "$WORK/ep-loss.txt" | grep -q "$victim_ip," && in_ep=1
   t_kill=$(date +%s.%N)
   cl_node_kill "$victim"
   # until the Service stops sending to the dead pod, then until a replacement is Ready elsewhere
@@ -56,9 +62,9 @@ else
   record_time "HA node loss: seconds until replacements were Ready elsewhere" "$back_s"
   lf=$(load_summary loss-load failed)
   if ha_docs_answer "after losing $vname"; then answers="every document posted before still answers"; else answers="NOT every document answers"; fi
-  if [ "$answers" = "every document posted before still answers" ] && [ "$victim_ds" = 0 ]; then
+  if [ "$answers" = "every document posted before still answers" ] && [ "$victim_ds" = 0 ] && [ $in_ep = 1 ]; then
     pass "HA node loss ($vname, zone $(zone_of "$vname"), killed hard and cut off): $lf of $(load_summary loss-load sent) requests failed ($(load_summary loss-load reasons)); the Service stopped sending to it after ${gone_s}s; $want API replicas Ready on other nodes after ${back_s}s (unreachable toleration ${tol:-default 300}s); $answers"
   else
-    fail "HA node loss ($vname, datastores on it: $victim_ds): failed $lf, Service stopped after ${gone_s}s, replacements after ${back_s}s; $answers"
+    fail "HA node loss ($vname, datastores on it: $victim_ds, its API pod $victim_ip a ready endpoint before: $in_ep): failed $lf, Service stopped after ${gone_s}s, replacements after ${back_s}s; $answers"
   fi
 fi
