@@ -5,7 +5,7 @@
 # collector, namespace deletion). Pods are created (so Pod Security admission is enforced on them) but stay
 # Pending. The same code as every other cluster of the project: scripts/cluster/ (CL_NODES=0).
 #
-# Use: cluster_start DIR  (exports KUBECONFIG, CLUSTER_API_URL, CLUSTER_DIR)   ...   cluster_stop
+# Use: cluster_start DIR  (exports KUBECONFIG (context `e2e`), CLUSTER_API_URL, CLUSTER_DIR)   ...   cluster_stop
 #   E2E_CONTROLLER_MANAGER=0  no kube-controller-manager;  CLUSTER_APISERVER_ARGS  extra kube-apiserver flags
 #   CLUSTER_SCHEDULER=1       also kube-scheduler (for a test that brings its own nodes, e.g. KWOK)
 
@@ -22,6 +22,9 @@ cluster_start() { # DIR
   CL_STARTED=$(date +%s)
   mkdir -p "$CL_DIR"
   cl_control_plane_start || return 1
+  # the tests' stacks pin kubeContext=e2e: the same admin credentials under that context name
+  cl_kubeconfig "$CL_DIR/kubeconfig.e2e" e2e
+  export KUBECONFIG=$CL_DIR/kubeconfig.e2e
   # (the old layout's paths, which callers may read)
   ln -sf logs/kube-apiserver.log "$CL_DIR/kube-apiserver.log"
   ln -sf pki/ca.crt "$CL_DIR/ca.crt"
