@@ -7,7 +7,7 @@ import { ConfigError, loadSettings, PLATFORM, secretValues } from "./lib/contrac
 import { indexDirectory } from "./lib/indexer";
 import { createLogger } from "./lib/logger";
 import { createService } from "./lib/runtime";
-import { retryTransient } from "./lib/startup";
+import { retryTransient, TRANSIENT_ERROR } from "./lib/startup";
 
 const USAGE = `usage: indexer.js index [--source <dir>]   (default ${PLATFORM.documentsPath})\n`;
 
@@ -63,7 +63,20 @@ async function main(argv: string[]): Promise<number> {
     }
     try {
         const started = Date.now();
-        const report = await indexDirectory(service, source, log);
+        let report = await indexDirectory(service, source, log);
+        // A datastore restarting mid-run (a secret rotation rolls PostgreSQL while this Job runs) fails the files
+        // it was writing: run again, which is idempotent (what is stored is "unchanged"), while every failure is
+        // transient, up to a minute.
+        let indexed = report.indexed;
+        let chunks = report.chunks;
+        for (let attempt = 1; attempt <= 20 && report.failed.length > 0 && report.failed.every((f) => TRANSIENT_ERROR.test(f.reason)); attempt++) {
+            log.warn({ failed: report.failed.length, attempt }, "a datastore went away during the run: indexing again in 3 s");
+            await new Promise((r) => setTimeout(r, 3000));
+            report = await indexDirectory(service, source, log);
+            indexed += report.indexed;
+            chunks += report.chunks;
+        }
+        report = { ...report, indexed, chunks, unchanged: report.unchanged - (indexed - report.indexed) };
         const summary =
             report.indexed === 0 && report.failed.length === 0
                 ? `nothing to index: ${report.unchanged} document(s) already indexed`

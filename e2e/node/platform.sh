@@ -24,6 +24,11 @@ check_workloads() { # LABEL [restarts-ok]
   local failedpods
   failedpods=$(K -n "$NS" get pods --field-selector=status.phase=Failed -o name 2>/dev/null | tr '\n' ' ')
   [ -n "$failedpods" ] && bad+="failed pods: $failedpods; "
+  # a failed pod's last log lines, each container (the pod is gone once the stack is destroyed)
+  for o in $failedpods; do
+    K -n "$NS" logs "$o" --all-containers --tail=5 --prefix >>"$LOGS/failed-pods.log" 2>&1
+    bad+="($o: $(K -n "$NS" logs "$o" --all-containers --tail=2 2>&1 | tr '\n' ' ' | cut -c1-300)) "
+  done
   local restarts
   restarts=$(K -n "$NS" get pods -o jsonpath='{range .items[*]}{.metadata.name}{" "}{range .status.containerStatuses[*]}{.restartCount}{" "}{end}{range .status.initContainerStatuses[*]}{.restartCount}{" "}{end}{"\n"}{end}' |
     awk '{for(i=2;i<=NF;i++) if ($i>0) {print $1; break}}' | tr '\n' ' ')

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 
 /** Errors of a datastore that is not there yet, restarting, or not yet on the rotated password. */
 export const TRANSIENT_ERROR =
-    /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|timeout|starting up|shutting down|Connection terminated|password authentication failed/i;
+    /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|timeout|starting up|shutting down|Connection terminated|terminating connection|server closed the connection|not queryable|password authentication failed/i;
 
 export interface RetryOptions {
     /** @default 30 */
