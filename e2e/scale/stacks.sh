@@ -18,14 +18,18 @@ stacks_setup() {
   PROG=$WORK/project
   mkdir -p "$PROG"
   tar -C "$REPO" --exclude=./node_modules --exclude=./.git --exclude=./.pulumi --exclude=./.pulumi-state \
-    --exclude=./rendered --exclude=./.e2e --exclude=./app/node_modules --exclude=./app/dist -cf - . | tar -C "$PROG" -xf -
+    --exclude=./rendered --exclude=./.e2e --exclude=./app/node_modules --exclude=./app/dist --exclude=./bin \
+    --exclude=./policy/bin -cf - . | tar -C "$PROG" -xf -
   ln -s "$REPO/node_modules" "$PROG/node_modules"
+  # the program and the pack run as JavaScript (Pulumi.yaml main: main.js): compile the copy (npm run build:js)
+  (cd "$PROG" && node scripts/build-js.js --quiet) || { echo "e2e: npm run build:js failed in $PROG" >&2; return 1; }
   PROJECT=$(sed -n 's/^name:[[:space:]]*//p' "$PROG/Pulumi.yaml" | head -n1 | tr -d '"'"'"' ')
   # the multi-instance program the tests use (test/fixtures/multi-platform.ts) as a project of its own: the
   # same copy with Pulumi.yaml's `main` pointing at it (its own backend, so its stack can be "prod" too)
   PROG_MULTI=$WORK/project-multi
   cp -a "$PROG" "$PROG_MULTI"
-  printf 'main: test/fixtures/multi-platform.ts\n' >>"$PROG_MULTI/Pulumi.yaml"
+  # (TypeScript through the language host's ts-node: the fixture is not part of the bundle)
+  sed -i -e 's|^main: .*|main: test/fixtures/multi-platform.ts|' -e 's|^    typescript: false|    typescript: true|' "$PROG_MULTI/Pulumi.yaml"
   cat >"$WORK/bin/P" <<EOF
 #!/usr/bin/env bash
 exec node -r "$REPO/node_modules/ts-node/register/transpile-only" "$REPO/e2e/stack.ts" "\$@"
