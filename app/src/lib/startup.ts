@@ -4,9 +4,9 @@
 // Only errors that go away by themselves are retried; a wrong database name or a syntax error fails at once.
 import type { Logger } from "pino";
 
-/** Errors of a datastore that is not there yet, restarting, or not yet on the rotated password. */
+/** Errors of a datastore that is not there yet, restarting (its Service has no endpoint: kube-proxy answers EHOSTUNREACH), or not yet on the rotated password. */
 export const TRANSIENT_ERROR =
-    /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|timeout|starting up|shutting down|Connection terminated|terminating connection|server closed the connection|not queryable|password authentication failed/i;
+    /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|timeout|starting up|shutting down|Connection terminated|terminating connection|server closed the connection|not queryable|password authentication failed/i;
 
 export interface RetryOptions {
     /** @default 30 */
