@@ -10,13 +10,25 @@ export interface AlertRule {
     annotations: { summary: string; description: string; runbook: string };
 }
 
-/** Where the fix is described, relative to the repository root. */
-const RUNBOOK = "docs/operations.md";
+/** A rule as written below: its runbook link is derived from its name (withRunbook). */
+export type AlertDraft = Omit<AlertRule, "annotations"> & { annotations: Omit<AlertRule["annotations"], "runbook"> };
+
+/**
+ * Each alert's runbook: its own section of docs/operations.md ("### <alert>" under "## Alerts", linked by
+ * GitHub's heading anchor, the name in lower case); test/runbooks.test.ts checks every link resolves.
+ */
+export const RUNBOOK_DOC = "docs/operations.md";
+export const runbookLink = (alert: string) => `${RUNBOOK_DOC}#${alert.toLowerCase()}`;
+export const withRunbook = (rule: AlertDraft): AlertRule => ({ ...rule, annotations: { ...rule.annotations, runbook: runbookLink(rule.alert) } });
 
 export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule[] {
+    return alertDrafts(names, t).map(withRunbook);
+}
+
+function alertDrafts(names: MonitoredNames, t: AlertThresholds): AlertDraft[] {
     const ns = inNamespace(names);
     const api = apiSeries(names);
-    const rules: AlertRule[] = [
+    const rules: AlertDraft[] = [
         {
             alert: "RagHighCpuAgainstLimit",
             expr:
@@ -27,7 +39,6 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
             annotations: {
                 summary: "Container {{ $labels.pod }}/{{ $labels.container }} runs close to its CPU limit",
                 description: `CPU usage has been above ${Math.round(t.cpuLimitRatio * 100)}% of the limit for 15 minutes: it is being throttled. Raise the limit or scale out.`,
-                runbook: `${RUNBOOK}#scale`,
             },
         },
         {
@@ -38,7 +49,6 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
             annotations: {
                 summary: "Pod {{ $labels.pod }} is restarting",
                 description: `Container {{ $labels.container }} restarted more than ${t.restartsIn5m} times in 5 minutes. Check its logs (kubectl logs --previous) and events.`,
-                runbook: `${RUNBOOK}#roll-back`,
             },
         },
         {
@@ -49,7 +59,6 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
             annotations: {
                 summary: "RAG API p99 latency is high",
                 description: `The 99th percentile of API request latency has been above ${t.p99LatencySeconds}s for 10 minutes.`,
-                runbook: `${RUNBOOK}#scale`,
             },
         },
         {
@@ -60,7 +69,6 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
             annotations: {
                 summary: "RAG API returns too many 5xx responses",
                 description: `More than ${t.errorRatio * 100}% of API responses have been 5xx for 5 minutes.`,
-                runbook: `${RUNBOOK}#roll-back`,
             },
         },
         {
@@ -71,7 +79,6 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
             annotations: {
                 summary: "Volume {{ $labels.persistentvolumeclaim }} is filling up",
                 description: `The claim is more than ${Math.round(t.pvcUsageRatio * 100)}% full. Expand it (the prod StorageClass allows expansion) or clean up.`,
-                runbook: `${RUNBOOK}#expand-a-volume`,
             },
         },
     ];
@@ -85,7 +92,6 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
             annotations: {
                 summary: "HPA {{ $labels.horizontalpodautoscaler }} is at its maximum",
                 description: `The autoscaler has run at maxReplicas for ${t.hpaAtMaxMinutes} minutes: demand exceeds what it may add. Raise maxReplicas or the resources.`,
-                runbook: `${RUNBOOK}#scale`,
             },
         });
     }
@@ -105,7 +111,6 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
             annotations: {
                 summary: `${what} is down`,
                 description: `StatefulSet ${statefulSet} has had no ready replica for 2 minutes; the RAG API cannot serve requests that need it.`,
-                runbook: `${RUNBOOK}#back-up-and-restore-postgresql`,
             },
         });
     }
@@ -115,7 +120,6 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
                 summary: "Re-indexing Job {{ $labels.job_name }} failed",
                 description:
                     "The scheduled indexer run gave up: the vector store holds the documents of the last successful run. The failed Job and its pods are kept (no TTL): read them with kubectl logs.",
-                runbook: `${RUNBOOK}#a-failed-re-indexing-run`,
             }),
         );
     }
@@ -125,7 +129,6 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
                 summary: "PostgreSQL backup Job {{ $labels.job_name }} failed",
                 description:
                     "The scheduled pg_dump gave up: the newest dump on the backup claim is older than this run. The failed Job and its pods are kept (no TTL): read them with kubectl logs, then run a backup by hand.",
-                runbook: `${RUNBOOK}#back-up-and-restore-postgresql`,
             }),
         );
     }
@@ -135,7 +138,6 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
                 summary: "Vector-store snapshot Job {{ $labels.job_name }} failed",
                 description:
                     "Qdrant refused or failed the scheduled snapshot (snapshot claim full?): the newest snapshot is older than this run. Read the failed Job's logs; the earlier snapshots are kept.",
-                runbook: `${RUNBOOK}#restore-the-vector-store`,
             }),
         );
     }
@@ -147,7 +149,7 @@ export function alertRules(names: MonitoredNames, t: AlertThresholds): AlertRule
  * runs: it gave up (backoffLimit or activeDeadlineSeconds). A run that failed once and then succeeded on retry
  * stays silent; `for` outlasts the Job's retry back-off (10 s, 20 s, 40 s … between attempts, nothing active).
  */
-function jobGaveUp(alert: string, ns: string, cronJob: string, severity: AlertRule["labels"]["severity"], annotations: AlertRule["annotations"]): AlertRule {
+function jobGaveUp(alert: string, ns: string, cronJob: string, severity: AlertRule["labels"]["severity"], annotations: AlertDraft["annotations"]): AlertDraft {
     const job = `${ns}, job_name=~"${cronJob}-[0-9]+"`;
     return {
         alert,

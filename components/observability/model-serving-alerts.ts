@@ -1,17 +1,15 @@
 // Alerts of the model-serving tier: what hurts LLM inference (slow first tokens, a growing queue, a full
 // KV cache, GPU memory), with thresholds from modelServing.alerts. Only with an in-cluster LLM server.
-import type { AlertRule } from "./alerts";
+import { AlertDraft, AlertRule, withRunbook } from "./alerts";
 import type { ModelServingAlertThresholds } from "../config";
 import { GPU_METRICS as GPU, llmSeries, MODEL_METRICS as M, MonitoredNames } from "./metrics";
-
-const RUNBOOK = "docs/operations.md";
 
 export function modelServingAlertRules(names: MonitoredNames, t: ModelServingAlertThresholds): AlertRule[] {
     if (!names.llm) {
         return [];
     }
     const { server: llm, gpuPods } = llmSeries(names, names.llm);
-    return [
+    const drafts: AlertDraft[] = [
         {
             alert: "RagLlmTimeToFirstTokenP99",
             expr: `histogram_quantile(0.99, sum by (le) (rate(${M.llmTimeToFirstToken}_bucket{${llm}}[5m]))) > ${t.timeToFirstTokenP99Seconds}`,
@@ -20,7 +18,6 @@ export function modelServingAlertRules(names: MonitoredNames, t: ModelServingAle
             annotations: {
                 summary: "LLM time to first token p99 is high",
                 description: `The 99th percentile of vLLM's time to first token has been above ${t.timeToFirstTokenP99Seconds}s for 10 minutes: prompts wait for prefill. Scale out or shorten prompts.`,
-                runbook: `${RUNBOOK}#scale`,
             },
         },
         {
@@ -31,7 +28,6 @@ export function modelServingAlertRules(names: MonitoredNames, t: ModelServingAle
             annotations: {
                 summary: "LLM replica {{ $labels.pod }} has a growing queue",
                 description: `More than ${t.requestsWaiting} requests have waited in vLLM for 5 minutes: the HPA is at its maximum or new replicas cannot start (GPU nodes, model download).`,
-                runbook: `${RUNBOOK}#scale`,
             },
         },
         {
@@ -42,7 +38,6 @@ export function modelServingAlertRules(names: MonitoredNames, t: ModelServingAle
             annotations: {
                 summary: "LLM replica {{ $labels.pod }} KV cache is nearly full",
                 description: `vLLM's KV cache has been above ${Math.round(t.kvCacheUsageRatio * 100)}% for 10 minutes: requests get preempted. Lower maxModelLen, add GPUs or replicas.`,
-                runbook: `${RUNBOOK}#scale`,
             },
         },
         {
@@ -55,8 +50,8 @@ export function modelServingAlertRules(names: MonitoredNames, t: ModelServingAle
             annotations: {
                 summary: "GPU {{ $labels.gpu }} of {{ $labels.pod }} is nearly out of memory",
                 description: `More than ${Math.round(t.gpuMemoryUsageRatio * 100)}% of the GPU's memory has been in use for 15 minutes (DCGM exporter). vLLM preallocates gpu-memory-utilization; anything beyond it risks out-of-memory errors.`,
-                runbook: `${RUNBOOK}#scale`,
             },
         },
     ];
+    return drafts.map(withRunbook);
 }
