@@ -147,6 +147,14 @@ describe("platform contract (program ⇄ app/)", () => {
         assert.equal(fe.ports[0].containerPort, PLATFORM.frontendPort);
         assert.equal(fe.livenessProbe.httpGet.path, PLATFORM.probes.frontend.live);
         assert.equal(fe.readinessProbe.httpGet.path, PLATFORM.probes.frontend.ready);
+        assert.deepEqual(
+            fe.ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]),
+            [
+                ["http", PLATFORM.frontendPort],
+                ["metrics", PLATFORM.frontendMetricsPort],
+            ],
+        );
+        assert.equal(KEYS.FRONTEND_METRICS_PORT.default, `${PLATFORM.frontendMetricsPort}`);
     });
 
     it("the default images are the app's, at the app's version, and every entry point the platform runs exists", () => {

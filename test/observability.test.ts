@@ -86,7 +86,7 @@ describe("observability and scaling extras", () => {
             assert.deepEqual(np.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "monitoring" });
             assert.deepEqual(
                 np.ingress[0].ports.map((p: any) => p.port),
-                [8000, 8080, 6333, 9000], // API, frontend, Qdrant, vLLM (8000, its API port), TEI's Prometheus port
+                [8000, 9090, 6333, 9000], // API, frontend's metrics port, Qdrant, vLLM (8000, its API port), TEI's Prometheus port
             );
         });
     });
@@ -122,6 +122,27 @@ describe("observability and scaling extras", () => {
             for (const name of ["rag-api", "rag-frontend"]) {
                 assert.equal(byName(prod, SM, name).inputs.spec.endpoints[0].authorization, undefined, name);
             }
+        });
+
+        it("no metrics endpoint is reachable through the Ingress: the frontend's is on its own port, the API's is outside API_BASE_PATH", () => {
+            const ingress = ofType(prod, T.Ingress)[0];
+            const services = ofType(prod, T.Service);
+            const fe = byName(prod, SM, "rag-frontend").inputs.spec.endpoints[0];
+            assert.equal(fe.port, "metrics");
+            const routes = ingress.inputs.spec.rules.flatMap((r: any) => r.http.paths);
+            for (const route of routes) {
+                const svc = services.find((s) => s.inputs.metadata.name === route.backend.service.name);
+                assert.ok(svc, `${route.path}: no Service ${route.backend.service.name}`);
+                const port = svc.inputs.spec.ports.find((p: any) => p.port === route.backend.service.port.number);
+                assert.ok(port, `${route.path}: Service ${svc.inputs.metadata.name} has no port ${route.backend.service.port.number}`);
+                const monitor = ofType(prod, SM).find((sm) => sm.inputs.metadata.name === svc.inputs.metadata.name);
+                if (monitor && monitor.inputs.spec.endpoints[0].port === port.name) {
+                    // the same port as the metrics: only where the route's prefix cannot reach /metrics
+                    assert.notEqual(route.path, "/", `the Ingress's / route reaches ${svc.inputs.metadata.name}'s /metrics`);
+                    assert.ok(!"/metrics".startsWith(route.path), `${route.path} reaches /metrics`);
+                }
+            }
+            assert.ok(routes.some((r: any) => r.path === "/" && r.backend.service.name === "rag-frontend"));
         });
 
         it("send no key to Milvus, which enforces none", async () => {

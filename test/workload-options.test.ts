@@ -709,8 +709,15 @@ describe("workloads.<name> and ingress.extraAnnotations: rendered objects", () =
         );
         assert.equal(api.spec.topologySpreadConstraints.length, 2);
         assert.equal(api.metadata.annotations["prometheus.io/scrape"], "true");
+        const frontend = podSpecs(all, "frontend")[0];
+        assert.equal(frontend.metadata.annotations["prometheus.io/port"], "9090");
+        // Qdrant's /metrics needs its key, which annotation-based scrapers do not send: no scrape annotations
         const qdrant = podSpecs(all, "vector-store")[0];
-        assert.equal(qdrant.metadata.annotations["prometheus.io/port"], "6333");
+        assert.equal(qdrant.metadata.annotations["example.com/team"], "search");
+        assert.deepEqual(
+            Object.keys(qdrant.metadata.annotations).filter((k) => k.startsWith("prometheus.io/")),
+            [],
+        );
     });
 
     it("the GPU API keeps its GPU node selector and toleration next to the stack's", async () => {

@@ -1,6 +1,8 @@
 // The chat page: `node /app/dist/frontend.js` serves /app/public on FRONTEND_PORT (8080) with /healthz, and
 // /config.js telling the page where the API is (API_BASE_PATH, same host through the ingress). With
-// API_UPSTREAM set it also forwards API_BASE_PATH/* there (running without an ingress). Writes nothing.
+// API_UPSTREAM set it also forwards API_BASE_PATH/* there (running without an ingress). Its request metrics
+// are on FRONTEND_METRICS_PORT (9090) only: the public port (the Ingress's `/` route) serves no /metrics.
+// Writes nothing.
 import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -41,14 +43,21 @@ function loadStatic(dir: string): Map<string, { body: Buffer; type: string }> {
     return files;
 }
 
-/** `write` receives the access log's JSON lines (default: stdout). */
-export function createFrontend(s: Settings, publicDir: string, write: (line: string) => void = (line) => process.stdout.write(line)): http.Server {
+/**
+ * The public server. `write` receives the access log's JSON lines (default: stdout); its request metrics go
+ * into `registry`, which createMetricsServer serves on its own port.
+ */
+export function createFrontend(
+    s: Settings,
+    publicDir: string,
+    write: (line: string) => void = (line) => process.stdout.write(line),
+    registry: client.Registry = new client.Registry(),
+): http.Server {
     const files = loadStatic(publicDir);
     const config = Buffer.from(`window.RAG_CONFIG = ${JSON.stringify({ apiBasePath: s.API_BASE_PATH })};\n`);
     const upstream = s.API_UPSTREAM ? new URL(s.API_UPSTREAM) : undefined;
     const prefix = s.API_BASE_PATH || "/api";
-    // The same request metrics as the API (the platform scrapes /metrics on both).
-    const registry = new client.Registry();
+    // The same request metrics as the API (the platform scrapes both).
     const labelNames = ["method", "handler", "status"] as const;
     const duration = new client.Histogram({
         name: "http_request_duration_seconds",
@@ -61,7 +70,7 @@ export function createFrontend(s: Settings, publicDir: string, write: (line: str
     return http.createServer((req, res) => {
         const url = new URL(req.url ?? "/", "http://frontend");
         const started = process.hrtime.bigint();
-        const known = files.has(url.pathname) || ["/", "/healthz", "/config.js", "/metrics"].includes(url.pathname);
+        const known = files.has(url.pathname) || ["/", "/healthz", "/config.js"].includes(url.pathname);
         const handler = url.pathname.startsWith(`${prefix}/`) ? `${prefix}/*` : known ? url.pathname : "unmatched";
         res.on("finish", () => {
             const labels = { method: req.method ?? "GET", handler, status: `${Math.floor(res.statusCode / 100)}xx` };
@@ -99,10 +108,6 @@ export function createFrontend(s: Settings, publicDir: string, write: (line: str
             res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));
             return;
         }
-        if (url.pathname === "/metrics") {
-            registry.metrics().then((text) => res.writeHead(200, { "content-type": registry.contentType }).end(text));
-            return;
-        }
         if (url.pathname === "/config.js") {
             res.writeHead(200, { "content-type": TYPES[".js"], "cache-control": "no-cache", ...SECURITY_HEADERS }).end(
                 req.method === "HEAD" ? undefined : config,
@@ -120,6 +125,20 @@ export function createFrontend(s: Settings, publicDir: string, write: (line: str
     });
 }
 
+/** GET /metrics from `registry`, nothing else: the port Prometheus scrapes, which no Service routes the public to. */
+export function createMetricsServer(registry: client.Registry): http.Server {
+    return http.createServer((req, res) => {
+        if (req.method === "GET" && new URL(req.url ?? "/", "http://metrics").pathname === "/metrics") {
+            registry.metrics().then(
+                (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
+                () => res.writeHead(500).end(),
+            );
+            return;
+        }
+        res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found\n");
+    });
+}
+
 if (require.main === module) {
     let settings: Settings;
     try {
@@ -128,13 +147,19 @@ if (require.main === module) {
         process.stderr.write(`rag-frontend: ${(err as ConfigError).message}\n`);
         process.exit(78);
     }
-    const server = createFrontend(settings, path.join(__dirname, "..", "public"));
-    server.listen(settings.FRONTEND_PORT, "0.0.0.0", () => {
+    const registry = new client.Registry();
+    const server = createFrontend(settings, path.join(__dirname, "..", "public"), undefined, registry);
+    const metrics = createMetricsServer(registry);
+    const listening = (port: number, what: string) => () =>
         process.stdout.write(
-            JSON.stringify({ time: new Date().toISOString(), level: "info", service: "rag-frontend", msg: "listening", port: settings.FRONTEND_PORT }) + "\n",
+            JSON.stringify({ time: new Date().toISOString(), level: "info", service: "rag-frontend", msg: `listening (${what})`, port }) + "\n",
         );
-    });
-    const stop = () => server.close(() => process.exit(0));
+    server.listen(settings.FRONTEND_PORT, "0.0.0.0", listening(settings.FRONTEND_PORT, "chat page"));
+    metrics.listen(settings.FRONTEND_METRICS_PORT, "0.0.0.0", listening(settings.FRONTEND_METRICS_PORT, "metrics"));
+    const stop = () => {
+        metrics.close();
+        server.close(() => process.exit(0));
+    };
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
 }

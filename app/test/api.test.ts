@@ -211,6 +211,10 @@ describe("app: API against real PostgreSQL, Redis and Chroma", function () {
         assert.match(text, /http_request_duration_seconds_bucket\{le="[^"]+",method="POST",handler="\/v1\/query",status="2xx"\}/);
         assert.match(text, /http_requests_total\{method="POST",handler="\/v1\/documents",status="4xx"\} \d+/);
         assert.match(text, /^rag_queue_length 0$/m);
+        // The Ingress forwards only API_BASE_PATH/* to the API: /metrics is not under it, so not public
+        assert.equal(settings.API_BASE_PATH, "/api");
+        assert.equal((await fetch(`${base}${settings.API_BASE_PATH}/metrics`)).status, 404);
+        assert.equal((await fetch(`${base}${settings.API_BASE_PATH}/v1/documents`)).status, 200);
     });
 
     it("a Redis outage: /ready stays 200 (the pod itself is fine) and reports it degraded, queries still answer, it recovers by itself", async () => {

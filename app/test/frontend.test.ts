@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { AddressInfo } from "node:net";
 import path from "node:path";
-import { createFrontend } from "../src/frontend";
+import client from "prom-client";
+import { createFrontend, createMetricsServer } from "../src/frontend";
 import { loadSettings } from "../src/lib/contract";
 
 /** public/chat-logic.js: the page's logic, the same file the browser loads (window.RagChat). */
@@ -24,9 +25,12 @@ const close = (server: http.Server) => new Promise<void>((resolve) => server.clo
 describe("app: frontend server", () => {
     const publicDir = path.join(__dirname, "..", "public");
 
-    it("serves the chat page, /healthz and /config.js with API_BASE_PATH, nothing else", async () => {
-        const server = createFrontend(loadSettings("frontend", { API_BASE_PATH: "/rag-api" }), publicDir);
+    it("serves the chat page, /healthz and /config.js with API_BASE_PATH, nothing else (no /metrics: that has its own port)", async () => {
+        const registry = new client.Registry();
+        const server = createFrontend(loadSettings("frontend", { API_BASE_PATH: "/rag-api" }), publicDir, () => undefined, registry);
+        const metrics = createMetricsServer(registry);
         const base = await listen(server);
+        const metricsBase = await listen(metrics);
         try {
             assert.equal((await fetch(`${base}/healthz`)).status, 200);
             const page = await fetch(`${base}/`);
@@ -37,9 +41,15 @@ describe("app: frontend server", () => {
             assert.equal((await fetch(`${base}/app.js`)).status, 200);
             assert.equal((await fetch(`${base}/../package.json`)).status, 404);
             assert.equal((await fetch(`${base}/api/v1/query`, { method: "POST" })).status, 405);
-            assert.match(await (await fetch(`${base}/metrics`)).text(), /http_requests_total\{method="GET",handler="\/healthz",status="2xx"\} 1/);
+            assert.equal((await fetch(`${base}/metrics`)).status, 404, "the public port serves no metrics");
+            const text = await (await fetch(`${metricsBase}/metrics`)).text();
+            assert.match(text, /http_requests_total\{method="GET",handler="\/healthz",status="2xx"\} 1/);
+            assert.match(text, /http_requests_total\{method="GET",handler="unmatched",status="4xx"\} 2/); // /package.json, /metrics
+            assert.equal((await fetch(`${metricsBase}/`)).status, 404, "the metrics port serves nothing else");
+            assert.equal(loadSettings("frontend").FRONTEND_METRICS_PORT, 9090);
         } finally {
             await close(server);
+            await close(metrics);
         }
     });
 

@@ -190,7 +190,9 @@ export class VectorStore extends pulumi.ComponentResource {
                 storageClassName: args.storageClassName,
                 volumes,
                 imagePullSecrets: args.imagePullSecrets,
-                podAnnotations: spec.metrics ? scrapeAnnotations(spec.metrics.port, spec.metrics.path) : undefined,
+                // Annotation-based scrapers send no key: a store whose /metrics needs one (Qdrant) carries none
+                // (its ServiceMonitor has the key by reference).
+                podAnnotations: spec.metrics && !this.metrics?.bearerToken ? scrapeAnnotations(spec.metrics.port, spec.metrics.path) : undefined,
                 protect: args.protect,
                 options: args.workloads?.vectorStore,
             },

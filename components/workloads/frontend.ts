@@ -3,9 +3,11 @@ import type { ServiceConfig, WorkloadOptions } from "../config";
 import { APP_RUN_AS, APP_WRITABLE_PATHS } from "./app-env";
 import type { Endpoint, MetricsEndpoint, WorkloadRef } from "../shared";
 import { WebService } from "./web-service";
-import { httpProbe, Identity } from "../shared";
+import { httpProbe, Identity, scrapeAnnotations } from "../shared";
 
 export const FRONTEND_PORT = 8080;
+/** The frontend's /metrics, on a port of its own: the public port (the Ingress's `/` route) serves no metrics. */
+export const FRONTEND_METRICS_PORT = 9090;
 
 export interface WebFrontendArgs {
     identity: Identity;
@@ -27,6 +29,8 @@ export interface WebFrontendArgs {
 /**
  * The web UI: the app's frontend (`node /app/dist/frontend.js`, UID 10001, writes only /tmp) serving the chat
  * page on 8080, same shape as the API. The page calls the API at API_BASE_PATH on the same ingress host.
+ * Its /metrics is on 9090 (Service port `metrics`), which neither the Ingress nor the NetworkPolicy's
+ * clients reach; only the monitoring namespace does.
  */
 export class WebFrontend extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
@@ -48,13 +52,17 @@ export class WebFrontend extends pulumi.ComponentResource {
                 runAs: APP_RUN_AS,
                 imagePullSecrets: args.imagePullSecrets,
                 nodePort: args.nodePort,
+                podAnnotations: scrapeAnnotations(FRONTEND_METRICS_PORT),
                 options: args.options,
                 terminationGracePeriodSeconds: 30,
                 container: {
                     name: "frontend",
                     image: args.config.image,
                     resources: args.config.resources,
-                    ports: [{ name: "http", containerPort: FRONTEND_PORT }],
+                    ports: [
+                        { name: "http", containerPort: FRONTEND_PORT },
+                        { name: "metrics", containerPort: FRONTEND_METRICS_PORT },
+                    ],
                     env: [
                         { name: "API_BASE_PATH", valueFrom: { configMapKeyRef: { name: args.configMapName, key: "API_BASE_PATH" } } },
                         ...(args.apiUpstream ? [{ name: "API_UPSTREAM", value: args.apiUpstream }] : []),
@@ -75,7 +83,7 @@ export class WebFrontend extends pulumi.ComponentResource {
         this.workload = service.workload;
         this.endpoint = service.endpoint;
         this.hpaName = service.hpaName;
-        this.metrics = { identity: args.identity, portName: "http", port: FRONTEND_PORT, path: "/metrics" };
+        this.metrics = { identity: args.identity, portName: "metrics", port: FRONTEND_METRICS_PORT, path: "/metrics" };
         this.registerOutputs({ serviceName: this.serviceName, deploymentName: this.deploymentName });
     }
 }

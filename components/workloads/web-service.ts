@@ -22,7 +22,10 @@ import type { Endpoint, WorkloadRef } from "../shared";
 export interface WebServiceArgs {
     identity: Identity;
     service: ServiceConfig;
-    /** The serving container; its first port is exposed by the Service on port 80. */
+    /**
+     * The serving container; its first port is exposed by the Service on port 80 (`http`), any further
+     * named port (e.g. `metrics`) under its own name and number, for in-cluster clients such as Prometheus.
+     */
     container: ContainerArgs;
     /** Run to completion before the serving container starts (e.g. schema migrations). */
     initContainers?: ContainerArgs[];
@@ -129,7 +132,10 @@ export class WebService extends pulumi.ComponentResource {
                 spec: {
                     type: "ClusterIP",
                     selector: selectorLabels(identity),
-                    ports: [{ name: "http", port: this.port, targetPort: port.name, protocol: "TCP" }],
+                    ports: [
+                        { name: "http", port: this.port, targetPort: port.name, protocol: "TCP" },
+                        ...(args.container.ports ?? []).slice(1).map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.name, protocol: "TCP" })),
+                    ],
                 },
             },
             { parent: this },

@@ -22,7 +22,9 @@ export const PLATFORM = {
     documentsPath: "/app/data/documents",
     apiPort: 8000,
     frontendPort: 8080,
-    probes: { api: { live: "/health", ready: "/ready", metrics: "/metrics" }, frontend: { live: "/healthz", ready: "/healthz" } },
+    /** The frontend's /metrics: a port of its own, so the public one (the Ingress's `/`) serves none. */
+    frontendMetricsPort: 9090,
+    probes: { api: { live: "/health", ready: "/ready", metrics: "/metrics" }, frontend: { live: "/healthz", ready: "/healthz", metrics: "/metrics" } },
 } as const;
 
 /** Where the platform takes a key's value from. */
@@ -264,6 +266,15 @@ export const KEYS = {
         doc: "When set, the frontend forwards API_BASE_PATH/* to this URL (running without an ingress).",
     },
     FRONTEND_PORT: { kind: "int", default: "8080", min: 1, max: 65535, source: "local", readBy: ["frontend"], doc: "Port the frontend listens on." },
+    FRONTEND_METRICS_PORT: {
+        kind: "int",
+        default: "9090",
+        min: 1,
+        max: 65535,
+        source: "local",
+        readBy: ["frontend"],
+        doc: "Port of the frontend's /metrics (Prometheus); the public port serves no metrics.",
+    },
 } as const satisfies Record<string, KeyDef>;
 
 export type Key = keyof typeof KEYS;
