@@ -193,7 +193,7 @@ describe("app: contract (environment keys)", () => {
         assert.equal(s.API_PORT, 8000);
         assert.equal(s.TOP_K, 4);
         assert.ok(!keysReadBy("indexer").includes("API_SIGNING_KEY"));
-        assert.deepEqual(keysReadBy("frontend").sort(), ["API_BASE_PATH", "API_UPSTREAM", "FRONTEND_PORT"]);
+        assert.deepEqual(keysReadBy("frontend").sort(), ["API_BASE_PATH", "API_UPSTREAM", "FRONTEND_METRICS_PORT", "FRONTEND_PORT"]);
     });
 
     it("lists the secret values, including passwords inside URLs, for the logger to redact", () => {
