@@ -102,6 +102,20 @@ describe("datastore exporters (postgres_exporter, redis_exporter)", () => {
             assert.match(expr("RagRedisEvictingKeys"), /increase\(redis_evicted_keys_total\{namespace="rag-prod", service="rag-redis"\}\[5m\]\)\) > 100$/);
         });
 
+        it("have dashboard panels, on the same series as their alerts", () => {
+            const dashboard = JSON.parse(byName(prod, T.ConfigMap, "rag-dashboard").inputs.data["rag-platform.json"]);
+            const panels = new Map<string, string>(dashboard.panels.map((p: any) => [p.title, p.targets.map((t: any) => t.expr).join("\n")]));
+            assert.match(
+                panels.get("PostgreSQL connections vs max_connections") ?? "",
+                /pg_settings_max_connections\{namespace="rag-prod", service="rag-postgres"\}/,
+            );
+            assert.match(panels.get("Redis memory vs maxmemory") ?? "", /redis_memory_max_bytes\{namespace="rag-prod", service="rag-redis"\}/);
+            assert.match(
+                panels.get("Redis evicted keys per second") ?? "",
+                /rate\(redis_evicted_keys_total\{namespace="rag-prod", service="rag-redis"\}\[5m\]\)/,
+            );
+        });
+
         it("are counted in the capacity report", () => {
             const rows = (prod.outputs.capacity as { rows: { component: string }[] }).rows.map((r) => r.component);
             assert.ok(rows.includes("postgres-exporter") && rows.includes("redis-exporter"), rows.join(", "));
@@ -139,6 +153,8 @@ describe("datastore exporters (postgres_exporter, redis_exporter)", () => {
             });
             const containers = ofType(both, T.StatefulSet).flatMap((s) => s.inputs.spec.template.spec.containers.map((c: any) => c.name));
             assert.ok(!containers.some((c: string) => c.endsWith("-exporter")), containers.join(", "));
+            const titles = JSON.parse(byName(both, T.ConfigMap, "rag-dashboard").inputs.data["rag-platform.json"]).panels.map((p: any) => p.title as string);
+            assert.ok(!titles.some((t: string) => /^(PostgreSQL|Redis) /.test(t)), titles.join(", "));
             const alerts = alertsOf(both);
             assert.ok(!alerts.some((a: string) => /RagPostgresConnections|RagRedis(Memory|Evicting)/.test(a)), alerts.join(", "));
         });
