@@ -51,7 +51,9 @@ describe("external datastores and the platform's own secrets", () => {
                 assert.deepEqual(ofName(pg, type, "postgres"), [], type);
             }
             assert.deepEqual(
-                ofType(pg, T.StatefulSet).map((s) => s.inputs.metadata.name),
+                ofType(pg, T.StatefulSet)
+                    .map((s) => s.inputs.metadata.name)
+                    .sort(),
                 ["rag-redis", "rag-vector-store"],
             );
             assert.ok(!ofType(pg, T.RandomPassword).some((p) => p.name.includes("postgres")));
@@ -111,7 +113,8 @@ describe("external datastores and the platform's own secrets", () => {
             const report = pg.outputs.capacity as CapacityReport;
             assert.deepEqual(
                 report.rows.map((r) => r.component),
-                ["api", "frontend", "redis", "vector-store (qdrant)", "indexer", "vector-snapshot"],
+                // monitoring is on: Redis' exporter sidecar is counted, PostgreSQL's is not (no in-cluster PostgreSQL)
+                ["api", "frontend", "redis", "redis-exporter", "vector-store (qdrant)", "indexer", "vector-snapshot"],
             );
             assert.deepEqual(Object.keys(report.storage.volumes), ["redis", "vector-store", "app-data", "vector-store snapshots"]);
         });

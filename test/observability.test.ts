@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import type { Dashboard } from "../components/observability";
-import { APP_METRICS, CLUSTER_METRICS, GPU_METRICS, MODEL_METRICS } from "../components/observability";
+import { APP_METRICS, CLUSTER_METRICS, DATASTORE_METRICS, GPU_METRICS, MODEL_METRICS } from "../components/observability";
 import { autoname, byName, expectConfigProblem, ofType, RenderResult, renderStack, T } from "./harness";
 
 const SM = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
@@ -12,6 +12,7 @@ const KNOWN_METRICS = new Set<string>([
     ...Object.values(CLUSTER_METRICS),
     ...Object.values(MODEL_METRICS),
     ...Object.values(GPU_METRICS),
+    ...Object.values(DATASTORE_METRICS),
 ]);
 
 /** Metric names a PromQL expression selects: identifiers directly followed by a label matcher. */
@@ -48,12 +49,12 @@ describe("observability and scaling extras", () => {
             assert.ok(!ofType(dev, T.Service).some((s) => s.inputs.spec.type === "NodePort"));
         });
 
-        it("prod renders ServiceMonitors for the API, frontend, vector store and model servers, the rules and the dashboard", () => {
+        it("prod renders ServiceMonitors for the API, frontend, vector store, datastore exporters and model servers, the rules and the dashboard", () => {
             assert.deepEqual(
                 ofType(prod, SM)
                     .map((s) => s.inputs.metadata.name)
                     .sort(),
-                ["rag-api", "rag-embedding", "rag-frontend", "rag-llm", "rag-vector-store"],
+                ["rag-api", "rag-embedding", "rag-frontend", "rag-llm", "rag-postgres", "rag-redis", "rag-vector-store"],
             );
             assert.equal(ofType(prod, RULE).length, 1);
             assert.equal(byName(prod, T.ConfigMap, "rag-dashboard").inputs.metadata.labels.grafana_dashboard, "1");
@@ -64,7 +65,7 @@ describe("observability and scaling extras", () => {
 
         it("dev can enable monitoring; the dashboard can be turned off", async () => {
             const on = await renderStack("dev", { monitoring: { enabled: true, dashboard: false, selectorLabels: { prometheus: "main" } } });
-            assert.equal(ofType(on, SM).length, 3);
+            assert.equal(ofType(on, SM).length, 5, "API, frontend, vector store, PostgreSQL's and Redis' exporters");
             assert.equal(ofType(on, RULE)[0].inputs.metadata.labels.prometheus, "main");
             assert.ok(!ofType(on, T.ConfigMap).some((c) => c.inputs.metadata.labels?.grafana_dashboard));
             // No HPA in dev: no HPA alert.
@@ -77,7 +78,7 @@ describe("observability and scaling extras", () => {
                 ofType(r, SM)
                     .map((s) => s.inputs.metadata.name)
                     .sort(),
-                ["rag-api", "rag-embedding", "rag-frontend", "rag-llm"],
+                ["rag-api", "rag-embedding", "rag-frontend", "rag-llm", "rag-postgres", "rag-redis"],
             );
         });
 
@@ -86,7 +87,8 @@ describe("observability and scaling extras", () => {
             assert.deepEqual(np.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "monitoring" });
             assert.deepEqual(
                 np.ingress[0].ports.map((p: any) => p.port),
-                [8000, 9090, 6333, 9000], // API, frontend's metrics port, Qdrant, vLLM (8000, its API port), TEI's Prometheus port
+                // API, frontend's metrics port, Qdrant, postgres_exporter, redis_exporter, vLLM (8000, its API port), TEI's Prometheus port
+                [8000, 9090, 6333, 9187, 9121, 9000],
             );
         });
     });
@@ -168,8 +170,11 @@ describe("observability and scaling extras", () => {
                 "RagLlmTimeToFirstTokenP99",
                 "RagPodRestarting",
                 "RagPostgresBackupFailed",
+                "RagPostgresConnectionsNearMax",
                 "RagPostgresDown",
                 "RagRedisDown",
+                "RagRedisEvictingKeys",
+                "RagRedisMemoryNearLimit",
                 "RagVectorSnapshotFailed",
                 "RagVectorStoreDown",
                 "RagVolumeAlmostFull",
@@ -233,7 +238,17 @@ describe("observability and scaling extras", () => {
             const rules = rulesOf(
                 await renderStack("prod", {
                     monitoring: {
-                        alerts: { p99LatencySeconds: 1.5, errorRatio: 0.02, restartsIn5m: 5, hpaAtMaxMinutes: 20, pvcUsageRatio: 0.9, cpuLimitRatio: 0.95 },
+                        alerts: {
+                            p99LatencySeconds: 1.5,
+                            errorRatio: 0.02,
+                            restartsIn5m: 5,
+                            hpaAtMaxMinutes: 20,
+                            pvcUsageRatio: 0.9,
+                            cpuLimitRatio: 0.95,
+                            postgresConnectionsRatio: 0.7,
+                            redisMemoryRatio: 0.85,
+                            redisEvictionsIn5m: 0,
+                        },
                     },
                 }),
             );
@@ -244,6 +259,9 @@ describe("observability and scaling extras", () => {
             assert.equal(rule("RagHpaAtMaximum").for, "20m");
             assert.match(rule("RagVolumeAlmostFull").expr, /> 0\.9$/);
             assert.match(rule("RagHighCpuAgainstLimit").expr, /> 0\.95$/);
+            assert.match(rule("RagPostgresConnectionsNearMax").expr, /> 0\.7$/);
+            assert.match(rule("RagRedisMemoryNearLimit").expr, /> 0\.85$/);
+            assert.match(rule("RagRedisEvictingKeys").expr, /> 0$/);
         });
 
         it("reject a threshold out of range", () =>

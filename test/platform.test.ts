@@ -730,8 +730,9 @@ describe("platform (dev and prod stacks under mocks)", () => {
             assert.equal(count(dev), 45);
             // + 2 HPAs, the re-index CronJob, 3 ServiceMonitors, rules, dashboard, scrape policy (43, no sample documents),
             // and the model-serving tier: LLM and embedding servers (ServiceAccount, 2 Services, StatefulSet, PDB each; the
-            // LLM's HPA), their ServiceMonitors, and 5 NetworkPolicies (each server's clients both ways, model download).
-            assert.equal(count(prod), 71);
+            // LLM's HPA), their ServiceMonitors, and 5 NetworkPolicies (each server's clients both ways, model download),
+            // and the ServiceMonitors of PostgreSQL's and Redis' exporters (sidecars: no object of their own).
+            assert.equal(count(prod), 73);
         });
     });
 });

@@ -2,6 +2,7 @@
 // the stack's own config over both (`deepMerge`).
 import type { ScalingBehavior } from "./scaling";
 import type { AutoscalingConfig, Environment, GpuSchedulingConfig, PlatformConfig, ResourceSpec, TeiServerConfig } from "./types";
+import { monitoringDefaults } from "./observability-types";
 import { workloadsDefaults } from "./workload-options-types";
 
 /** Every part optional, recursively; lists stay whole (a stack's list replaces the default). */
@@ -60,6 +61,8 @@ export const IMAGES = {
     teiCpu: "ghcr.io/huggingface/text-embeddings-inference:cpu-1.8",
     teiGpu: "ghcr.io/huggingface/text-embeddings-inference:1.8",
     awsCli: "amazon/aws-cli:2.22.35",
+    postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.20.0",
+    redisExporter: "oliver006/redis_exporter:v1.90.0",
 } as const;
 
 /** Fits the common GPU node pools: the GPU operator's node label and the `nvidia.com/gpu` taint. */
@@ -153,14 +156,7 @@ export function baseDefaults(stack: string): DefaultedConfig {
             extraAnnotations: {},
         },
         networkPolicy: { ingressControllerNamespace: "ingress-nginx", allowExternalHttps: true },
-        monitoring: {
-            enabled: false,
-            prometheusNamespace: "monitoring",
-            selectorLabels: { release: "kube-prometheus-stack" },
-            scrapeInterval: "30s",
-            dashboard: true,
-            alerts: { cpuLimitRatio: 0.9, restartsIn5m: 3, hpaAtMaxMinutes: 10, p99LatencySeconds: 2, errorRatio: 0.05, pvcUsageRatio: 0.8 },
-        },
+        monitoring: monitoringDefaults({ postgresImage: IMAGES.postgresExporter, redisImage: IMAGES.redisExporter }),
         verticalAutoscaling: { enabled: false, updateMode: "Off" },
         localAccess: { enabled: false, apiNodePort: 30080, frontendNodePort: 30081 },
         // Dev: every model endpoint in the app's local mode, so a laptop cluster fits (no GPU object).

@@ -2,6 +2,8 @@
 // top-level value is decoded, and every key path (walked by the docs test against docs/config.md).
 import {
     ALERT_KEYS,
+    DATASTORE_EXPORTERS_KEYS,
+    DatastoreExportersConfig,
     DATASTORE_CONNECTION_KEYS,
     DatastoreConnectionConfig,
     EXISTING_PLATFORM_SECRET_KEYS,
@@ -183,7 +185,10 @@ const NESTED: Record<NestedKeys<PlatformConfig>, ConfigShape> = {
     storage: shape<PlatformConfig["storage"]>(STORAGE_KEYS, { appData: shape<PlatformConfig["storage"]["appData"]>(APP_DATA_KEYS, {}) }),
     ingress: shape<PlatformConfig["ingress"]>(INGRESS_KEYS, { tls: shape<PlatformConfig["ingress"]["tls"]>(INGRESS_TLS_KEYS, {}) }),
     networkPolicy: shape<PlatformConfig["networkPolicy"]>(NETWORK_POLICY_KEYS, {}),
-    monitoring: shape<PlatformConfig["monitoring"]>(MONITORING_KEYS, { alerts: shape<PlatformConfig["monitoring"]["alerts"]>(ALERT_KEYS, {}) }),
+    monitoring: shape<PlatformConfig["monitoring"]>(MONITORING_KEYS, {
+        alerts: shape<PlatformConfig["monitoring"]["alerts"]>(ALERT_KEYS, {}),
+        exporters: shape<DatastoreExportersConfig>(DATASTORE_EXPORTERS_KEYS, { resources: RESOURCES }),
+    }),
     verticalAutoscaling: shape<PlatformConfig["verticalAutoscaling"]>(VERTICAL_AUTOSCALING_KEYS, {}),
     localAccess: shape<PlatformConfig["localAccess"]>(LOCAL_ACCESS_KEYS, {}),
     modelServing: MODEL_SERVING,
@@ -233,6 +238,7 @@ export type KeyListsAreComplete = [
     NoKeyMissing<Missing<NetworkPolicyConfig, typeof NETWORK_POLICY_KEYS>>,
     NoKeyMissing<Missing<AlertThresholds, typeof ALERT_KEYS>>,
     NoKeyMissing<Missing<MonitoringConfig, typeof MONITORING_KEYS>>,
+    NoKeyMissing<Missing<DatastoreExportersConfig, typeof DATASTORE_EXPORTERS_KEYS>>,
     NoKeyMissing<Missing<VerticalAutoscalingConfig, typeof VERTICAL_AUTOSCALING_KEYS>>,
     NoKeyMissing<Missing<LocalAccessConfig, typeof LOCAL_ACCESS_KEYS>>,
     NoKeyMissing<Missing<AppConfig, typeof APP_KEYS>>,

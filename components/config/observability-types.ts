@@ -1,6 +1,6 @@
 // Observability and access config types: alert thresholds, monitoring, vertical autoscaling, local access.
 // Split from types.ts, which re-exports everything here.
-import type { VPA_UPDATE_MODES } from "./types";
+import type { ResourceSpec, VPA_UPDATE_MODES } from "./types";
 
 export interface AlertThresholds {
     /** CPU usage as a fraction of the limit that raises RagHighCpuAgainstLimit. */
@@ -15,6 +15,12 @@ export interface AlertThresholds {
     errorRatio: number;
     /** Fraction of a volume in use. */
     pvcUsageRatio: number;
+    /** PostgreSQL client connections as a fraction of max_connections that raises RagPostgresConnectionsNearMax. */
+    postgresConnectionsRatio: number;
+    /** Redis memory in use as a fraction of its maxmemory that raises RagRedisMemoryNearLimit. */
+    redisMemoryRatio: number;
+    /** Keys Redis evicted within 5 minutes above which RagRedisEvictingKeys fires (0: any eviction). */
+    redisEvictionsIn5m: number;
 }
 export const ALERT_KEYS = [
     "cpuLimitRatio",
@@ -23,7 +29,24 @@ export const ALERT_KEYS = [
     "p99LatencySeconds",
     "errorRatio",
     "pvcUsageRatio",
+    "postgresConnectionsRatio",
+    "redisMemoryRatio",
+    "redisEvictionsIn5m",
 ] as const satisfies readonly (keyof AlertThresholds)[];
+
+/**
+ * The datastore exporters, sidecars of the in-cluster PostgreSQL and Redis whenever monitoring is on:
+ * prometheus-community's postgres_exporter and oliver006's redis_exporter.
+ */
+export interface DatastoreExportersConfig {
+    /** postgres_exporter's image (pinned). */
+    postgresImage: string;
+    /** redis_exporter's image (pinned). */
+    redisImage: string;
+    /** Requests and limits of each exporter container. */
+    resources: ResourceSpec;
+}
+export const DATASTORE_EXPORTERS_KEYS = ["postgresImage", "redisImage", "resources"] as const satisfies readonly (keyof DatastoreExportersConfig)[];
 
 export interface MonitoringConfig {
     enabled: boolean;
@@ -35,7 +58,33 @@ export interface MonitoringConfig {
     /** Ship the Grafana dashboard ConfigMap (label grafana_dashboard: "1"). */
     dashboard: boolean;
     alerts: AlertThresholds;
+    /** The in-cluster PostgreSQL's and Redis' exporter sidecars (rendered only with `enabled`). */
+    exporters: DatastoreExportersConfig;
 }
+/** Defaults of every environment (prod turns `enabled` on); the exporter images come from defaults.ts' IMAGES. */
+export function monitoringDefaults(images: Pick<DatastoreExportersConfig, "postgresImage" | "redisImage">): MonitoringConfig {
+    return {
+        enabled: false,
+        prometheusNamespace: "monitoring",
+        selectorLabels: { release: "kube-prometheus-stack" },
+        scrapeInterval: "30s",
+        dashboard: true,
+        alerts: {
+            cpuLimitRatio: 0.9,
+            restartsIn5m: 3,
+            hpaAtMaxMinutes: 10,
+            p99LatencySeconds: 2,
+            errorRatio: 0.05,
+            pvcUsageRatio: 0.8,
+            postgresConnectionsRatio: 0.8,
+            redisMemoryRatio: 0.9,
+            redisEvictionsIn5m: 100,
+        },
+        // An exporter uses a few MiB and little CPU (each scrape runs a handful of queries / one INFO).
+        exporters: { ...images, resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } } },
+    };
+}
+
 export const MONITORING_KEYS = [
     "enabled",
     "prometheusNamespace",
@@ -43,6 +92,7 @@ export const MONITORING_KEYS = [
     "scrapeInterval",
     "dashboard",
     "alerts",
+    "exporters",
 ] as const satisfies readonly (keyof MonitoringConfig)[];
 
 export interface VerticalAutoscalingConfig {

@@ -79,11 +79,13 @@ export function createDatastores(args: CreateDatastoresArgs): Datastores {
         return { inCluster: component, host: dns(component.serviceName), port: component.port, tls: false, credential: credential(section) };
     }
     // Registered in this order, as before: PostgreSQL, Redis, the vector store.
+    // The exporters run wherever monitoring is on (prod by default): sidecars of the in-cluster PostgreSQL and Redis.
+    const exporter = cfg.monitoring.enabled ? { config: cfg.monitoring.exporters } : undefined;
     const postgres = datastore("postgres", POSTGRES_PORT, (credential) => {
-        return new PostgresDatabase(`${name}-postgres`, { identity: id("postgres"), config: cfg.postgres, credential, ...shared }, opts);
+        return new PostgresDatabase(`${name}-postgres`, { identity: id("postgres"), config: cfg.postgres, credential, exporter, ...shared }, opts);
     });
     const redis = datastore("redis", REDIS_PORT, (credential) => {
-        return new RedisCache(`${name}-redis`, { identity: id("redis"), config: cfg.redis, credential, ...shared }, opts);
+        return new RedisCache(`${name}-redis`, { identity: id("redis"), config: cfg.redis, credential, exporter, ...shared }, opts);
     });
     const engine = cfg.vectorStore.engine;
     const vector = datastore("vectorStore", ENGINES[engine].clientPort, (credential) => {

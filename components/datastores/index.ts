@@ -7,8 +7,10 @@
 //   redis.ts             RedisCache: StatefulSet, AOF persistence, password auth
 //   vector-store.ts      VectorStore: the engine's StatefulSet, API key where the engine supports one
 //   stateful-service.ts  StatefulService: ServiceAccount + StatefulSet + Services, the shape every datastore has
+//   exporters.ts         postgres_exporter and redis_exporter, sidecars of the in-cluster PostgreSQL and Redis
 export * from "./datastores";
 export * from "./postgres";
 export * from "./redis";
 export * from "./vector-store";
 export * from "./stateful-service";
+export * from "./exporters";

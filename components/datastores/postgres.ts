@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "../config";
-import type { Endpoint, DatastoreArgs, WorkloadRef } from "../shared";
+import type { Endpoint, DatastoreArgs, MetricsEndpoint, WorkloadRef } from "../shared";
 import { secretRefEnv, execProbe, RunAs, startupProbe } from "../shared";
+import { ExporterArgs, postgresExporter } from "./exporters";
 import { StatefulService } from "./stateful-service";
 
 export const POSTGRES_PORT = 5432;
@@ -10,7 +11,10 @@ const DATA_PATH = "/var/lib/postgresql/data";
 // The schema belongs to the application: its migrations (app/src/migrations, run by the API pod's `migrate`
 // init container) create the tables. The database starts empty.
 
-export type PostgresDatabaseArgs = DatastoreArgs<PostgresConfig>;
+export type PostgresDatabaseArgs = DatastoreArgs<PostgresConfig> & {
+    /** postgres_exporter as a sidecar (monitoring on). @default no exporter */
+    exporter?: ExporterArgs;
+};
 
 /**
  * Applies the password in the platform Secret to the running database at every container start: the
@@ -48,10 +52,16 @@ export class PostgresDatabase extends pulumi.ComponentResource {
     readonly runAs: RunAs = { uid: 70, gid: 70 };
     readonly workload: WorkloadRef;
     readonly endpoint: Endpoint;
+    /** Where Prometheus scrapes postgres_exporter; undefined without it. */
+    readonly metrics?: MetricsEndpoint;
 
     constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:PostgresDatabase", name, {}, opts);
         const { identity, config } = args;
+        const exporter = args.exporter
+            ? postgresExporter(identity, args.exporter.config, { port: POSTGRES_PORT, user: config.user, database: config.database }, args.credential)
+            : undefined;
+        this.metrics = exporter?.metrics;
         const ready = execProbe(["pg_isready", "-U", config.user, "-d", config.database, "-h", "127.0.0.1", "-p", `${POSTGRES_PORT}`]);
         const store = new StatefulService(
             name,
@@ -65,6 +75,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 protect: args.protect,
                 options: args.workloads?.postgres,
                 terminationGracePeriodSeconds: 120,
+                sidecars: exporter ? [exporter.container] : [],
                 container: {
                     name: "postgres",
                     image: config.image,

@@ -1,12 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DatastoreConfig } from "../config";
-import type { Endpoint, DatastoreArgs, WorkloadRef } from "../shared";
+import type { Endpoint, DatastoreArgs, MetricsEndpoint, WorkloadRef } from "../shared";
 import { parseQuantity, secretRefEnv, execProbe, startupProbe } from "../shared";
+import { ExporterArgs, redisExporter } from "./exporters";
 import { StatefulService } from "./stateful-service";
 
 export const REDIS_PORT = 6379;
 
-export type RedisCacheArgs = DatastoreArgs<DatastoreConfig>;
+export type RedisCacheArgs = DatastoreArgs<DatastoreConfig> & {
+    /** redis_exporter as a sidecar (monitoring on). @default no exporter */
+    exporter?: ExporterArgs;
+};
 
 /** Redis keeps 20% of its memory limit free for the AOF rewrite and client buffers. */
 export function redisMaxMemoryBytes(memoryLimit: string): number {
@@ -23,10 +27,14 @@ export class RedisCache extends pulumi.ComponentResource {
     readonly port = REDIS_PORT;
     readonly workload: WorkloadRef;
     readonly endpoint: Endpoint;
+    /** Where Prometheus scrapes redis_exporter; undefined without it. */
+    readonly metrics?: MetricsEndpoint;
 
     constructor(name: string, args: RedisCacheArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:RedisCache", name, {}, opts);
         const { identity, config } = args;
+        const exporter = args.exporter ? redisExporter(identity, args.exporter.config, REDIS_PORT, args.credential) : undefined;
+        this.metrics = exporter?.metrics;
         const ping = execProbe(["sh", "-c", `redis-cli -h 127.0.0.1 -p ${REDIS_PORT} ping | grep -q PONG`]);
         const store = new StatefulService(
             name,
@@ -39,6 +47,7 @@ export class RedisCache extends pulumi.ComponentResource {
                 imagePullSecrets: args.imagePullSecrets,
                 protect: args.protect,
                 options: args.workloads?.redis,
+                sidecars: exporter ? [exporter.container] : [],
                 container: {
                     name: "redis",
                     image: config.image,

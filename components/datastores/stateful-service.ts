@@ -22,6 +22,8 @@ export interface StatefulServiceArgs {
     /** The datastore container; its ports are exposed by both Services. */
     container: ContainerArgs;
     initContainers?: ContainerArgs[];
+    /** Containers beside the datastore in its pod (its exporter); their ports are on both Services too, not in `endpoint`. @default none */
+    sidecars?: ContainerArgs[];
     runAs: RunAs;
     /** Where the data volume is mounted in the container. */
     dataPath: string;
@@ -59,7 +61,9 @@ export class StatefulService extends pulumi.ComponentResource {
         this.endpoint = { component: identity.component, ports: (args.container.ports ?? []).map((p) => p.containerPort) };
         const sa = serviceAccount(identity, k8sName, { parent: this }, serviceAccountAnnotations(args.options));
         const annotations = podAnnotations(args.podAnnotations, args.options);
-        const { headless, client } = statefulServices(name, { identity, containerPorts: args.container.ports ?? [], publishNotReadyAddresses: true }, this);
+        const sidecars = args.sidecars ?? [];
+        const containerPorts = [args.container, ...sidecars].flatMap((c) => c.ports ?? []);
+        const { headless, client } = statefulServices(name, { identity, containerPorts, publishNotReadyAddresses: true }, this);
         this.serviceName = client.metadata.name;
 
         const container: ContainerArgs = {
@@ -84,7 +88,7 @@ export class StatefulService extends pulumi.ComponentResource {
                         spec: pod({
                             serviceAccountName: sa.metadata.name,
                             runAs: args.runAs,
-                            containers: [container],
+                            containers: [container, ...sidecars],
                             initContainers: args.initContainers,
                             volumes: args.volumes,
                             imagePullSecrets: args.imagePullSecrets,

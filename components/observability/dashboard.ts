@@ -1,6 +1,16 @@
 // The platform's Grafana dashboard, built from typed panels (not a pasted JSON blob). Grafana's dashboard
 // sidecar loads it from a ConfigMap labelled grafana_dashboard: "1".
-import { APP_METRICS as APP, apiSeries, CLUSTER_METRICS as K, GPU_METRICS as GPU, inNamespace, llmSeries, MODEL_METRICS as M, MonitoredNames } from "./metrics";
+import {
+    APP_METRICS as APP,
+    apiSeries,
+    CLUSTER_METRICS as K,
+    DATASTORE_METRICS as D,
+    GPU_METRICS as GPU,
+    inNamespace,
+    llmSeries,
+    MODEL_METRICS as M,
+    MonitoredNames,
+} from "./metrics";
 
 export interface Target {
     expr: string;
@@ -91,6 +101,7 @@ export function platformDashboard(names: MonitoredNames): Dashboard {
             unit: "short",
             targets: [[`${APP.queueLength}{${api}}`, "{{pod}}"]],
         },
+        ...datastorePanels(names),
         ...modelServingPanels(names),
     ];
     return {
@@ -112,6 +123,37 @@ export function platformDashboard(names: MonitoredNames): Dashboard {
             targets: spec.targets.map(([expr, legendFormat], j) => ({ expr, legendFormat, refId: String.fromCharCode(65 + j) })),
         })),
     };
+}
+
+/** PostgreSQL's and Redis' panels, from their exporters (in-cluster datastores with monitoring on). */
+function datastorePanels(names: MonitoredNames): PanelSpec[] {
+    const series = (service: string) => `${inNamespace(names)}, service="${service}"`;
+    const { postgres, redis } = names.exporters ?? {};
+    const panels: PanelSpec[] = [];
+    if (postgres !== undefined) {
+        panels.push({
+            title: "PostgreSQL connections vs max_connections",
+            unit: "short",
+            targets: [
+                [`sum by (state) (${D.postgresConnections}{${series(postgres)}})`, "{{state}}"],
+                [`max(${D.postgresMaxConnections}{${series(postgres)}})`, "max_connections"],
+            ],
+        });
+    }
+    if (redis !== undefined) {
+        panels.push(
+            {
+                title: "Redis memory vs maxmemory",
+                unit: "bytes",
+                targets: [
+                    [`${D.redisMemoryUsed}{${series(redis)}}`, "used"],
+                    [`${D.redisMemoryMax}{${series(redis)}}`, "maxmemory"],
+                ],
+            },
+            { title: "Redis evicted keys per second", unit: "short", targets: [[`sum(rate(${D.redisEvictedKeys}{${series(redis)}}[5m]))`, "evicted"]] },
+        );
+    }
+    return panels;
 }
 
 /** LLM and embedding panels, when the platform serves an LLM in the cluster. */

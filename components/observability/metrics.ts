@@ -49,6 +49,23 @@ export const MODEL_METRICS = {
     teiRequestDuration: "te_request_duration",
 } as const;
 
+/**
+ * From the datastores' exporters (postgres_exporter, redis_exporter), sidecars of the in-cluster PostgreSQL and
+ * Redis; every series carries the `service` label of the datastore's client Service the ServiceMonitor scrapes.
+ */
+export const DATASTORE_METRICS = {
+    /** Gauge: backends per database and state (pg_stat_activity; client connections, not background workers). */
+    postgresConnections: "pg_stat_activity_count",
+    /** Gauge: the server's max_connections setting (pg_settings). */
+    postgresMaxConnections: "pg_settings_max_connections",
+    /** Gauge: memory Redis has allocated (INFO memory used_memory), bytes. */
+    redisMemoryUsed: "redis_memory_used_bytes",
+    /** Gauge: Redis' maxmemory, bytes (0: no limit). */
+    redisMemoryMax: "redis_memory_max_bytes",
+    /** Counter: keys evicted because of maxmemory (INFO stats evicted_keys). */
+    redisEvictedKeys: "redis_evicted_keys_total",
+} as const;
+
 /** From NVIDIA's DCGM exporter (GPU operator), when present; pod-mapped series carry the pod's namespace. */
 export const GPU_METRICS = {
     /** Framebuffer memory used, MiB. */
@@ -68,6 +85,8 @@ export interface MonitoredNames {
     hpas: string[];
     /** StatefulSet names of the in-cluster datastores, by role (an external one is absent: not ours to watch). */
     datastores: { postgres?: string; redis?: string; vectorStore?: string };
+    /** The client Services whose exporter Prometheus scrapes (its series' `service` label); absent without an exporter. */
+    exporters?: { postgres?: string; redis?: string };
     /** The indexer's CronJob (its Jobs are `<name>-<minute>`); undefined without a schedule. */
     indexerCronJob?: string;
     /** The PostgreSQL backup's CronJob (its Jobs are `<name>-<minute>`); undefined with backup.enabled false. */

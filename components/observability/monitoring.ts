@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { alertRules } from "./alerts";
 import type { ModelServingAlertThresholds, MonitoringConfig } from "../config";
 import { platformDashboard } from "./dashboard";
+import { datastoreAlertRules } from "./datastore-alerts";
 import type { MonitoredNames } from "./metrics";
 import { modelServingAlertRules } from "./model-serving-alerts";
 import { HEADLESS_LABEL, Identity, labels, metadata, selectorLabels, objectName } from "../shared";
@@ -79,6 +80,7 @@ export class PlatformMonitoring extends pulumi.ComponentResource {
                             name: "rag-platform.rules",
                             rules: [
                                 ...alertRules(args.names, config.alerts),
+                                ...datastoreAlertRules(args.names, config.alerts),
                                 ...(args.modelServingAlerts ? modelServingAlertRules(args.names, args.modelServingAlerts) : []),
                             ],
                         },

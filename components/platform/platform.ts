@@ -205,7 +205,8 @@ export class RagPlatform extends pulumi.ComponentResource {
         const targets: MetricsEndpoint[] = [
             api.metrics,
             frontend.metrics,
-            ...(vector.inCluster?.metrics ? [vector.inCluster.metrics] : []),
+            // the vector store's own metrics; PostgreSQL's and Redis' exporter sidecars (monitoring on, in-cluster only)
+            ...[vector, postgres, redis].flatMap((d) => (d.inCluster?.metrics ? [d.inCluster.metrics] : [])),
             ...Object.values(models).map((m: InferenceServer | EmbeddingServer) => m.metrics),
         ];
         new PlatformMonitoring(
@@ -222,6 +223,10 @@ export class RagPlatform extends pulumi.ComponentResource {
                         postgres: postgres.inCluster?.workload.name,
                         redis: redis.inCluster?.workload.name,
                         vectorStore: vector.inCluster?.workload.name,
+                    },
+                    exporters: {
+                        postgres: postgres.inCluster?.metrics && postgres.inCluster.workload.name,
+                        redis: redis.inCluster?.metrics && redis.inCluster.workload.name,
                     },
                     indexerCronJob: indexer.scheduledName,
                     backupCronJob: backups.backup?.scheduledName,

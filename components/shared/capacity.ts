@@ -47,9 +47,14 @@ export function capacityReport(cfg: PlatformConfig): CapacityReport {
     const single = (component: string, resources: ResourceSpec): CapacityRow => ({ component, replicas: 1, maxReplicas: 1, resources });
     // An external datastore (mode external) asks nothing of the cluster.
     const inCluster = (section: "postgres" | "redis" | "vectorStore") => cfg[section].mode !== "external";
+    // With monitoring on, the in-cluster PostgreSQL and Redis each run their exporter as a sidecar.
+    const exporter = (section: "postgres" | "redis") =>
+        cfg.monitoring.enabled && inCluster(section) ? [single(`${section}-exporter`, cfg.monitoring.exporters.resources)] : [];
     const datastoreRows = [
         ...(inCluster("postgres") ? [single("postgres", cfg.postgres.resources)] : []),
+        ...exporter("postgres"),
         ...(inCluster("redis") ? [single("redis", cfg.redis.resources)] : []),
+        ...exporter("redis"),
         ...(inCluster("vectorStore") ? [single(`vector-store (${cfg.vectorStore.engine})`, cfg.vectorStore.resources)] : []),
     ];
     // Backups of the in-cluster datastores only (an external one is its provider's to back up).

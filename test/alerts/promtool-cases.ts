@@ -24,7 +24,19 @@ export interface AlertScope {
     backupCronJob?: string;
     /** The Qdrant snapshot CronJob, whose Jobs RagVectorSnapshotFailed watches. */
     vectorSnapshotCronJob?: string;
-    thresholds: { cpuLimitRatio: number; restartsIn5m: number; hpaAtMaxMinutes: number; p99LatencySeconds: number; errorRatio: number; pvcUsageRatio: number };
+    /** The client Services of PostgreSQL and Redis whose exporter sidecars Prometheus scrapes (their series' `service`). */
+    exporters: { postgres?: string; redis?: string };
+    thresholds: {
+        cpuLimitRatio: number;
+        restartsIn5m: number;
+        hpaAtMaxMinutes: number;
+        p99LatencySeconds: number;
+        errorRatio: number;
+        pvcUsageRatio: number;
+        postgresConnectionsRatio: number;
+        redisMemoryRatio: number;
+        redisEvictionsIn5m: number;
+    };
     /** The in-cluster LLM server's Service and its alert thresholds (modelServing.alerts), when the stack serves one. */
     llm?: {
         service: string;
@@ -168,6 +180,39 @@ function cases(scope: AlertScope, rule: RenderedAlert): Case {
             ];
             return { evalMinutes, labels: c, fire: pods(4, 0), quiet: pods(1, 1) };
         }
+        case "RagPostgresConnectionsNearMax": {
+            const c = { ...ns, service: exporterService(scope, "postgres") };
+            // postgres_exporter's series also carry the scraped pod; connections per database and state add up.
+            const series = { ...c, pod: `${c.service}-0` };
+            const connections = (total: number) => [
+                { series: sel("pg_stat_activity_count", { ...series, datname: "rag", state: "active" }), values: gauge(Math.ceil(total / 2)) },
+                { series: sel("pg_stat_activity_count", { ...series, datname: "rag", state: "idle" }), values: gauge(Math.floor(total / 2)) },
+                { series: sel("pg_settings_max_connections", series), values: gauge(100) },
+            ];
+            const limit = Math.floor(100 * t.postgresConnectionsRatio);
+            return { evalMinutes, labels: c, fire: connections(limit + 1), quiet: connections(Math.max(0, limit - 10)) };
+        }
+        case "RagRedisMemoryNearLimit": {
+            const c = { ...ns, service: exporterService(scope, "redis") };
+            const series = { ...c, pod: `${c.service}-0` };
+            const max = 1_000_000_000;
+            const used = (ratio: number) => [
+                { series: sel("redis_memory_used_bytes", series), values: gauge(Math.round(max * ratio)) },
+                { series: sel("redis_memory_max_bytes", series), values: gauge(max) },
+            ];
+            return { evalMinutes, labels: c, fire: used(t.redisMemoryRatio + (1 - t.redisMemoryRatio) / 2), quiet: used(t.redisMemoryRatio / 2) };
+        }
+        case "RagRedisEvictingKeys": {
+            const c = { ...ns, service: exporterService(scope, "redis") };
+            const evicted = sel("redis_evicted_keys_total", { ...c, pod: `${c.service}-0` });
+            // increase over 5m = 5 × evictions per minute: 50 above the threshold, or 50 below it (none at 0)
+            return {
+                evalMinutes,
+                labels: c,
+                fire: [{ series: evicted, values: counter((t.redisEvictionsIn5m + 50) / 5) }],
+                quiet: [{ series: evicted, values: counter(Math.max(0, t.redisEvictionsIn5m - 50) / 5) }],
+            };
+        }
         case "RagLlmTimeToFirstTokenP99": {
             const { llm, ttft } = llmScope(scope);
             // Every first token in one bucket: p99 lands inside it.
@@ -208,6 +253,15 @@ function cases(scope: AlertScope, rule: RenderedAlert): Case {
         default:
             throw new Error(`no promtool case for alert ${rule.alert}: add one to test/alerts/promtool-cases.ts`);
     }
+}
+
+/** The Service a datastore exporter alert selects; such an alert without the exporter in scope is a bug. */
+function exporterService(scope: AlertScope, datastore: "postgres" | "redis"): string {
+    const service = scope.exporters[datastore];
+    if (service === undefined) {
+        throw new Error(`a ${datastore} exporter alert was rendered but the scope has no ${datastore} exporter`);
+    }
+    return service;
 }
 
 /** The LLM server's series labels and thresholds; an LLM alert without an LLM server in scope is a bug. */

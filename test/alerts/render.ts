@@ -29,6 +29,10 @@ export async function renderRules(stack: string): Promise<RenderedRules> {
     };
     const cfg = parseConfig(stack, readRawConfig(stack));
     const llmService = ofType(r, T.Service).find((s) => component("llm")(s) && s.inputs.spec.type === "ClusterIP");
+    // The exporters' series carry the Service their ServiceMonitor selects (the datastore's client Service, port metrics).
+    const exporterService = (c: string) =>
+        ofType(r, T.Service).find((s) => component(c)(s) && s.inputs.spec.type === "ClusterIP" && s.inputs.spec.ports.some((p: any) => p.name === "metrics"))
+            ?.inputs.metadata.name;
     return {
         groups: rule.inputs.spec.groups,
         scope: {
@@ -43,6 +47,7 @@ export async function renderRules(stack: string): Promise<RenderedRules> {
             indexerCronJob: ofType(r, T.CronJob).find(component("indexer"))?.inputs.metadata.name,
             backupCronJob: ofType(r, T.CronJob).find(component("postgres-backup"))?.inputs.metadata.name,
             vectorSnapshotCronJob: ofType(r, T.CronJob).find(component("vector-snapshot"))?.inputs.metadata.name,
+            exporters: { postgres: exporterService("postgres"), redis: exporterService("redis") },
             thresholds: cfg.monitoring.alerts,
             ...(llmService
                 ? { llm: { service: llmService.inputs.metadata.name, statefulSet: name(T.StatefulSet, "llm"), thresholds: cfg.modelServing.alerts } }

@@ -1,6 +1,15 @@
 // Validators of monitoring, vertical autoscaling and local access (NodePorts).
 import type { Checker } from "../checker";
-import { ALERT_KEYS, LOCAL_ACCESS_KEYS, MONITORING_KEYS, PlatformConfig, VERTICAL_AUTOSCALING_KEYS, VPA_UPDATE_MODES } from "../types";
+import { checkResources } from "./shared";
+import {
+    ALERT_KEYS,
+    DATASTORE_EXPORTERS_KEYS,
+    LOCAL_ACCESS_KEYS,
+    MONITORING_KEYS,
+    PlatformConfig,
+    VERTICAL_AUTOSCALING_KEYS,
+    VPA_UPDATE_MODES,
+} from "../types";
 
 export function validateMonitoring(check: Checker, cfg: PlatformConfig): void {
     const m = cfg.monitoring;
@@ -18,6 +27,14 @@ export function validateMonitoring(check: Checker, cfg: PlatformConfig): void {
     check.number("monitoring.alerts.p99LatencySeconds", a?.p99LatencySeconds, 0.001, 600);
     check.number("monitoring.alerts.errorRatio", a?.errorRatio, 0.0001, 1);
     check.number("monitoring.alerts.pvcUsageRatio", a?.pvcUsageRatio, 0.01, 1);
+    check.number("monitoring.alerts.postgresConnectionsRatio", a?.postgresConnectionsRatio, 0.01, 1);
+    check.number("monitoring.alerts.redisMemoryRatio", a?.redisMemoryRatio, 0.01, 1);
+    check.int("monitoring.alerts.redisEvictionsIn5m", a?.redisEvictionsIn5m, 0, 1_000_000_000);
+    const e = m.exporters;
+    check.unknownKeys("monitoring.exporters", e, DATASTORE_EXPORTERS_KEYS);
+    check.image("monitoring.exporters.postgresImage", e.postgresImage);
+    check.image("monitoring.exporters.redisImage", e.redisImage);
+    checkResources(check, "monitoring.exporters.resources", e.resources);
 }
 
 export function validateVerticalAutoscaling(check: Checker, cfg: PlatformConfig): void {

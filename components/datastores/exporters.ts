@@ -1,0 +1,75 @@
+// The datastores' Prometheus exporters, the established ones: prometheus-community's postgres_exporter and
+// oliver006's redis_exporter. Each runs as a sidecar of its datastore's pod (docs/architecture.md says why),
+// reaches the datastore on 127.0.0.1 and reads its password from the Secret the datastore reads it from
+// (secretKeyRef: never in the spec). Rendered only with monitoring on, for an in-cluster datastore.
+import type { DatastoreExportersConfig } from "../config";
+import type { ContainerArgs, Identity, MetricsEndpoint, SecretRef } from "../shared";
+import { httpProbe, secretRefEnv } from "../shared";
+
+/** postgres_exporter's and redis_exporter's own default ports. */
+export const POSTGRES_EXPORTER_PORT = 9187;
+export const REDIS_EXPORTER_PORT = 9121;
+/** The name of the exporter's port, on the container and on the datastore's Services. */
+export const EXPORTER_PORT_NAME = "metrics";
+
+/** A datastore's exporter: the sidecar container and where Prometheus scrapes it. */
+export interface DatastoreExporter {
+    container: ContainerArgs;
+    metrics: MetricsEndpoint;
+}
+
+/** What a datastore component takes to add its exporter (absent: no exporter). */
+export interface ExporterArgs {
+    config: DatastoreExportersConfig;
+}
+
+function exporter(
+    identity: Identity,
+    name: string,
+    image: string,
+    port: number,
+    healthPath: string,
+    config: DatastoreExportersConfig,
+    env: ContainerArgs["env"],
+): DatastoreExporter {
+    // Liveness and readiness read the exporter's own page, never the datastore: a datastore that is down is
+    // what the exporter reports (pg_up, redis_up 0), not a reason to restart or unready the exporter.
+    const probe = httpProbe(healthPath, EXPORTER_PORT_NAME);
+    return {
+        container: {
+            name,
+            image,
+            resources: config.resources,
+            ports: [{ name: EXPORTER_PORT_NAME, containerPort: port }],
+            env,
+            probes: { liveness: { ...probe, periodSeconds: 20 }, readiness: probe },
+        },
+        metrics: { identity, portName: EXPORTER_PORT_NAME, port, path: "/metrics" },
+    };
+}
+
+/**
+ * postgres_exporter against the pod's own PostgreSQL: DATA_SOURCE_URI (host, port, database, no TLS inside the
+ * pod), DATA_SOURCE_USER and DATA_SOURCE_PASS, the password from the datastore's credential. It serves a landing
+ * page on `/` that needs no database: the probes read it.
+ */
+export function postgresExporter(
+    identity: Identity,
+    config: DatastoreExportersConfig,
+    db: { port: number; user: string; database: string },
+    credential: SecretRef,
+): DatastoreExporter {
+    return exporter(identity, "postgres-exporter", config.postgresImage, POSTGRES_EXPORTER_PORT, "/", config, [
+        { name: "DATA_SOURCE_URI", value: `127.0.0.1:${db.port}/${db.database}?sslmode=disable` },
+        { name: "DATA_SOURCE_USER", value: db.user },
+        secretRefEnv("DATA_SOURCE_PASS", credential),
+    ]);
+}
+
+/** redis_exporter against the pod's own Redis: REDIS_ADDR and REDIS_PASSWORD; it serves `/health` for the probes. */
+export function redisExporter(identity: Identity, config: DatastoreExportersConfig, port: number, credential: SecretRef): DatastoreExporter {
+    return exporter(identity, "redis-exporter", config.redisImage, REDIS_EXPORTER_PORT, "/health", config, [
+        { name: "REDIS_ADDR", value: `redis://127.0.0.1:${port}` },
+        secretRefEnv("REDIS_PASSWORD", credential),
+    ]);
+}
