@@ -140,6 +140,23 @@ describe("datastore exporters (postgres_exporter, redis_exporter)", () => {
             }
         });
 
+        it("monitoring.exporters.enabled false: monitoring stays, the exporters and everything read from them go", async () => {
+            const r = await renderStack("prod", { monitoring: { exporters: { enabled: false } } });
+            for (const e of EXPORTERS) {
+                assert.equal(podSpecOf(r, e.statefulSet).containers.length, 1, e.statefulSet);
+                assert.ok(!ofType(r, SM).some((s) => s.inputs.metadata.name === e.statefulSet), e.statefulSet);
+            }
+            assert.ok(
+                ofType(r, SM).some((s) => s.inputs.metadata.name === "rag-api"),
+                "the other ServiceMonitors stay",
+            );
+            const alerts = alertsOf(r);
+            assert.ok(alerts.includes("RagPostgresDown"));
+            assert.ok(!alerts.some((a: string) => /RagPostgresConnections|RagRedis(Memory|Evicting)/.test(a)), alerts.join(", "));
+            const rows = (r.outputs.capacity as { rows: { component: string }[] }).rows.map((x) => x.component);
+            assert.ok(!rows.some((x) => x.endsWith("-exporter")), rows.join(", "));
+        });
+
         it("an external PostgreSQL or Redis gets no exporter, ServiceMonitor or alert of its exporter", async () => {
             const r = await renderStack("prod", {
                 postgres: { mode: "external", host: "db.example.com", existingSecret: { name: "pg", key: "password" } },
@@ -165,6 +182,7 @@ describe("datastore exporters (postgres_exporter, redis_exporter)", () => {
             for (const stack of ["dev", "prod"]) {
                 const m = parseConfig(stack, readRawConfig(stack)).monitoring;
                 assert.deepEqual(m.exporters, {
+                    enabled: true,
                     postgresImage: "quay.io/prometheuscommunity/postgres-exporter:v0.20.0",
                     redisImage: "oliver006/redis_exporter:v1.90.0",
                     resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
@@ -208,7 +226,7 @@ describe("datastore exporters (postgres_exporter, redis_exporter)", () => {
                 "an unknown key",
                 { exporters: { image: "x:1" } },
                 "monitoring.exporters.image",
-                /is not a known key; known keys of monitoring\.exporters: postgresImage, redisImage, resources/,
+                /is not a known key; known keys of monitoring\.exporters: enabled, postgresImage, redisImage, resources/,
             ],
             ["a connections ratio above 1", { alerts: { postgresConnectionsRatio: 1.5 } }, "monitoring.alerts.postgresConnectionsRatio", /from 0.01 to 1/],
             ["a memory ratio of 0", { alerts: { redisMemoryRatio: 0 } }, "monitoring.alerts.redisMemoryRatio", /from 0.01 to 1/],

@@ -39,6 +39,11 @@ export const ALERT_KEYS = [
  * prometheus-community's postgres_exporter and oliver006's redis_exporter.
  */
 export interface DatastoreExportersConfig {
+    /**
+     * Render the sidecars (with `monitoring.enabled`). Off where their images cannot be had, e.g. an
+     * air-gapped cluster without a mirror of them: no exporter metrics, alerts or panels then.
+     */
+    enabled: boolean;
     /** postgres_exporter's image (pinned). */
     postgresImage: string;
     /** redis_exporter's image (pinned). */
@@ -46,7 +51,7 @@ export interface DatastoreExportersConfig {
     /** Requests and limits of each exporter container. */
     resources: ResourceSpec;
 }
-export const DATASTORE_EXPORTERS_KEYS = ["postgresImage", "redisImage", "resources"] as const satisfies readonly (keyof DatastoreExportersConfig)[];
+export const DATASTORE_EXPORTERS_KEYS = ["enabled", "postgresImage", "redisImage", "resources"] as const satisfies readonly (keyof DatastoreExportersConfig)[];
 
 export interface MonitoringConfig {
     enabled: boolean;
@@ -81,7 +86,7 @@ export function monitoringDefaults(images: Pick<DatastoreExportersConfig, "postg
             redisEvictionsIn5m: 100,
         },
         // An exporter uses a few MiB and little CPU (each scrape runs a handful of queries / one INFO).
-        exporters: { ...images, resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } } },
+        exporters: { enabled: true, ...images, resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } } },
     };
 }
 

@@ -80,7 +80,7 @@ export function createDatastores(args: CreateDatastoresArgs): Datastores {
     }
     // Registered in this order, as before: PostgreSQL, Redis, the vector store.
     // The exporters run wherever monitoring is on (prod by default): sidecars of the in-cluster PostgreSQL and Redis.
-    const exporter = cfg.monitoring.enabled ? { config: cfg.monitoring.exporters } : undefined;
+    const exporter = cfg.monitoring.enabled && cfg.monitoring.exporters.enabled ? { config: cfg.monitoring.exporters } : undefined;
     const postgres = datastore("postgres", POSTGRES_PORT, (credential) => {
         return new PostgresDatabase(`${name}-postgres`, { identity: id("postgres"), config: cfg.postgres, credential, exporter, ...shared }, opts);
     });

@@ -49,7 +49,9 @@ export function capacityReport(cfg: PlatformConfig): CapacityReport {
     const inCluster = (section: "postgres" | "redis" | "vectorStore") => cfg[section].mode !== "external";
     // With monitoring on, the in-cluster PostgreSQL and Redis each run their exporter as a sidecar.
     const exporter = (section: "postgres" | "redis") =>
-        cfg.monitoring.enabled && inCluster(section) ? [single(`${section}-exporter`, cfg.monitoring.exporters.resources)] : [];
+        cfg.monitoring.enabled && cfg.monitoring.exporters.enabled && inCluster(section)
+            ? [single(`${section}-exporter`, cfg.monitoring.exporters.resources)]
+            : [];
     const datastoreRows = [
         ...(inCluster("postgres") ? [single("postgres", cfg.postgres.resources)] : []),
         ...exporter("postgres"),

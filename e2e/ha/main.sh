@@ -4,7 +4,8 @@
 # levels, WITHOUT skipAwait, then placement, drains, a datastore going away, the HPA scaling up and down, a
 # rolling update under load, and a node lost hard. Config changed through stack config only, each for a
 # reason (printed): the kube context; images built here and Chroma (Qdrant cannot be built here); the
-# local-path provisioner (no EBS here); model serving local (no GPUs); CPU and memory requests scaled down so
+# local-path provisioner (no EBS here); model serving local (no GPUs); no datastore exporters (not buildable
+# here); CPU and memory requests scaled down so
 # the HPA's 70% target can be crossed on a 2-core machine and ten replicas fit; HPA scale-down windows
 # shortened (same policy shapes, shorter periods). Everything else is Pulumi.prod.yaml and prod's defaults.
 # shellcheck source=lib.sh
@@ -20,6 +21,7 @@ HA_CHANGES=(
   "storage.provisioner=rancher.io/local-path (no EBS here; shared volumes stand in for network storage); storage.appData.storageClassName=rag-prod-data, the platform's class (no EFS class here; the class's shared path gives ReadWriteMany)"
   "ingress.enabled=false (no ingress controller here, and Pulumi waits for an Ingress's address; the load generator calls the API Service)"
   "modelServing.{llm,embedding}.mode=local (no GPU here)"
+  "monitoring.exporters.enabled=false (postgres_exporter and redis_exporter cannot be built here: the Go module proxy refuses both)"
   "api requests 150m/512Mi (limits 1/1Gi), vector store requests 250m/512Mi: the 70% CPU target must be reachable on 2 cores and 10 API replicas must fit"
   "api/frontend HPA scaleDown: window 300s -> 20s, 10%/60s -> 10%/15s (the same policy, shorter periods)"
 )
@@ -27,7 +29,7 @@ ha_configure() {
   local c=(
     "kubeContext rag-e2e"
     "storage.provisioner rancher.io/local-path" "storage.appData.storageClassName rag-prod-data"
-    "ingress.enabled false"
+    "ingress.enabled false" "monitoring.exporters.enabled false"
     "modelServing.llm.mode local" "modelServing.embedding.mode local"
     "api.resources.requests.cpu 150m" "api.resources.requests.memory 512Mi"
     "api.resources.limits.cpu 1" "api.resources.limits.memory 1Gi"

@@ -32,6 +32,7 @@ export function validateMonitoring(check: Checker, cfg: PlatformConfig): void {
     check.int("monitoring.alerts.redisEvictionsIn5m", a?.redisEvictionsIn5m, 0, 1_000_000_000);
     const e = m.exporters;
     check.unknownKeys("monitoring.exporters", e, DATASTORE_EXPORTERS_KEYS);
+    check.bool("monitoring.exporters.enabled", e.enabled);
     check.image("monitoring.exporters.postgresImage", e.postgresImage);
     check.image("monitoring.exporters.redisImage", e.redisImage);
     checkResources(check, "monitoring.exporters.resources", e.resources);
