@@ -4,6 +4,7 @@ import { buildApi } from "./api/server";
 import { deriveApiKey } from "./lib/auth";
 import { ConfigError, loadSettings, secretValues, signingKeyFromEnv } from "./lib/contract";
 import { createLogger } from "./lib/logger";
+import { RoutedVectorStore } from "./lib/collections";
 import { createService } from "./lib/runtime";
 
 async function main(): Promise<void> {
@@ -23,6 +24,9 @@ async function main(): Promise<void> {
     }
     const log = createLogger(settings.LOG_LEVEL, secretValues(settings), "rag-api");
     const service = createService(settings, log);
+    // The collection PostgreSQL records as active, and a warning when it was built with another embedding
+    // model or dimensions than the configured ones (queries keep using it, embedded with its own model).
+    await (service.store as RoutedVectorStore).router.refresh().catch((err: Error) => log.warn({ err: err.message }, "could not read the active vector collection yet"));
     const api = await buildApi(settings, service, log);
     await api.app.listen({ host: "0.0.0.0", port: settings.API_PORT });
     log.info(

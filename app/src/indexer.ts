@@ -1,15 +1,23 @@
 // Batch indexer: `node /app/dist/indexer.js index --source <dir>` (the platform's Job and CronJob). Writes
 // straight to PostgreSQL and the vector store through the same library code as the API. Idempotent by
 // content checksum; exit 0 when every file is indexed or unchanged, 1 when any failed, 2 on usage errors.
+// Each run also copies into PostgreSQL the chunks of documents stored before it kept them (the backfill).
+// `node /app/dist/indexer.js index --rebuild` rebuilds the vector index from PostgreSQL instead (a new
+// collection with the configured embedding model, switched to when complete, the old one dropped after).
 import * as path from "path";
 import { stat } from "node:fs/promises";
-import { ConfigError, loadSettings, PLATFORM, secretValues } from "./lib/contract";
+import type { Logger } from "pino";
+import { RoutedVectorStore } from "./lib/collections";
+import { ConfigError, databaseUrl, loadSettings, PLATFORM, secretValues, Settings } from "./lib/contract";
+import { Database } from "./lib/db";
 import { indexDirectory } from "./lib/indexer";
 import { createLogger } from "./lib/logger";
-import { createService } from "./lib/runtime";
+import { backfillChunks, rebuildIndex, RebuildRefused } from "./lib/rebuild";
+import { createEmbedder, createRouter, createService } from "./lib/runtime";
 import { retryTransient, TRANSIENT_ERROR } from "./lib/startup";
 
-const USAGE = `usage: indexer.js index [--source <dir>]   (default ${PLATFORM.documentsPath})\n`;
+const USAGE = `usage: indexer.js index [--source <dir>]   (default ${PLATFORM.documentsPath})
+       indexer.js index --rebuild            (rebuild the vector index from PostgreSQL)\n`;
 
 async function main(argv: string[]): Promise<number> {
     if (argv[0] !== "index") {
@@ -17,9 +25,14 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     let source: string = PLATFORM.documentsPath;
+    let rebuild = false;
+    let sourceGiven = false;
     for (let i = 1; i < argv.length; i++) {
         if (argv[i] === "--source" && argv[i + 1]) {
             source = argv[++i];
+            sourceGiven = true;
+        } else if (argv[i] === "--rebuild") {
+            rebuild = true;
         } else {
             process.stderr.write(`unknown argument ${argv[i]}\n${USAGE}`);
             return 2;
@@ -35,7 +48,15 @@ async function main(argv: string[]): Promise<number> {
         }
         throw err;
     }
+    if (rebuild && sourceGiven) {
+        process.stderr.write(`--rebuild reads PostgreSQL, not files: no --source\n${USAGE}`);
+        return 2;
+    }
     const log = createLogger(settings.LOG_LEVEL, secretValues(settings), "rag-indexer");
+    if (rebuild) {
+        return runRebuild(settings, log);
+    }
+    let files = true;
     try {
         if (!(await stat(source)).isDirectory()) {
             throw new Error("not a directory");
@@ -47,10 +68,11 @@ async function main(argv: string[]): Promise<number> {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === "ENOENT" && (await stat(path.dirname(source)).catch(() => undefined))?.isDirectory()) {
             log.warn({ source }, `nothing to index: ${source} does not exist yet (an empty app-data volume)`);
-            return 0;
+            files = false;
+        } else {
+            log.error({ source, err: (err as Error).message }, "source directory unreadable");
+            return 1;
         }
-        log.error({ source, err: (err as Error).message }, "source directory unreadable");
-        return 1;
     }
     const service = createService(settings, log);
     try {
@@ -62,6 +84,14 @@ async function main(argv: string[]): Promise<number> {
         return 1;
     }
     try {
+        // Documents stored before PostgreSQL kept their chunks get them from the vector store's payloads (the
+        // upgrade's backfill; one query when there is none). Those found in neither are logged (re-upload them)
+        // and make `index --rebuild` refuse; they do not fail this run.
+        const router = (service.store as RoutedVectorStore).router;
+        await retryTransient("PostgreSQL and the vector store", () => backfillChunks(service.db, router, log), log);
+        if (!files) {
+            return 0;
+        }
         const started = Date.now();
         let report = await indexDirectory(service, source, log);
         // A datastore restarting mid-run (a secret rotation rolls PostgreSQL while this Job runs) fails the files
@@ -85,6 +115,26 @@ async function main(argv: string[]): Promise<number> {
         return report.failed.length > 0 ? 1 : 0;
     } finally {
         await service.close();
+    }
+}
+
+/** `index --rebuild`: 0 switched (and the old collection dropped), 1 refused or failed (the active collection unchanged). */
+async function runRebuild(settings: Settings, log: Logger): Promise<number> {
+    const db = new Database(databaseUrl(settings));
+    const router = createRouter(settings, db, log);
+    try {
+        await retryTransient("PostgreSQL", () => db.ping(), log);
+        const report = await rebuildIndex(db, router, createEmbedder(settings), settings.VECTOR_COLLECTION, log);
+        log.info(
+            report,
+            `rebuilt the vector index from PostgreSQL: ${report.chunks} chunks of ${report.documents} document(s) into ${report.to} (${report.model}/${report.dimensions}) in ${report.seconds} s; dropped ${report.from}`,
+        );
+        return 0;
+    } catch (err) {
+        log.error({ err: (err as Error).message }, err instanceof RebuildRefused ? "rebuild refused" : "rebuild failed");
+        return 1;
+    } finally {
+        await Promise.allSettled([router.close(), db.close()]);
     }
 }
 

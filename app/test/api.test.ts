@@ -73,7 +73,7 @@ describe("app: API against real PostgreSQL, Redis and Chroma", function () {
             },
         });
         const log = createLogger("debug", secretValues(settings), "rag-api", sink);
-        assert.deepEqual(await migrate(url, log), ["1700000000000_initial-schema", "1700000000001_document-details"]);
+        assert.deepEqual(await migrate(url, log), ["1700000000000_initial-schema", "1700000000001_document-details", "1700000000002_source-of-truth"]);
         service = createService(settings, log);
         api = await buildApi(settings, service, log);
         await api.app.listen({ host: "127.0.0.1", port: 0 });
@@ -96,7 +96,7 @@ describe("app: API against real PostgreSQL, Redis and Chroma", function () {
         const url = createDatabase("rag_migrate_race");
         const runs = await Promise.all([1, 2, 3, 4].map(() => migrate(url, log)));
         // the schema applied exactly once, by one of them; none failed on node-pg-migrate's lock
-        assert.deepEqual(runs.flat().sort(), ["1700000000000_initial-schema", "1700000000001_document-details"]);
+        assert.deepEqual(runs.flat().sort(), ["1700000000000_initial-schema", "1700000000001_document-details", "1700000000002_source-of-truth"]);
     });
 
     it("GET /health is alive and GET /ready checks PostgreSQL, Redis and Chroma", async () => {
@@ -277,7 +277,7 @@ describe("app: the CLIs (migrate, indexer) as processes", function () {
         const url = createDatabase("rag_cli_test");
         const env = { ...process.env, ...testEnv({ DATABASE_URL: url, VECTOR_COLLECTION: `cli_test_${Date.now()}` }) };
         const m1 = await run("node", [...tsNode, path.join(src, "migrate.ts")], { env });
-        assert.match(m1.stdout, /applied 2 migration/);
+        assert.match(m1.stdout, /applied 3 migration/);
         const m2 = await run("node", [...tsNode, path.join(src, "migrate.ts")], { env });
         assert.match(m2.stdout, /nothing to apply/);
 

@@ -28,7 +28,32 @@ export interface NewRow {
     contentType: string;
     bytes: number;
     chunkCount: number;
+    /** The chunks' text, in order (document_chunks: the source of truth the vector index is rebuilt from). */
+    chunks: string[];
 }
+
+/** A chunk as PostgreSQL holds it, with what the vector store needs to cite it. */
+export interface StoredChunk {
+    documentId: string;
+    ordinal: number;
+    text: string;
+    title: string;
+    checksum: string;
+}
+
+/** A row of vector_collections: a collection built (or being built) from document_chunks. */
+export interface CollectionRow {
+    name: string;
+    generation: number;
+    model: string;
+    dimensions: number;
+    state: "building" | "active" | "retired" | "dropped";
+}
+
+const COLLECTION_COLUMNS = `name, generation, embedding_model AS model, dimensions, state`;
+
+/** Chunk rows per INSERT (three arrays of this length per statement). */
+const CHUNK_INSERT_BATCH = 5000;
 
 const COLUMNS = `id::text AS id, title, source, checksum, content_type AS "contentType", bytes, chunk_count AS "chunkCount", indexed_at AS "indexedAt"`;
 
@@ -109,6 +134,22 @@ export class Database {
                 client,
             );
             if (ins.rows.length > 0) {
+                // The chunks' text first, in the same transaction: a document is never stored without them.
+                const chunksOf = new Map(docs.map((d) => [d.checksum, d.chunks]));
+                const ids: string[] = [];
+                const ordinals: number[] = [];
+                const texts: string[] = [];
+                for (const r of ins.rows) {
+                    (chunksOf.get(r.checksum) ?? []).forEach((t, k) => (ids.push(r.id), ordinals.push(k), texts.push(t)));
+                }
+                for (let i = 0; i < ids.length; i += CHUNK_INSERT_BATCH) {
+                    const end = i + CHUNK_INSERT_BATCH;
+                    await this.q(
+                        "INSERT INTO document_chunks (document_id, ordinal, text) SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[])",
+                        [ids.slice(i, end), ordinals.slice(i, end), texts.slice(i, end)],
+                        client,
+                    );
+                }
                 await store(ins.rows);
             }
             await this.q("COMMIT", [], client);
@@ -120,6 +161,100 @@ export class Database {
         } finally {
             client.release();
         }
+    }
+
+    /** Chunks in (document, ordinal) order after `after` (keyset pagination), at most `limit`. */
+    async chunksAfter(after: { documentId: string; ordinal: number } | undefined, limit: number): Promise<StoredChunk[]> {
+        const res = await this.q<StoredChunk>(
+            `SELECT c.document_id::text AS "documentId", c.ordinal, c.text, d.title, d.checksum
+             FROM document_chunks c JOIN documents d ON d.id = c.document_id
+             WHERE (c.document_id, c.ordinal) > ($1::bigint, $2::int)
+             ORDER BY c.document_id, c.ordinal LIMIT $3`,
+            [after?.documentId ?? "0", after?.ordinal ?? -1, limit],
+        );
+        return res.rows;
+    }
+
+    /** Documents with chunks (chunk_count > 0) of which PostgreSQL holds none: stored before document_chunks existed. */
+    async documentsWithoutChunks(): Promise<DocumentRow[]> {
+        const res = await this.q<DocumentRow>(
+            `SELECT ${COLUMNS} FROM documents d
+             WHERE chunk_count > 0 AND NOT EXISTS (SELECT 1 FROM document_chunks c WHERE c.document_id = d.id) ORDER BY id`,
+        );
+        return res.rows;
+    }
+
+    /** Stores the chunks of a document that has none yet (the backfill); false when it has some, or is gone. */
+    async addChunks(documentId: string, texts: string[]): Promise<boolean> {
+        const res = await this.q(
+            `INSERT INTO document_chunks (document_id, ordinal, text)
+             SELECT $1::bigint, ordinal - 1, text FROM unnest($2::text[]) WITH ORDINALITY AS t (text, ordinal)
+             WHERE EXISTS (SELECT 1 FROM documents WHERE id = $1::bigint)
+               AND NOT EXISTS (SELECT 1 FROM document_chunks WHERE document_id = $1::bigint)`,
+            [documentId, texts],
+        );
+        return (res.rowCount ?? 0) > 0;
+    }
+
+    /** The ids among `ids` that are still documents. */
+    async existingIds(ids: string[]): Promise<Set<string>> {
+        const res = await this.q<{ id: string }>("SELECT id::text AS id FROM documents WHERE id = ANY($1::bigint[])", [ids]);
+        return new Set(res.rows.map((r) => r.id));
+    }
+
+    /** The collections not yet dropped (the active one, one being built, retired ones awaiting their drop). */
+    async collections(): Promise<CollectionRow[]> {
+        return (await this.q<CollectionRow>(`SELECT ${COLLECTION_COLUMNS} FROM vector_collections WHERE state <> 'dropped' ORDER BY generation`)).rows;
+    }
+
+    /** Records `c` as the active collection when none is (the first run after the upgrade adopts the configured one). */
+    async adoptCollection(c: { name: string; model: string; dimensions: number }): Promise<void> {
+        await this.q(
+            `INSERT INTO vector_collections (name, generation, embedding_model, dimensions, state, activated_at)
+             SELECT $1, COALESCE((SELECT max(generation) FROM vector_collections), 0) + 1, $2, $3, 'active', now()
+             WHERE NOT EXISTS (SELECT 1 FROM vector_collections WHERE state IN ('active', 'building'))
+             ON CONFLICT DO NOTHING`,
+            [c.name, c.model, c.dimensions],
+        );
+    }
+
+    /** Records a new collection being built: the next generation, named `<base>_g<generation>`. */
+    async startCollection(base: string, model: string, dimensions: number): Promise<CollectionRow> {
+        const res = await this.q<CollectionRow>(
+            `WITH g AS (SELECT COALESCE(max(generation), 0) + 1 AS n FROM vector_collections)
+             INSERT INTO vector_collections (name, generation, embedding_model, dimensions, state)
+             SELECT $1 || '_g' || g.n, g.n, $2, $3, 'building' FROM g RETURNING ${COLLECTION_COLUMNS}`,
+            [base, model, dimensions],
+        );
+        return res.rows[0];
+    }
+
+    /** Makes `name` (being built) the active collection and retires the previous one, in one transaction. */
+    async switchCollection(name: string): Promise<void> {
+        let client: pg.PoolClient;
+        try {
+            client = await this.pool.connect();
+        } catch (err) {
+            throw new DatabaseError(err);
+        }
+        try {
+            await this.q("BEGIN", [], client);
+            await this.q("UPDATE vector_collections SET state = 'retired' WHERE state = 'active' AND name <> $1", [name], client);
+            const res = await this.q("UPDATE vector_collections SET state = 'active', activated_at = now() WHERE name = $1 AND state = 'building'", [name], client);
+            if ((res.rowCount ?? 0) !== 1) {
+                throw new Error(`collection ${name} is not being built: not switched`);
+            }
+            await this.q("COMMIT", [], client);
+        } catch (err) {
+            await client.query("ROLLBACK").catch(() => undefined);
+            throw err;
+        } finally {
+            client.release();
+        }
+    }
+
+    async setCollectionState(name: string, state: CollectionRow["state"]): Promise<void> {
+        await this.q("UPDATE vector_collections SET state = $2 WHERE name = $1", [name, state]);
     }
 
     async delete(id: string): Promise<boolean> {

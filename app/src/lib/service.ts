@@ -192,6 +192,7 @@ export class RagService {
                     contentType: doc.contentType,
                     bytes: doc.bytes,
                     chunkCount: chunks.length,
+                    chunks: chunks.map((c) => c.text),
                 })),
                 async (inserted) => {
                     const byChecksum = new Map(inserted.map((r) => [r.checksum, r.id]));

@@ -66,6 +66,14 @@ export class ChromaVectorStore implements VectorStore {
         });
     }
 
+    chunksOf(documentId: string): Promise<{ chunkIndex: number; text: string }[]> {
+        return wrap(this.engine, "get", async () => {
+            const c = await this.coll();
+            const res = await c.get({ where: { document_id: documentId }, include: ["documents", "metadatas"] });
+            return res.ids.map((_, i) => ({ chunkIndex: Number((res.metadatas[i] ?? {}).chunk_index), text: res.documents[i] ?? "" }));
+        });
+    }
+
     deleteDocument(documentId: string): Promise<void> {
         return wrap(this.engine, "delete", async () => {
             const c = await this.coll();

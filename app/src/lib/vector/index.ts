@@ -7,14 +7,14 @@ import type { VectorStore } from "./types";
 
 export * from "./types";
 
-/** The adapter VECTOR_DB_ENGINE names. */
-export function createVectorStore(s: Settings): VectorStore {
+/** The adapter VECTOR_DB_ENGINE names, for a collection (VECTOR_COLLECTION's by default) of these dimensions. */
+export function createVectorStore(s: Settings, collection = s.VECTOR_COLLECTION, dimensions = s.EMBEDDING_DIMENSIONS): VectorStore {
     const opts = {
         host: s.VECTOR_DB_HOST,
         port: s.VECTOR_DB_PORT,
         apiKey: s.VECTOR_STORE_API_KEY,
-        collection: s.VECTOR_COLLECTION,
-        dimensions: s.EMBEDDING_DIMENSIONS,
+        collection,
+        dimensions,
         tls: s.VECTOR_DB_TLS,
     };
     switch (s.VECTOR_DB_ENGINE) {

@@ -25,6 +25,15 @@ export class MemoryVectorStore implements VectorStore {
         return hits.sort((a, b) => b.score - a.score).slice(0, k);
     }
 
+    async chunksOf(documentId: string): Promise<{ chunkIndex: number; text: string }[]> {
+        return [...this.records.values()].filter((r) => r.documentId === documentId).map((r) => ({ chunkIndex: r.chunkIndex, text: r.text }));
+    }
+
+    /** How many chunks the collection holds. */
+    get size(): number {
+        return this.records.size;
+    }
+
     async deleteDocument(documentId: string): Promise<void> {
         for (const [id, r] of this.records) {
             if (r.documentId === documentId) {

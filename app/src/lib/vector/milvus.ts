@@ -118,6 +118,20 @@ export class MilvusVectorStore implements VectorStore {
         });
     }
 
+    chunksOf(documentId: string): Promise<{ chunkIndex: number; text: string }[]> {
+        return wrap(this.engine, "query", async () => {
+            await this.ensure();
+            const res = await this.c.query({
+                collection_name: this.opts.collection,
+                filter: `document_id == ${JSON.stringify(documentId)}`,
+                output_fields: ["chunk_index", "text"],
+                limit: 16384,
+            });
+            check("query", res.status);
+            return (res.data as Record<string, unknown>[]).map((r) => ({ chunkIndex: Number(r.chunk_index), text: String(r.text ?? "") }));
+        });
+    }
+
     deleteDocument(documentId: string): Promise<void> {
         return wrap(this.engine, "delete", async () => {
             await this.ensure();

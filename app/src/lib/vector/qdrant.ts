@@ -66,6 +66,30 @@ export class QdrantVectorStore implements VectorStore {
         });
     }
 
+    chunksOf(documentId: string): Promise<{ chunkIndex: number; text: string }[]> {
+        return wrap(this.engine, "scroll", async () => {
+            await this.ensure();
+            const out: { chunkIndex: number; text: string }[] = [];
+            let offset: string | number | undefined;
+            do {
+                const page = await this.client.scroll(this.opts.collection, {
+                    filter: { must: [{ key: "document_id", match: { value: documentId } }] },
+                    limit: 1000,
+                    with_payload: ["chunk_index", "text"],
+                    with_vector: false,
+                    ...(offset !== undefined ? { offset } : {}),
+                });
+                for (const p of page.points) {
+                    const payload = (p.payload ?? {}) as Record<string, unknown>;
+                    out.push({ chunkIndex: Number(payload.chunk_index), text: String(payload.text ?? "") });
+                }
+                const next = page.next_page_offset;
+                offset = typeof next === "string" || typeof next === "number" ? next : undefined;
+            } while (offset !== undefined);
+            return out;
+        });
+    }
+
     deleteDocument(documentId: string): Promise<void> {
         return wrap(this.engine, "delete", async () => {
             await this.ensure();

@@ -29,6 +29,11 @@ export interface VectorStore {
     ping(): Promise<void>;
     upsert(records: ChunkRecord[]): Promise<void>;
     search(vector: number[], k: number): Promise<SearchHit[]>;
+    /**
+     * The chunks of a document as the collection stores them (its text is in their payloads), in no given
+     * order: how documents stored before PostgreSQL kept their chunks get them back (the backfill).
+     */
+    chunksOf(documentId: string): Promise<{ chunkIndex: number; text: string }[]>;
     /** Removes every chunk of a document. */
     deleteDocument(documentId: string): Promise<void>;
     /** Drops the whole collection (tests, re-index from scratch). */
