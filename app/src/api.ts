@@ -26,7 +26,9 @@ async function main(): Promise<void> {
     const service = createService(settings, log);
     // The collection PostgreSQL records as active, and a warning when it was built with another embedding
     // model or dimensions than the configured ones (queries keep using it, embedded with its own model).
-    await (service.store as RoutedVectorStore).router.refresh().catch((err: Error) => log.warn({ err: err.message }, "could not read the active vector collection yet"));
+    await (service.store as RoutedVectorStore).router
+        .refresh()
+        .catch((err: Error) => log.warn({ err: err.message }, "could not read the active vector collection yet"));
     const api = await buildApi(settings, service, log);
     await api.app.listen({ host: "0.0.0.0", port: settings.API_PORT });
     log.info(

@@ -125,7 +125,10 @@ export class CollectionRouter {
         } catch (err) {
             if (c) {
                 c.until = Date.now() + Math.min(this.cacheMs, 1000);
-                this.opts.log.warn({ err: (err as Error).message, collection: c.active.row.name }, "could not read the active vector collection: using the last one read");
+                this.opts.log.warn(
+                    { err: (err as Error).message, collection: c.active.row.name },
+                    "could not read the active vector collection: using the last one read",
+                );
                 return c;
             }
             throw err;

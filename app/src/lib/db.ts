@@ -240,7 +240,11 @@ export class Database {
         try {
             await this.q("BEGIN", [], client);
             await this.q("UPDATE vector_collections SET state = 'retired' WHERE state = 'active' AND name <> $1", [name], client);
-            const res = await this.q("UPDATE vector_collections SET state = 'active', activated_at = now() WHERE name = $1 AND state = 'building'", [name], client);
+            const res = await this.q(
+                "UPDATE vector_collections SET state = 'active', activated_at = now() WHERE name = $1 AND state = 'building'",
+                [name],
+                client,
+            );
             if ((res.rowCount ?? 0) !== 1) {
                 throw new Error(`collection ${name} is not being built: not switched`);
             }

@@ -58,6 +58,10 @@ export interface RebuildOptions {
     batch?: number;
     /** How long to wait for every process to follow a change of the record. @default twice the router's cache */
     settleMs?: number;
+    /** Called once every chunk is in the new collection, before the switch (tests write meanwhile). */
+    beforeSwitch?: (building: string) => Promise<void>;
+    /** Called right after the switch, before the wait and the drop (tests query the old collection then). */
+    afterSwitch?: (active: string) => Promise<void>;
 }
 
 export interface RebuildReport {
@@ -91,7 +95,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * anything is built) when a document's chunks are in neither PostgreSQL nor the active collection: a rebuild
  * never drops the only copy of a chunk. Ingests and deletes during the rebuild also reach the new collection (RoutedVectorStore).
  */
-export async function rebuildIndex(db: Database, router: CollectionRouter, embedder: Embedder, base: string, log: Logger, opts: RebuildOptions = {}): Promise<RebuildReport> {
+export async function rebuildIndex(
+    db: Database,
+    router: CollectionRouter,
+    embedder: Embedder,
+    base: string,
+    log: Logger,
+    opts: RebuildOptions = {},
+): Promise<RebuildReport> {
     const started = Date.now();
     const batch = opts.batch ?? UPSERT_BATCH;
     const settleMs = opts.settleMs ?? 2 * router.cacheMs;
@@ -142,6 +153,7 @@ export async function rebuildIndex(db: Database, router: CollectionRouter, embed
             after = { documentId: last.documentId, ordinal: last.ordinal };
             log.debug({ chunks, documents: documents.size }, "rebuild progress");
         }
+        await opts.beforeSwitch?.(next.name);
         // A document deleted after its chunks were read may have been written after its delete: remove it.
         const ids = [...documents];
         const still = await db.existingIds(ids);
@@ -159,6 +171,7 @@ export async function rebuildIndex(db: Database, router: CollectionRouter, embed
     }
     log.info({ collection: next.name, chunks, documents: documents.size }, "switched to the new collection");
     await router.refresh();
+    await opts.afterSwitch?.(next.name);
     // Queries that read the old record (or embedded for the old collection) finish before it is dropped.
     await sleep(settleMs);
     for (const r of (await db.collections()).filter((c) => c.state === "retired")) {

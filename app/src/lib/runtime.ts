@@ -18,7 +18,9 @@ export function embedderFor(s: Settings, model: string, dimensions: number): Emb
         return local;
     }
     if (!s.EMBEDDING_BASE_URL) {
-        return new Error(`the active vector collection was built with the model ${model} of an embeddings endpoint, but EMBEDDING_BASE_URL is empty: set it back, or run \`indexer.js index --rebuild\``);
+        return new Error(
+            `the active vector collection was built with the model ${model} of an embeddings endpoint, but EMBEDDING_BASE_URL is empty: set it back, or run \`indexer.js index --rebuild\``,
+        );
     }
     return new OpenAIEmbedder(s.EMBEDDING_BASE_URL, model, dimensions, s.LLM_API_KEY);
 }
