@@ -103,6 +103,20 @@ describe("app: Qdrant adapter against Qdrant's OpenAPI definition", function () 
             status: "ok",
             result: [hit],
         }),
+        // Two pages: the adapter follows next_page_offset.
+        "POST /collections/{collection_name}/points/scroll": (): Response<"/collections/{collection_name}/points/scroll", "post"> => {
+            const first = exchanges.filter((e) => e.url.includes("/points/scroll")).length === 1;
+            return {
+                time: 0,
+                status: "ok",
+                result: first
+                    ? {
+                          points: [{ id: hit.id, payload: { chunk_index: 1, text: "restored with pg_restore" } }],
+                          next_page_offset: "4a1c9f9e-1b1a-5c2d-8e3f-0a1b2c3d4e5f",
+                      }
+                    : { points: [{ id: "4a1c9f9e-1b1a-5c2d-8e3f-0a1b2c3d4e5f", payload: { chunk_index: 0, text: "kept 14 days" } }], next_page_offset: null },
+            };
+        },
         "POST /collections/{collection_name}/points/delete": (): Response<"/collections/{collection_name}/points/delete", "post"> => ({
             time: 0,
             status: "ok",
@@ -144,6 +158,10 @@ describe("app: Qdrant adapter against Qdrant's OpenAPI definition", function () 
         await store.upsert([{ id: hit.id, documentId: "12", chunkIndex: 0, title: "Backups", text: "kept 14 days", vector: [0.5, 0.5, 0.5, 0.5] }]);
         const hits = await store.search([0.5, 0.5, 0.5, 0.5], 3);
         assert.deepEqual(hits, [{ id: hit.id, documentId: "12", chunkIndex: 0, title: "Backups", text: "kept 14 days", score: 0.87 }]);
+        assert.deepEqual(await store.chunksOf("12"), [
+            { chunkIndex: 1, text: "restored with pg_restore" },
+            { chunkIndex: 0, text: "kept 14 days" },
+        ]);
         await store.deleteDocument("12");
         await store.drop();
 
@@ -155,6 +173,8 @@ describe("app: Qdrant adapter against Qdrant's OpenAPI definition", function () 
             "PUT /collections/{collection_name}/index",
             "PUT /collections/{collection_name}/points",
             "POST /collections/{collection_name}/points/search",
+            "POST /collections/{collection_name}/points/scroll",
+            "POST /collections/{collection_name}/points/scroll",
             "POST /collections/{collection_name}/points/delete",
             "DELETE /collections/{collection_name}",
         ]);
@@ -165,6 +185,17 @@ describe("app: Qdrant adapter against Qdrant's OpenAPI definition", function () 
             filter: { must: [{ key: "document_id", match: { value: "12" } }] },
         });
         assert.match(byOp("PUT /collections/{collection_name}/points").url, /wait=true/);
+        const scrolls = exchanges.filter((e) => e.url.includes("/points/scroll")).map((e) => e.body);
+        assert.deepEqual(scrolls, [
+            { filter: { must: [{ key: "document_id", match: { value: "12" } }] }, limit: 1000, with_payload: ["chunk_index", "text"], with_vector: false },
+            {
+                filter: { must: [{ key: "document_id", match: { value: "12" } }] },
+                limit: 1000,
+                with_payload: ["chunk_index", "text"],
+                with_vector: false,
+                offset: "4a1c9f9e-1b1a-5c2d-8e3f-0a1b2c3d4e5f",
+            },
+        ]);
     });
 
     it("every request is an operation of the OpenAPI definition and its body type-checks against it", () => {
