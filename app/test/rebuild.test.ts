@@ -332,6 +332,20 @@ for (const engine of ["memory", "chroma"] as const) {
             }
         });
 
+        it("a collection built with an endpoint's model no longer configured: queries say so; a rebuild to the local embedding repairs it", async () => {
+            await setup("endpoint");
+            const api = proc();
+            const ids = await ingestAll(api);
+            // as if built by an embeddings endpoint, which EMBEDDING_BASE_URL no longer names
+            await api.db.pool.query("UPDATE vector_collections SET embedding_model = 'text-embedding-3-small'");
+            const later = proc();
+            await assert.rejects(later.service.query(QUESTIONS[0][0]), /built with the model text-embedding-3-small.*EMBEDDING_BASE_URL is empty/);
+            const indexer = proc();
+            const report = await rebuildIndex(indexer.db, indexer.router, createEmbedder(indexer.settings), base, quiet(), { settleMs: 300 });
+            assert.equal(report.model, "local-hash");
+            assert.equal((await later.service.query(QUESTIONS[0][0])).citations[0], ids.backups);
+        });
+
         it("upgrade: documents stored before PostgreSQL kept their chunks get them from the vector store; a rebuild refuses while one has none anywhere", async () => {
             await setup("backfill");
             const api = proc();

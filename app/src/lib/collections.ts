@@ -72,10 +72,17 @@ export class CollectionRouter {
             known.row = row;
             return known;
         }
-        const embedder = this.opts.embedderFor(row.model, row.dimensions);
-        if (embedder instanceof Error) {
-            throw embedder;
-        }
+        const made = this.opts.embedderFor(row.model, row.dimensions);
+        // A model this process cannot embed with: its queries and writes fail saying so, while the rest (a
+        // rebuild to another model, the backfill) goes on.
+        const embedder: Embedder =
+            made instanceof Error
+                ? {
+                      model: row.model,
+                      dimensions: row.dimensions,
+                      embed: () => Promise.reject(made),
+                  }
+                : made;
         const t: Target = { row, store: this.storeFor(row.name, row.dimensions), embedder, key: keyOf(row.model, row.dimensions) };
         this.targets.set(row.name, t);
         return t;
