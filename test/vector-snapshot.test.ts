@@ -57,18 +57,22 @@ describe("VectorSnapshot (scheduled Qdrant snapshots)", () => {
         const calls: string[] = [];
         let snapshots: { name: string; creation_time: string; size: number }[];
         let failPost = false;
+        let collections: string[];
         before(async () => {
             server = http.createServer((req, res) => {
                 calls.push(`${req.method} ${req.url} key=${req.headers["api-key"]}`);
-                const base = "/collections/rag_chunks/snapshots";
+                const current = collections.find((c) => req.url?.startsWith(`/collections/${c}/snapshots`)) ?? "?";
+                const base = `/collections/${current}/snapshots`;
                 res.setHeader("content-type", "application/json");
-                if (req.method === "POST" && req.url === `${base}?wait=true`) {
+                if (req.method === "GET" && req.url === "/collections") {
+                    res.end(JSON.stringify({ result: { collections: collections.map((name) => ({ name })) } }));
+                } else if (req.method === "POST" && req.url === `${base}?wait=true`) {
                     if (failPost) {
                         res.statusCode = 500;
                         res.end('{"status":{"error":"disk full"}}');
                         return;
                     }
-                    const made = { name: "rag_chunks-2026-11-25-01-30-00.snapshot", creation_time: "2026-11-25T01:30:00", size: 4096 };
+                    const made = { name: `${current}-2026-11-25-01-30-00.snapshot`, creation_time: "2026-11-25T01:30:00", size: 4096 };
                     snapshots.push(made);
                     res.end(JSON.stringify({ result: made }));
                 } else if (req.method === "GET" && req.url === base) {
@@ -89,6 +93,7 @@ describe("VectorSnapshot (scheduled Qdrant snapshots)", () => {
         beforeEach(() => {
             calls.length = 0;
             failPost = false;
+            collections = ["rag_chunks", "rag_chunks_other", "another_app"];
             snapshots = ["2026-11-22", "2026-11-24", "2026-11-23"].map((d) => ({
                 name: `rag_chunks-${d}-01-30-00.snapshot`,
                 creation_time: `${d}T01:30:00`,
@@ -109,11 +114,26 @@ describe("VectorSnapshot (scheduled Qdrant snapshots)", () => {
         it("takes a snapshot with the API key in a header, then keeps only the newest `retention`", async () => {
             const { code, out } = await run(2);
             assert.equal(code, 0, out);
-            assert.equal(calls[0], "POST /collections/rag_chunks/snapshots?wait=true key=k3y");
+            assert.equal(calls[0], "GET /collections key=k3y");
+            assert.equal(calls[1], "POST /collections/rag_chunks/snapshots?wait=true key=k3y");
+            assert.ok(!calls.some((c) => /rag_chunks_other|another_app/.test(c)), "only the app's collection");
             assert.ok(calls.every((c) => c.endsWith("key=k3y")));
             assert.deepEqual(snapshots.map((s) => s.name).sort(), ["rag_chunks-2026-11-24-01-30-00.snapshot", "rag_chunks-2026-11-25-01-30-00.snapshot"]);
             assert.match(out, /snapshot: rag_chunks-2026-11-25-01-30-00\.snapshot \(4096 bytes\)/);
             assert.match(out, /removed rag_chunks-2026-11-22-01-30-00\.snapshot \(retention 2\)/);
+        });
+
+        it("after a rebuild: snapshots the app's new generation (rag_chunks_g<n>); none at all fails the Job", async () => {
+            collections = ["rag_chunks_g2", "another_app"];
+            snapshots = [];
+            const { code, out } = await run(2);
+            assert.equal(code, 0, out);
+            assert.equal(calls[1], "POST /collections/rag_chunks_g2/snapshots?wait=true key=k3y");
+            assert.match(out, /snapshot: rag_chunks_g2-2026-11-25-01-30-00\.snapshot/);
+            collections = ["another_app"];
+            const none = await run(2);
+            assert.equal(none.code, 1);
+            assert.match(none.out, /no collection rag_chunks/);
         });
 
         it("a refused snapshot fails the Job and deletes nothing", async () => {

@@ -10,25 +10,34 @@ import type { SecretRef } from "../shared";
 export const QDRANT_COLLECTION = "rag_chunks";
 
 /**
- * Takes a snapshot of the collection through Qdrant's API (`POST /collections/<c>/snapshots?wait=true`, the
- * API key in the `api-key` header), which Qdrant writes to its snapshot claim, then deletes all but the
- * newest SNAPSHOT_RETENTION snapshots (`DELETE /collections/<c>/snapshots/<name>`). Node's fetch, so the
- * app's image (Node 22) runs it; exit 1 on any failed request.
+ * Takes a snapshot of the app's collection through Qdrant's API (`POST /collections/<c>/snapshots?wait=true`,
+ * the API key in the `api-key` header), which Qdrant writes to its snapshot claim, then deletes all but the
+ * newest SNAPSHOT_RETENTION snapshots (`DELETE /collections/<c>/snapshots/<name>`). The app's collection is
+ * COLLECTION or, once `indexer.js index --rebuild` has built a new generation, COLLECTION_g<n> (which one is
+ * active is recorded in PostgreSQL, which this Job does not reach): every collection so named is snapshotted
+ * (two only while a rebuild runs). Node's fetch, so the app's image (Node 22) runs it; exit 1 on any failed
+ * request, or when there is no such collection.
  */
 export const SNAPSHOT_SCRIPT = `
-const { QDRANT_URL: base, QDRANT_API_KEY: key, COLLECTION: c, SNAPSHOT_RETENTION: keep } = process.env;
+const { QDRANT_URL: base, QDRANT_API_KEY: key, COLLECTION: prefix, SNAPSHOT_RETENTION: keep } = process.env;
 const call = async (method, path) => {
-    const r = await fetch(base + "/collections/" + c + "/snapshots" + path, { method, headers: { "api-key": key } });
+    const r = await fetch(base + path, { method, headers: { "api-key": key } });
     if (!r.ok) throw new Error(method + " " + path + ": HTTP " + r.status + " " + (await r.text()).slice(0, 200));
     return (await r.json()).result;
 };
 (async () => {
-    const made = await call("POST", "?wait=true");
-    console.log("snapshot: " + made.name + " (" + made.size + " bytes)");
-    const all = (await call("GET", "")).sort((a, b) => (a.creation_time < b.creation_time ? 1 : a.creation_time > b.creation_time ? -1 : 0));
-    for (const old of all.slice(Number(keep))) {
-        await call("DELETE", "/" + encodeURIComponent(old.name) + "?wait=true");
-        console.log("snapshot: removed " + old.name + " (retention " + keep + ")");
+    const generation = new RegExp("^" + prefix + "_g[0-9]+$");
+    const names = (await call("GET", "/collections")).collections.map((x) => x.name).filter((n) => n === prefix || generation.test(n));
+    if (names.length === 0) throw new Error("no collection " + prefix + " (or " + prefix + "_g<n>) to snapshot");
+    for (const c of names) {
+        const snaps = "/collections/" + encodeURIComponent(c) + "/snapshots";
+        const made = await call("POST", snaps + "?wait=true");
+        console.log("snapshot: " + made.name + " (" + made.size + " bytes)");
+        const all = (await call("GET", snaps)).sort((a, b) => (a.creation_time < b.creation_time ? 1 : a.creation_time > b.creation_time ? -1 : 0));
+        for (const old of all.slice(Number(keep))) {
+            await call("DELETE", snaps + "/" + encodeURIComponent(old.name) + "?wait=true");
+            console.log("snapshot: removed " + old.name + " (retention " + keep + ")");
+        }
     }
 })().catch((e) => { console.error("snapshot: " + e.message); process.exit(1); });
 `;
