@@ -215,7 +215,18 @@ for (const engine of ["memory", "chroma"] as const) {
             );
 
             const indexer = proc();
-            const report = await rebuildIndex(indexer.db, indexer.router, createEmbedder(indexer.settings), base, quiet(), { settleMs: 500 });
+            // two at once (two Jobs): one rebuilds, the other is refused and changes nothing
+            const second = proc();
+            const [first, other] = await Promise.allSettled([
+                rebuildIndex(indexer.db, indexer.router, createEmbedder(indexer.settings), base, quiet(), { settleMs: 500 }),
+                new Promise((r) => setTimeout(r, 100)).then(() =>
+                    rebuildIndex(second.db, second.router, createEmbedder(second.settings), base, quiet(), { settleMs: 500 }),
+                ),
+            ]);
+            assert.equal(other.status, "rejected");
+            assert.ok(other.reason instanceof RebuildRefused && /another rebuild is running/.test(other.reason.message), String(other.reason));
+            assert.equal(first.status, "fulfilled");
+            const report = first.value;
             assert.equal(report.from, base);
             assert.equal(report.to, `${base}_g2`);
             assert.equal(report.documents, Object.keys(DOCS).length);
@@ -330,6 +341,23 @@ for (const engine of ["memory", "chroma"] as const) {
                 await Promise.all(workers);
                 await http.app.close();
             }
+        });
+
+        it("a process started with other EMBEDDING_DIMENSIONS keeps serving the recorded collection with its model, and logs that a rebuild is needed", async () => {
+            await setup("changed");
+            const old = proc();
+            const ids = await ingestAll(old);
+            const lines: string[] = [];
+            const log = createLogger("info", [], "test", new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+            const changed = proc({ EMBEDDING_DIMENSIONS: "256" }, log);
+            assert.equal((await changed.service.query(QUESTIONS[4][0])).citations[0], ids.orchard);
+            assert.equal(changed.service.embedder.dimensions, 384);
+            assert.equal((await changed.router.current()).active.row.name, base);
+            const warning = lines.map((l) => JSON.parse(l)).find((l) => l.builtWith);
+            assert.ok(warning, lines.join(""));
+            assert.equal(warning.builtWith, "local-hash/384");
+            assert.equal(warning.configured, "local-hash/256");
+            assert.match(warning.msg, /index --rebuild/);
         });
 
         it("a collection built with an endpoint's model no longer configured: queries say so; a rebuild to the local embedding repairs it", async () => {

@@ -257,6 +257,32 @@ export class Database {
         }
     }
 
+    /**
+     * Runs `fn` holding the session-level advisory lock `key` on a connection of its own (released when `fn`
+     * ends, or by PostgreSQL when the process dies); `{ locked: false }` at once when another session holds it.
+     */
+    async withAdvisoryLock<T>(key: number, fn: () => Promise<T>): Promise<{ locked: false } | { locked: true; value: T }> {
+        let client: pg.PoolClient;
+        try {
+            client = await this.pool.connect();
+        } catch (err) {
+            throw new DatabaseError(err);
+        }
+        try {
+            const got = await this.q<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [key], client);
+            if (!got.rows[0].ok) {
+                return { locked: false };
+            }
+            try {
+                return { locked: true, value: await fn() };
+            } finally {
+                await client.query("SELECT pg_advisory_unlock($1)", [key]).catch(() => undefined);
+            }
+        } finally {
+            client.release();
+        }
+    }
+
     async setCollectionState(name: string, state: CollectionRow["state"]): Promise<void> {
         await this.q("UPDATE vector_collections SET state = $2 WHERE name = $1", [name, state]);
     }

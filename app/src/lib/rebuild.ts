@@ -103,6 +103,18 @@ export async function rebuildIndex(
     log: Logger,
     opts: RebuildOptions = {},
 ): Promise<RebuildReport> {
+    // One rebuild at a time: a second one would take the first's collection for an interrupted run's.
+    const run = await db.withAdvisoryLock(REBUILD_LOCK, () => rebuild(db, router, embedder, base, log, opts));
+    if (!run.locked) {
+        throw new RebuildRefused("another rebuild is running (it holds the rebuild's advisory lock in PostgreSQL): nothing was changed");
+    }
+    return run.value;
+}
+
+/** pg_advisory_lock key of `index --rebuild` ("ragb" in 32 bits). */
+export const REBUILD_LOCK = 0x72616762;
+
+async function rebuild(db: Database, router: CollectionRouter, embedder: Embedder, base: string, log: Logger, opts: RebuildOptions): Promise<RebuildReport> {
     const started = Date.now();
     const batch = opts.batch ?? UPSERT_BATCH;
     const settleMs = opts.settleMs ?? 2 * router.cacheMs;
