@@ -247,8 +247,18 @@ for (const engine of ["memory", "chroma"] as const) {
             const api = proc();
             const http = await buildApi(api.settings, api.service, quiet());
             const ids = await ingestAll(api);
+            // and, with the exact in-process search, 300 more documents (words of their own), so that the rebuild reads
+            // and embeds several batches. (Not with Chroma: its approximate search ranks these nearly orthogonal
+            // vectors unreliably, and would turn its recall, not the switch, into what is tested.)
+            const filler = await api.service.ingestMany(
+                Array.from({ length: engine === "memory" ? 300 : 0 }, (_, n) =>
+                    doc(`filler ${n}`, Array.from({ length: 60 }, (_, k) => `zq${n}x${k % 17} ym${(n * k) % 31}`).join(" ") + "."),
+                ),
+            );
+            assert.ok(filler.every((o) => "result" in o && o.result.created));
             const before = await answers(api);
-            const oldName = (await api.router.current()).active.row.name;
+            const { store: oldStore, row: oldRow } = (await api.router.current()).active;
+            const oldName = oldRow.name;
 
             // queries issued all along, each checked for its citation
             let ok = 0;
@@ -259,7 +269,8 @@ for (const engine of ["memory", "chroma"] as const) {
                     const [question, title] = QUESTIONS[n % QUESTIONS.length];
                     const res = await http.app.inject({ method: "POST", url: "/v1/query", payload: { question } });
                     const body = res.json() as { citations?: string[] };
-                    // (the ingress document is deleted during the rebuild: its question is answered from the others then)
+                    // A failure is an answer other than 200, or one that does not cite the question's document (the ingress
+                    // document is deleted during the rebuild: its question is then answered from the others).
                     if (res.statusCode === 200 && (title === "ingress" || body.citations?.[0] === ids[title])) {
                         ok++;
                     } else {
@@ -277,8 +288,10 @@ for (const engine of ["memory", "chroma"] as const) {
                 const [early] = await api.service.embedder.embed([QUESTIONS[3][0]]);
                 let added = "";
                 let inFlight: string[] = [];
+                let inOld: string[] = [];
                 const rebuilding = rebuildIndex(indexer.db, indexer.router, new LocalEmbedder(256), base, quiet(), {
                     settleMs: 600,
+                    batch: 100,
                     // every chunk read: a document is added and one removed through the API, before the switch
                     beforeSwitch: async (building) => {
                         assert.deepEqual(
@@ -300,20 +313,32 @@ for (const engine of ["memory", "chroma"] as const) {
                     // switched; the API has read it: the query embedded before still searches the old collection
                     afterSwitch: async () => {
                         await api.router.refresh();
-                        inFlight = (await api.service.store.search(early, 4)).map((h) => h.documentId);
+                        inFlight = (await api.service.store.search(early, 4)).map((h) => `${h.documentId}:${h.chunkIndex}:${h.score}`);
+                        inOld = (await oldStore.search(early, 4)).map((h) => `${h.documentId}:${h.chunkIndex}:${h.score}`);
                     },
                 });
                 const report = await rebuilding;
                 const seconds = (Date.now() - started) / 1000;
                 assert.equal(report.dimensions, 256);
-                assert.equal(inFlight[0], ids.lighthouse, "a query embedded for the old collection searched it after the switch");
+                if (engine === "memory") {
+                    assert.ok(report.documents > 300 && report.chunks > 600, `${report.documents} documents, ${report.chunks} chunks`);
+                }
+                // (what the old collection itself answers: Chroma's approximate search may rank differently after the
+                // deletes above, so the document is checked only where the search is exact)
+                assert.ok(inFlight.length > 0);
+                assert.deepEqual(inFlight, inOld, "a query embedded for the old collection searched it after the switch");
+                if (engine === "memory") {
+                    assert.equal(inFlight[0].split(":")[0], ids.lighthouse);
+                }
                 // queries go on after the switch, now against the new collection
                 await new Promise((r) => setTimeout(r, 600));
                 const okBeforeEnd = ok;
                 await new Promise((r) => setTimeout(r, 300));
                 stop = true;
                 await Promise.all(workers);
-                console.log(`      ${ok} queries during and after the switch, ${failures.length} failed; rebuild of ${report.chunks} chunks in ${seconds} s`);
+                console.log(
+                    `      ${ok} queries during and after the switch, ${failures.length} failed; rebuild of ${report.documents} documents (${report.chunks} chunks) in ${seconds} s`,
+                );
                 assert.deepEqual(failures, []);
                 assert.ok(okBeforeEnd > 20, `${okBeforeEnd} queries answered`);
 
