@@ -80,6 +80,15 @@ describe("app: Milvus adapter against Milvus' protobuf API definition", function
             },
             collection_name: "rag_chunks",
         }),
+        Query: () => ({
+            status: OK,
+            collection_name: "rag_chunks",
+            output_fields: ["chunk_index", "text"],
+            fields_data: [
+                { type: "Int64", field_name: "chunk_index", field_id: 102, scalars: { long_data: { data: ["1", "0"] } } },
+                { type: "VarChar", field_name: "text", field_id: 104, scalars: { string_data: { data: ["restored with pg_restore", "kept 14 days"] } } },
+            ],
+        }),
         Delete: () => ({ status: OK, delete_cnt: 1 }),
         DropCollection: () => OK,
         CheckHealth: () => ({ status: OK, isHealthy: true, reasons: [] }),
@@ -142,6 +151,10 @@ describe("app: Milvus adapter against Milvus' protobuf API definition", function
                     score: Math.fround(0.91),
                 },
             ]); // float32 on the wire
+            assert.deepEqual(await store.chunksOf("12"), [
+                { chunkIndex: 1, text: "restored with pg_restore" },
+                { chunkIndex: 0, text: "kept 14 days" },
+            ]);
             await store.deleteDocument("12");
             await store.drop();
         } catch (err) {
@@ -159,6 +172,7 @@ describe("app: Milvus adapter against Milvus' protobuf API definition", function
             "LoadCollection",
             "Upsert",
             "Search",
+            "Query",
             "Delete",
             "DropCollection",
         ]) {
@@ -198,5 +212,8 @@ describe("app: Milvus adapter against Milvus' protobuf API definition", function
         assert.deepEqual(search.output_fields, ["document_id", "chunk_index", "title", "text"]);
         assert.equal(Object.fromEntries(search.search_params.map((p: any) => [p.key, p.value])).metric_type, "COSINE");
         assert.equal(calls.find((c) => c.method === "Delete")!.request.expr, 'document_id == "12"');
+        const query = calls.find((c) => c.method === "Query")!.request;
+        assert.equal(query.expr, 'document_id == "12"');
+        assert.deepEqual([...query.output_fields].sort(), ["chunk_index", "text"]);
     });
 });
