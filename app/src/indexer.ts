@@ -38,6 +38,10 @@ async function main(argv: string[]): Promise<number> {
             return 2;
         }
     }
+    if (rebuild && sourceGiven) {
+        process.stderr.write(`--rebuild reads PostgreSQL, not files: no --source\n${USAGE}`);
+        return 2;
+    }
     let settings;
     try {
         settings = loadSettings("indexer");
@@ -47,10 +51,6 @@ async function main(argv: string[]): Promise<number> {
             return 78;
         }
         throw err;
-    }
-    if (rebuild && sourceGiven) {
-        process.stderr.write(`--rebuild reads PostgreSQL, not files: no --source\n${USAGE}`);
-        return 2;
     }
     const log = createLogger(settings.LOG_LEVEL, secretValues(settings), "rag-indexer");
     if (rebuild) {
