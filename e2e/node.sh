@@ -120,7 +120,7 @@ if cl_up 2>"$LOGS/cluster-up.err"; then
   record_time "cluster start: control plane + $CL_NODES node(s) Ready, images imported" "$(elapsed "$t0")"
   zones=$(kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.metadata.labels.topology\.kubernetes\.io/zone}{" "}{end}')
   n1=$(cl_node_name 1)
-  pass "$CL_NODES node(s) Ready ($zones), each in its own network namespace: containerd $(containerd --version | awk '{print $3}'), runc $(runc --version | awk 'NR==1{print $3}'), kubelet and kube-proxy (nftables) $(kubelet --version | awk '{print $2}'); CoreDNS on $CL_GW, bridge $CL_BRIDGE, guard inet $CL_NFT_TABLE"
+  pass "$CL_NODES node(s) Ready ($zones), each in its own network namespace: containerd $(containerd --version | awk '{print $3}'), runc $(runc --version | awk 'NR==1{print $3}'), kubelet and kube-proxy (nftables) $(kubelet --version | awk '{print $2}'); CoreDNS on $CL_DNS_IP, bridge $CL_BRIDGE, guard inet $CL_NFT_TABLE"
   say "node monitoring: $(cl_node_monitoring)"
   if [ "$CL_NETPOL" = 1 ]; then
     pass "NetworkPolicies enforced: kube-router $(kube-router --version 2>&1 | grep -oE 'v[0-9][0-9.]+' | head -n1) (network-policy controller only: iptables $(iptables --version | awk '{print $2, $3}'), ipset) in each node's namespace, bridge-nf-call-iptables on; cluster DNS: CoreDNS pods behind kube-system/kube-dns $CL_DNS_IP"
