@@ -14,7 +14,10 @@
 #
 # Environment: E2E_TIERS, E2E_NODES (default 1 for "node" alone, else 3), E2E_KEEP=1 (keep the work dir and
 # every log), E2E_WORK_DIR, E2E_NODE_REQUIRED=1 (a machine that cannot run nodes fails instead of one SKIP
-# line), E2E_APP_DIR (a packaged app, OUTDIR/app of app/scripts/package.sh, instead of packaging ./app).
+# line), E2E_APP_DIR (a packaged app, OUTDIR/app of app/scripts/package.sh, instead of packaging ./app),
+# E2E_NETPOL=1 (NetworkPolicies enforced: kube-router's policy controller on every node, DNS pods in
+# kube-system; the node tier then probes its connection matrix, e2e/netpol/), E2E_CLUSTER (the cluster profile,
+# default e2e; another name needs its own CL_BRIDGE, CL_PREFIX, CL_POD_PREFIX, CL_NODE_PREFIX, CL_SERVICE_CIDR).
 # Output: one `ok   - ` / `FAIL - ` line per check, a timing table, peak memory, `N passed, N failed`.
 set -uo pipefail
 
@@ -28,7 +31,8 @@ E2E_LABEL=node-e2e
 
 E2E_TIERS=${E2E_TIERS:-node}
 if [ "$E2E_TIERS" = node ]; then E2E_NODES=${E2E_NODES:-1}; else E2E_NODES=${E2E_NODES:-3}; fi
-cl_settings e2e
+CL_NETPOL=${E2E_NETPOL:-0}
+cl_settings "${E2E_CLUSTER:-e2e}"
 CL_REPO=$REPO
 CL_NODES=$E2E_NODES
 case " $E2E_TIERS " in *" ha "*) CL_METRICS_SERVER=1 CL_SHARED_VOLUMES=1 ;; esac
@@ -38,7 +42,9 @@ case " $E2E_TIERS " in *" ha "*) CL_METRICS_SERVER=1 CL_SHARED_VOLUMES=1 ;; esac
 export PATH="$PATH:/usr/local/go/bin"
 eval "$(bash "$REPO/scripts/toolchain.sh" --env)"
 T_TOOLCHAIN=$(now)
-bash "$REPO/scripts/toolchain.sh" all >"${TMPDIR:-/tmp}/rag-node-e2e-toolchain.log" 2>&1 || {
+TOOLCHAIN_GROUPS=(all)
+[ "$CL_NETPOL" = 1 ] && TOOLCHAIN_GROUPS+=(kube-router)
+bash "$REPO/scripts/toolchain.sh" "${TOOLCHAIN_GROUPS[@]}" >"${TMPDIR:-/tmp}/rag-node-e2e-toolchain.log" 2>&1 || {
   echo "FAIL - scripts/toolchain.sh (log: ${TMPDIR:-/tmp}/rag-node-e2e-toolchain.log)"
   tail -n 20 "${TMPDIR:-/tmp}/rag-node-e2e-toolchain.log"
 }
@@ -114,8 +120,11 @@ if cl_up 2>"$LOGS/cluster-up.err"; then
   record_time "cluster start: control plane + $CL_NODES node(s) Ready, images imported" "$(elapsed "$t0")"
   zones=$(kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.metadata.labels.topology\.kubernetes\.io/zone}{" "}{end}')
   n1=$(cl_node_name 1)
-  pass "$CL_NODES node(s) Ready ($zones), each in its own network namespace: containerd $(containerd --version | awk '{print $3}'), runc $(runc --version | awk 'NR==1{print $3}'), kubelet and kube-proxy (nftables) $(kubelet --version | awk '{print $2}'); CoreDNS on $CL_GW, bridge $CL_BRIDGE, guard inet $CL_NFT_TABLE"
+  pass "$CL_NODES node(s) Ready ($zones), each in its own network namespace: containerd $(containerd --version | awk '{print $3}'), runc $(runc --version | awk 'NR==1{print $3}'), kubelet and kube-proxy (nftables) $(kubelet --version | awk '{print $2}'); CoreDNS on $CL_DNS_IP, bridge $CL_BRIDGE, guard inet $CL_NFT_TABLE"
   say "node monitoring: $(cl_node_monitoring)"
+  if [ "$CL_NETPOL" = 1 ]; then
+    pass "NetworkPolicies enforced: kube-router $(kube-router --version 2>&1 | grep -oE 'v[0-9][0-9.]+' | head -n1) (network-policy controller only: iptables $(iptables --version | awk '{print $2, $3}'), ipset) in each node's namespace, bridge-nf-call-iptables on; cluster DNS: CoreDNS pods behind kube-system/kube-dns $CL_DNS_IP"
+  fi
 else
   fail "cluster start: $(tr '\n' ' ' <"$LOGS/cluster-up.err" | cut -c1-800)"
   summary

@@ -71,6 +71,12 @@ spec:
           f=\${1:-\$(ls -1 "\$BACKUP_DIR" | grep -E '\.dump\$' | sort | tail -n 1)}
           [ -n "\$f" ] && [ -f "\$BACKUP_DIR/\$f" ] || { echo "restore: no dump \$f in \$BACKUP_DIR" >&2; exit 1; }
           echo "restore: \$BACKUP_DIR/\$f into database \$PGDATABASE on \$PGHOST:\$PGPORT"
+          # a new pod may have no network for a moment (NetworkPolicy allow rules come after the pod starts)
+          tries=60
+          until pg_isready --timeout=2 >/dev/null 2>&1; do
+            tries=\$((tries - 1)); [ "\$tries" -gt 0 ] || { echo "restore: PostgreSQL does not accept connections" >&2; exit 1; }
+            sleep 1
+          done
           pg_restore --clean --if-exists --single-transaction --exit-on-error --no-owner --no-password -d "\$PGDATABASE" "\$BACKUP_DIR/\$f"
           echo "restore: done (\$f)"
         - restore

@@ -9,6 +9,8 @@
 #           pulumi-resource-random, installed as plugins into a private PULUMI_HOME
 #   kwok    on demand only (e2e/scale.sh: simulated nodes for the real kube-scheduler), never in `all`;
 #           also writes the module's fast node/pod stages (with the lease heartbeat) to kwok-stages.yaml
+#   kube-router  on demand only (CL_NETPOL=1 clusters: the NetworkPolicy engine, its network-policy controller
+#           alone), never in `all`; needs iptables and ipset from Debian at run time
 #
 # Usage: scripts/toolchain.sh [--env] [--progress] [--quiet] [GROUP|COMPONENT ...]
 #   GROUP: kube, pulumi, admission (what e2e/run.sh needs: etcd, kube-apiserver, kube-controller-manager,
@@ -58,6 +60,8 @@ KUBE_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kube
 PULUMI_COMPONENTS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-random plugins)
 KWOK_COMPONENTS=(kwok)
 KWOK_VERSION=0.8.0
+KUBE_ROUTER_COMPONENTS=(kube-router)
+KUBE_ROUTER_VERSION=2.1.0 # the only v2 version the module proxy serves here (go list -m -versions)
 ADMISSION_COMPONENTS=(etcd kube-apiserver kube-controller-manager kubectl "${PULUMI_COMPONENTS[@]}")
 
 print_env() {
@@ -77,11 +81,12 @@ for a in "$@"; do
   case "$a" in
     --env) ENV_ONLY=1 ;;
     --progress) PROGRESS=1 ;;
-    -h | --help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,32p' "$0"; exit 0 ;;
     kube) WANT+=("${KUBE_COMPONENTS[@]}") ;;
     pulumi) WANT+=("${PULUMI_COMPONENTS[@]}") ;;
     admission) WANT+=("${ADMISSION_COMPONENTS[@]}") ;;
     kwok) WANT+=("${KWOK_COMPONENTS[@]}") ;;
+    kube-router) WANT+=("${KUBE_ROUTER_COMPONENTS[@]}") ;;
     all) WANT+=("${KUBE_COMPONENTS[@]}" "${PULUMI_COMPONENTS[@]}") ;;
     *) WANT+=("$a") ;;
   esac
@@ -89,7 +94,7 @@ done
 [ ${#WANT[@]} -gt 0 ] || WANT=("${KUBE_COMPONENTS[@]}" "${PULUMI_COMPONENTS[@]}")
 if [ "$ENV_ONLY" = 1 ]; then print_env; exit 0; fi
 for c in "${WANT[@]}"; do
-  case " ${KUBE_COMPONENTS[*]} ${PULUMI_COMPONENTS[*]} ${KWOK_COMPONENTS[*]} " in *" $c "*) ;; *) echo "toolchain: unknown component or group '$c'" >&2; exit 2 ;; esac
+  case " ${KUBE_COMPONENTS[*]} ${PULUMI_COMPONENTS[*]} ${KWOK_COMPONENTS[*]} ${KUBE_ROUTER_COMPONENTS[*]} " in *" $c "*) ;; *) echo "toolchain: unknown component or group '$c'" >&2; exit 2 ;; esac
 done
 
 mkdir -p "$BIN" "$SRC" "$LOGS" "$PULUMI_HOME_DIR" "$ROOT/go"
@@ -106,8 +111,12 @@ hash_of() { (cd "$HERE/toolchain" && find "$@" -type f | LC_ALL=C sort | xargs s
 KUBE_HASH=$(echo "r$RECIPE_KUBE $KUBERNETES_VERSION $ETCD_VERSION $COREDNS_VERSION $LOCAL_PATH_PROVISIONER_VERSION $METRICS_SERVER_VERSION $KUBE_NETWORK_POLICIES_VERSION $(hash_of kube.sh kube)" | sha256sum | cut -c1-16)
 PULUMI_HASH=$(echo "r$RECIPE_PULUMI $PULUMI_VERSION $K8S_PROVIDER_VERSION $RANDOM_PROVIDER_VERSION $(hash_of pulumi.sh standins)" | sha256sum | cut -c1-16)
 KWOK_HASH=$(echo "kwok $KWOK_VERSION" | sha256sum | cut -c1-16)
+KUBE_ROUTER_HASH=$(echo "kube-router $KUBE_ROUTER_VERSION" | sha256sum | cut -c1-16)
 group_hash() {
-  case " ${KUBE_COMPONENTS[*]} " in *" $1 "*) echo "$KUBE_HASH" ;; *) [ "$1" = kwok ] && echo "$KWOK_HASH" || echo "$PULUMI_HASH" ;; esac
+  case " ${KUBE_COMPONENTS[*]} " in
+    *" $1 "*) echo "$KUBE_HASH" ;;
+    *) case "$1" in kwok) echo "$KWOK_HASH" ;; kube-router) echo "$KUBE_ROUTER_HASH" ;; *) echo "$PULUMI_HASH" ;; esac ;;
+  esac
 }
 built() {
   [ -f "$BIN/.stamp-$1" ] && grep -q "recipe=$(group_hash "$1")" "$BIN/.stamp-$1" || return 1
@@ -142,20 +151,36 @@ build_kwok() {
   stamp kwok && record kwok $((SECONDS - t))
 }
 
+# build_kube_router: kube-router from its module (its own dependency graph: client-go 0.29); only its
+# network-policy controller is used (--run-firewall, no router, no service proxy: scripts/cluster/addons.sh)
+build_kube_router() {
+  local w=$SRC/kube-router t=$SECONDS
+  log "kube-router $KUBE_ROUTER_VERSION: building"
+  (rm -rf "$w" && mkdir -p "$w" && cd "$w" &&
+    printf 'module ragtoolchain/kube-router\n\ngo 1.26.0\n\nrequire github.com/cloudnativelabs/kube-router/v2 v%s\n' "$KUBE_ROUTER_VERSION" >go.mod &&
+    "$GO" build -trimpath -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=v$KUBE_ROUTER_VERSION" \
+      -o "$BIN/kube-router.tmp" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router &&
+    mv "$BIN/kube-router.tmp" "$BIN/kube-router" && "$BIN/kube-router" --version) >"$LOGS/kube-router.log" 2>&1 || { log "kube-router: FAILED (log: $LOGS/kube-router.log)"; return 1; }
+  stamp kube-router && record kube-router $((SECONDS - t))
+}
+
 T0=$SECONDS
-KUBE_TODO=() PULUMI_TODO=() KWOK_TODO=()
+KUBE_TODO=() PULUMI_TODO=() KWOK_TODO=() KUBE_ROUTER_TODO=()
 for c in "${WANT[@]}"; do
   built "$c" && continue
-  case " ${KUBE_COMPONENTS[*]} " in *" $c "*) KUBE_TODO+=("$c") ;; *) if [ "$c" = kwok ]; then KWOK_TODO+=(kwok); else PULUMI_TODO+=("$c"); fi ;; esac
+  case " ${KUBE_COMPONENTS[*]} " in
+    *" $c "*) KUBE_TODO+=("$c") ;;
+    *) case "$c" in kwok) KWOK_TODO+=(kwok) ;; kube-router) KUBE_ROUTER_TODO+=(kube-router) ;; *) PULUMI_TODO+=("$c") ;; esac ;;
+  esac
 done
 # plugins are (re)installed whenever a provider is rebuilt
 case " ${PULUMI_TODO[*]:-} " in *" pulumi-resource-"*) case " ${PULUMI_TODO[*]} " in *" plugins "*) ;; *) PULUMI_TODO+=(plugins) ;; esac ;; esac
-if [ ${#KUBE_TODO[@]} -eq 0 ] && [ ${#PULUMI_TODO[@]} -eq 0 ] && [ ${#KWOK_TODO[@]} -eq 0 ]; then
+if [ ${#KUBE_TODO[@]} -eq 0 ] && [ ${#PULUMI_TODO[@]} -eq 0 ] && [ ${#KWOK_TODO[@]} -eq 0 ] && [ ${#KUBE_ROUTER_TODO[@]} -eq 0 ]; then
   log "up to date (${WANT[*]}) in $DIR"
   echo "TOOLCHAIN_BIN=$BIN"
   exit 0
 fi
-log "cache: $DIR; to build: ${KUBE_TODO[*]:-} ${PULUMI_TODO[*]:-} ${KWOK_TODO[*]:-}"
+log "cache: $DIR; to build: ${KUBE_TODO[*]:-} ${PULUMI_TODO[*]:-} ${KWOK_TODO[*]:-} ${KUBE_ROUTER_TODO[*]:-}"
 [ -s "$LOGS/times.txt" ] || log "a cold build takes roughly 15-25 minutes on 2 cores (kube and pulumi side by side); a warm one, seconds"
 pids=()
 if [ ${#KUBE_TODO[@]} -gt 0 ]; then
@@ -168,6 +193,10 @@ if [ ${#PULUMI_TODO[@]} -gt 0 ]; then
 fi
 if [ ${#KWOK_TODO[@]} -gt 0 ]; then
   (exec 9>"$DIR/.lock-kwok" && flock 9 && build_kwok) &
+  pids+=($!)
+fi
+if [ ${#KUBE_ROUTER_TODO[@]} -gt 0 ]; then
+  (exec 9>"$DIR/.lock-kube-router" && flock 9 && build_kube_router) &
   pids+=($!)
 fi
 TICK=

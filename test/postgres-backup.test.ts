@@ -245,10 +245,12 @@ describe("PostgresBackup", () => {
                 { mode: 0o755 },
             );
             fs.writeFileSync(path.join(bin, "pg_restore"), '#!/bin/sh\n[ "$1" = --list ] && [ -s "$2" ]\n', { mode: 0o755 });
+            // pg_isready: PostgreSQL accepts connections
+            fs.writeFileSync(path.join(bin, "pg_isready"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
         });
         afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-        const run = (script: string, retention: number) =>
+        const run = (script: string, retention: number, extra: Record<string, string> = {}) =>
             execFileSync("sh", ["-c", script], {
                 env: {
                     PATH: `${bin}:/usr/bin:/bin`,
@@ -256,6 +258,7 @@ describe("PostgresBackup", () => {
                     BACKUP_RETENTION: `${retention}`,
                     PGDATABASE: "rag",
                     PGPASSWORD: "pw",
+                    ...extra,
                 },
                 encoding: "utf8",
                 stdio: "pipe",
@@ -290,6 +293,22 @@ describe("PostgresBackup", () => {
             fs.writeFileSync(path.join(bin, "pg_dump"), "#!/bin/sh\necho 'connection refused' >&2\nexit 1\n", { mode: 0o755 });
             assert.throws(() => run(DUMP_SCRIPT, 1));
             assert.deepEqual(fs.readdirSync(out), ["rag-20260101T000000Z.dump"]);
+        });
+
+        it("waits until PostgreSQL accepts connections (a new pod's network may come a moment after it starts)", () => {
+            // pg_isready refuses twice (as while the NetworkPolicy engine has not yet let the new pod in), then accepts
+            const count = path.join(dir, "isready-calls");
+            fs.writeFileSync(path.join(bin, "pg_isready"), `#!/bin/sh\necho x >>"${count}"\n[ "$(wc -l <"${count}")" -ge 3 ]\n`, { mode: 0o755 });
+            const log = run(DUMP_SCRIPT, 2);
+            assert.equal(fs.readFileSync(count, "utf8").trim().split("\n").length, 3);
+            assert.match(log, /backup: wrote .*rag-\d{8}T\d{6}Z\.dump/);
+        });
+
+        it("gives up after PG_WAIT_TRIES refused checks, without running pg_dump", () => {
+            fs.writeFileSync(path.join(bin, "pg_isready"), "#!/bin/sh\nexit 2\n", { mode: 0o755 });
+            fs.writeFileSync(path.join(bin, "pg_dump"), `#!/bin/sh\ntouch "${dir}/pg_dump-ran"\n`, { mode: 0o755 });
+            assert.throws(() => run(DUMP_SCRIPT, 1, { PG_WAIT_TRIES: "2" }), /PostgreSQL does not accept connections/);
+            assert.equal(fs.existsSync(path.join(dir, "pg_dump-ran")), false);
         });
 
         it("the uploader sends the newest dump to s3://bucket/prefix<file>", () => {

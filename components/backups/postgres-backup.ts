@@ -11,13 +11,22 @@ export const BACKUP_MOUNT = "/backup";
 export const DUMP_DIR = `${BACKUP_MOUNT}/postgres`;
 
 /**
- * The dump step: `pg_dump --format=custom` of the whole database over the PostgreSQL Service into a hidden
+ * First the dump step waits (up to PG_WAIT_TRIES checks, default 60, a second apart) until PostgreSQL accepts
+ * connections (`pg_isready`): a new pod may have no network for a moment, since a NetworkPolicy engine applies a
+ * new pod's allow rules after it starts (the Kubernetes documentation allows it; kube-router took about 1.5 s in
+ * the node test, and pg_dump's first and only attempt was refused), and PostgreSQL may be restarting.
+ * Then: `pg_dump --format=custom` of the whole database over the PostgreSQL Service into a hidden
  * partial file, checked with `pg_restore --list`, renamed to `<database>-<UTC timestamp>.dump` (names sort
  * by time), then every dump but the newest BACKUP_RETENTION is deleted. The password comes from PGPASSWORD
  * (a secretKeyRef), never from a command line; a failed run leaves the earlier dumps untouched.
  */
 export const DUMP_SCRIPT = [
     "set -eu",
+    "tries=${PG_WAIT_TRIES:-60}",
+    "until pg_isready --timeout=2 >/dev/null 2>&1; do",
+    '  tries=$((tries - 1)); [ "$tries" -gt 0 ] || { echo "backup: PostgreSQL does not accept connections (pg_isready); nothing dumped" >&2; exit 1; }',
+    "  sleep 1",
+    "done",
     'mkdir -p "$BACKUP_DIR"',
     "stamp=$(date -u +%Y%m%dT%H%M%SZ)",
     'tmp="$BACKUP_DIR/.partial-$stamp"',

@@ -4,9 +4,10 @@
 # runs no apt command. Needs root (the node itself needs root too).
 #   containerd runc containernetworking-plugins   the container runtime and CNI plugins
 #   nftables iptables iproute2 conntrack          the network-safety table, kube-proxy, the bridge
+#   ipset                                         the NetworkPolicy engine (kube-router, E2E_NETPOL=1)
 #   mmdebstrap umoci busybox-static               root filesystems and OCI images without a daemon
 set -euo pipefail
-PKGS=(containerd runc containernetworking-plugins nftables iptables iproute2 conntrack
+PKGS=(containerd runc containernetworking-plugins nftables iptables ipset iproute2 conntrack
   mmdebstrap umoci busybox-static ca-certificates util-linux procps xz-utils)
 missing=()
 for p in "${PKGS[@]}"; do

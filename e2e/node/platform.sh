@@ -48,18 +48,22 @@ check_workloads() { # LABEL [restarts-ok]
   return 1
 }
 
-# an in-namespace client pod (restricted, the node image) that fetches a URL and exits; prints its output
+# a client pod (restricted, the node image) that fetches a URL and exits; prints its output. It runs in the
+# ingress controller's namespace (the stack's networkPolicy.ingressControllerNamespace, default ingress-nginx):
+# the platform's NetworkPolicies admit the API's clients from there, as the ingress controller is
+CLIENT_NS=ingress-nginx
 IN_POD_N=0
 in_pod_fetch() { # URL -> output, status = pod succeeded
   IN_POD_N=$((IN_POD_N + 1))
   local name=e2e-client-$IN_POD_N
+  K get namespace "$CLIENT_NS" >/dev/null 2>&1 || K create namespace "$CLIENT_NS" >/dev/null 2>&1
   restricted_pod "$name" "${IMG[node]}" '{"app.kubernetes.io/name":"e2e-client"}' "$(fetch_cmd "$1")" '' >"$WORK/$name.json"
-  K -n "$NS" apply -f "$WORK/$name.json" >/dev/null 2>&1 || return 1
-  cl_wait 120 sh -c "kubectl -n $NS get pod $name -o jsonpath='{.status.phase}' | grep -qE 'Succeeded|Failed'"
-  K -n "$NS" logs "$name" 2>&1
+  K -n "$CLIENT_NS" apply -f "$WORK/$name.json" >/dev/null 2>&1 || return 1
+  cl_wait 120 sh -c "kubectl -n $CLIENT_NS get pod $name -o jsonpath='{.status.phase}' | grep -qE 'Succeeded|Failed'"
+  K -n "$CLIENT_NS" logs "$name" 2>&1
   local phase
-  phase=$(K -n "$NS" get pod "$name" -o jsonpath='{.status.phase}')
-  K -n "$NS" delete pod "$name" --wait=false >/dev/null 2>&1
+  phase=$(K -n "$CLIENT_NS" get pod "$name" -o jsonpath='{.status.phase}')
+  K -n "$CLIENT_NS" delete pod "$name" --wait=false >/dev/null 2>&1
   [ "$phase" = Succeeded ]
 }
 
@@ -148,11 +152,18 @@ else
   fail "Pod Security in $NS: enforce=$enforce, FailedCreate: ${refused:-none}, root pod: $(echo "$rootout" | head -n1 | cut -c1-200)"
 fi
 
+# NetworkPolicies enforced (E2E_NETPOL=1): the connection matrix, and the test's own client on the host let in
+# (e2e/node/netpol.sh)
+if [ "${CL_NETPOL:-0}" = 1 ]; then
+  # shellcheck source=netpol.sh
+  . "$E2E_DIR/node/netpol.sh"
+fi
+
 # pod -> Service (DNS + kube-proxy), BEFORE any host -> Service request
 API_PORT=$(K -n "$NS" get svc "${API_HOST%%.*}" -o jsonpath='{.spec.ports[0].port}' 2>/dev/null)
 API_IP=$(K -n "$NS" get svc "${API_HOST%%.*}" -o jsonpath='{.spec.clusterIP}' 2>/dev/null)
 if [ -n "$API_HOST" ] && out=$(in_pod_fetch "http://$API_HOST:$API_PORT/ready"); then
-  pass "from a pod in $NS, the API answers /ready through its Service name $API_HOST:$API_PORT: $(echo "$out" | tail -n1 | cut -c1-160)"
+  pass "from a pod in $CLIENT_NS (the ingress controller's namespace), the API answers /ready through its Service name $API_HOST:$API_PORT: $(echo "$out" | tail -n1 | cut -c1-160)"
 else
   fail "pod -> API Service ($API_HOST:$API_PORT) /ready: $(echo "${out:-}" | tail -n 3 | tr '\n' ' ' | cut -c1-300)"
 fi

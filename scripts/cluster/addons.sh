@@ -131,3 +131,108 @@ EOF
 
 # metrics flow: the API answers and every node has a figure
 cl_metrics_ready() { [ "$(kubectl top nodes --no-headers 2>/dev/null | wc -l)" -ge "${CL_NODES:-1}" ]; }
+
+# --- NetworkPolicies enforced (CL_NETPOL=1) -------------------------------------------------------
+# The engine is kube-router's network-policy controller alone (--run-firewall; no routing, no service proxy:
+# the bridge CNI and kube-proxy stay), one per node, in the node's network namespace like kube-proxy: its
+# iptables chains (KUBE-ROUTER-*, KUBE-POD-FW-*, KUBE-NWPLCY-*) and ipsets live in that namespace and go with
+# it at teardown; cl_leftovers also checks that none reached the host's. Same-node pod traffic crosses the CNI
+# bridge, so br_netfilter's bridge-nf-call-iptables is on in each node namespace (network.sh).
+# Why not kube-network-policies (which the toolchain builds too): it hands every new connection to user
+# space through an nftables `queue`, and this kernel has no CONFIG_NFT_QUEUE (nft refuses the rule).
+cl_netpol_start() {
+  local i
+  for ((i = 1; i <= ${CL_NODES:-1}; i++)); do
+    cl_spawn "n$i-kube-router" "$(cl_netns "$i")" kube-router --kubeconfig "$KUBECONFIG" \
+      --hostname-override "$(cl_node_name "$i")" --run-firewall=true --run-router=false --run-service-proxy=false \
+      --enable-cni=false --enable-ipv4=true --enable-ipv6=false --service-cluster-ip-range "$CL_SERVICE_CIDR" \
+      --health-port 20244 --metrics-port 0 --iptables-sync-period 5m --v 1
+  done
+  for ((i = 1; i <= ${CL_NODES:-1}; i++)); do
+    cl_wait 60 cl_netpol_synced "$i" || {
+      echo "node $i: kube-router's network-policy controller did not install its chains; last lines of its log:" >&2
+      tail -n 20 "$CL_DIR/logs/n$i-kube-router.log" >&2
+      return 1
+    }
+  done
+}
+# the controller's top-level chains are in node I's filter table and hooked into FORWARD
+cl_netpol_synced() { ip netns exec "$(cl_netns "$1")" iptables -S FORWARD 2>/dev/null | grep -q -- '-j KUBE-ROUTER-FORWARD'; }
+
+# Cluster DNS as real clusters serve it: CoreDNS pods in kube-system (label k8s-app=kube-dns) behind the
+# Service kube-dns at CL_DNS_IP (the kubelets' clusterDNS). The binary is the toolchain's (hostPath, read
+# only, in the busybox image), the API through the admin kubeconfig (a copy in the state folder); nothing is
+# forwarded (every name outside cluster.local is NXDOMAIN, no query leaves the machine).
+cl_cluster_dns_start() {
+  local d=$CL_DIR/coredns/pod replicas=1
+  [ "${CL_NODES:-1}" -gt 1 ] && replicas=2
+  mkdir -p "$d"
+  cp "$KUBECONFIG" "$d/kubeconfig"
+  cat >"$d/Corefile" <<EOF
+cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {
+    errors
+    health :8080
+    ready :8181
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        kubeconfig /etc/coredns/kubeconfig
+        pods insecure
+        ttl 5
+    }
+}
+.:53 {
+    errors
+    template ANY ANY {
+        rcode NXDOMAIN
+    }
+}
+EOF
+  kubectl apply -f - >"$CL_DIR/logs/cluster-dns-apply.log" 2>&1 <<EOF || return 1
+apiVersion: v1
+kind: Service
+metadata: {name: kube-dns, namespace: kube-system, labels: {k8s-app: kube-dns}}
+spec:
+  clusterIP: $CL_DNS_IP
+  selector: {k8s-app: kube-dns}
+  ports:
+  - {name: dns, port: 53, protocol: UDP, targetPort: 53}
+  - {name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: coredns, namespace: kube-system, labels: {k8s-app: kube-dns}}
+spec:
+  replicas: $replicas
+  selector: {matchLabels: {k8s-app: kube-dns}}
+  template:
+    metadata: {labels: {k8s-app: kube-dns}}
+    spec:
+      priorityClassName: system-cluster-critical
+      automountServiceAccountToken: false
+      enableServiceLinks: false
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm: {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {k8s-app: kube-dns}}}
+      containers:
+      - name: coredns
+        image: $CL_BUSYBOX_IMAGE
+        imagePullPolicy: Never
+        command: [/coredns/coredns, -conf, /etc/coredns/Corefile, -dns.port, "53"]
+        ports: [{containerPort: 53, name: dns, protocol: UDP}, {containerPort: 53, name: dns-tcp, protocol: TCP}]
+        readinessProbe: {httpGet: {path: /ready, port: 8181}, periodSeconds: 2}
+        livenessProbe: {httpGet: {path: /health, port: 8080}, periodSeconds: 10}
+        resources: {requests: {cpu: 20m, memory: 32Mi}, limits: {memory: 128Mi}}
+        volumeMounts:
+        - {name: binary, mountPath: /coredns/coredns, readOnly: true}
+        - {name: config, mountPath: /etc/coredns, readOnly: true}
+      volumes:
+      - {name: binary, hostPath: {path: $(command -v coredns), type: File}}
+      - {name: config, hostPath: {path: $d, type: Directory}}
+EOF
+  cl_wait 120 kubectl -n kube-system rollout status deployment/coredns --timeout=5s || {
+    echo "cluster DNS: the CoreDNS pods did not become Ready" >&2
+    kubectl -n kube-system get pods -o wide >&2
+    return 1
+  }
+}

@@ -6,7 +6,8 @@
 #   network.sh        the guard (nftables), the bridge, one network namespace per node, routes, sysctls
 #   control-plane.sh  certificates, etcd, kube-apiserver, kube-controller-manager, kube-scheduler, CoreDNS
 #   node.sh           a node: containerd, CNI, kubelet, kube-proxy in the node's network namespace
-#   addons.sh         local-path-provisioner, metrics-server, the NetworkPolicy engine
+#   addons.sh         local-path-provisioner, metrics-server, the NetworkPolicy engine (CL_NETPOL=1: kube-router's
+#                     network-policy controller per node, cluster DNS served by CoreDNS pods in kube-system)
 #   teardown.sh       stop everything the state folder records, and report what is left
 #
 # Everything a cluster starts or changes is recorded in its state folder (CL_DIR): pid files, saved
@@ -22,16 +23,18 @@
 
 CL_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# cl_settings NAME: the settings of a cluster profile (e2e or local), exported into the environment
+# cl_settings NAME: the settings of a cluster profile (e2e or local), exported into the environment. Another
+# name (a third cluster beside those two, e.g. np) must set CL_BRIDGE, CL_PREFIX (its veths' prefix),
+# CL_POD_PREFIX, CL_NODE_PREFIX and CL_SERVICE_CIDR of its own (the e2e ranges are only the fallback).
 cl_settings() {
   CL_NAME=$1
   case "$CL_NAME" in
     local)
-      CL_BRIDGE=${CL_BRIDGE:-raglocal0} CL_PREFIX=rl CL_POD_PREFIX=${CL_POD_PREFIX:-10.244}
+      CL_BRIDGE=${CL_BRIDGE:-raglocal0} CL_PREFIX=${CL_PREFIX:-rl} CL_POD_PREFIX=${CL_POD_PREFIX:-10.244}
       CL_NODE_PREFIX=${CL_NODE_PREFIX:-10.245.0} CL_SERVICE_CIDR=${CL_SERVICE_CIDR:-10.96.0.0/16}
       ;;
     *)
-      CL_BRIDGE=${CL_BRIDGE:-rage2e0} CL_PREFIX=re CL_POD_PREFIX=${CL_POD_PREFIX:-10.246}
+      CL_BRIDGE=${CL_BRIDGE:-rage2e0} CL_PREFIX=${CL_PREFIX:-re} CL_POD_PREFIX=${CL_POD_PREFIX:-10.246}
       CL_NODE_PREFIX=${CL_NODE_PREFIX:-10.247.0} CL_SERVICE_CIDR=${CL_SERVICE_CIDR:-10.97.0.0/16}
       ;;
   esac
@@ -41,6 +44,12 @@ cl_settings() {
   CL_NFT_TABLE=rag_${CL_NAME}_guard
   CL_CGROUP_PREFIX=/rag-$CL_NAME
   CL_SERVICE_IP1=$(python3 -c 'import ipaddress,sys; print(ipaddress.ip_network(sys.argv[1])[1])' "$CL_SERVICE_CIDR")
+  # CL_NETPOL=1: NetworkPolicies enforced (addons.sh); the pods' DNS is then a kube-dns Service in kube-system
+  # (its 10th address, as kubeadm and kind do), served by CoreDNS pods: a policy's DNS rule names kube-system
+  CL_NETPOL=${CL_NETPOL:-0}
+  CL_DNS_IP=$CL_GW
+  [ "$CL_NETPOL" = 1 ] && CL_DNS_IP=$(python3 -c 'import ipaddress,sys; print(ipaddress.ip_network(sys.argv[1])[10])' "$CL_SERVICE_CIDR")
+  return 0
 }
 
 cl_node_ip() { echo "$CL_NODE_PREFIX.$((10 + $1))"; }  # node index (1..) -> its IP
@@ -115,7 +124,7 @@ cl_stop_procs() {
 cl_save_env() {
   local v
   for v in CL_NAME CL_DIR CL_BRIDGE CL_PREFIX CL_POD_PREFIX CL_NODE_PREFIX CL_SERVICE_CIDR CL_GW CL_NODE_NET \
-    CL_POD_CIDR CL_NFT_TABLE CL_CGROUP_PREFIX CL_SERVICE_IP1 CL_NODES CL_API_URL KUBECONFIG CL_STARTED; do
+    CL_POD_CIDR CL_NFT_TABLE CL_CGROUP_PREFIX CL_SERVICE_IP1 CL_NODES CL_API_URL KUBECONFIG CL_STARTED CL_NETPOL CL_DNS_IP; do
     printf '%s=%q\n' "$v" "${!v:-}"
   done >"$CL_DIR/cluster.env"
 }
@@ -139,6 +148,12 @@ cl_check() {
   for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl coredns local-path-provisioner; do
     command -v "$b" >/dev/null || { echo "$b was not built (bash scripts/toolchain.sh)"; return 1; }
   done
+  if [ "${CL_NETPOL:-0}" = 1 ]; then
+    command -v kube-router >/dev/null || { echo "kube-router was not built (bash scripts/toolchain.sh kube-router)"; return 1; }
+    for b in iptables iptables-save ipset; do
+      command -v "$b" >/dev/null || { echo "no $b (Debian packages iptables, ipset: bash e2e/node/host-packages.sh)"; return 1; }
+    done
+  fi
   ip link show "$CL_BRIDGE" >/dev/null 2>&1 && { echo "bridge $CL_BRIDGE already exists (a cluster of this profile is running: stop it first)"; return 1; }
   nft list table inet "$CL_NFT_TABLE" >/dev/null 2>&1 && { echo "nft table $CL_NFT_TABLE already exists (a cluster of this profile is running: stop it first)"; return 1; }
   return 0

@@ -68,6 +68,9 @@ cl_netns_up() {
     ip -n "$ns" link set eth0 up &&
     ip -n "$ns" route add default via "$CL_GW" || return 1
   ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 || return 1
+  # NetworkPolicies enforced: frames between two pods on the node's CNI bridge must pass iptables too
+  # (br_netfilter; the setting is per network namespace), or same-node traffic would not be filtered
+  if [ "${CL_NETPOL:-0}" = 1 ]; then ip netns exec "$ns" sysctl -qw net.bridge.bridge-nf-call-iptables=1 || return 1; fi
   for ((j = 1; j <= n; j++)); do
     [ "$j" = "$i" ] && continue
     ip -n "$ns" route add "$(cl_node_subnet "$j")" via "$(cl_node_ip "$j")" dev eth0 || return 1

@@ -104,7 +104,7 @@ address: $ip
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
 clusterDomain: cluster.local
-clusterDNS: [$CL_GW]
+clusterDNS: [${CL_DNS_IP:-$CL_GW}]
 resolvConf: $d/kubelet/resolv.conf
 podLogsDir: $d/pod-logs
 imageGCHighThresholdPercent: 100

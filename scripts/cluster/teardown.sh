@@ -100,5 +100,12 @@ cl_leftovers() {
   [ -n "$(cl_stale_pod_netns)" ] && out+="pod netns: $(cl_stale_pod_netns | wc -l); "
   ip route | grep -E "^($CL_POD_PREFIX\.|$CL_SERVICE_CIDR)" >/dev/null && out+="routes: $(ip route | grep -cE "^($CL_POD_PREFIX\.|$CL_SERVICE_CIDR)"); "
   for i in kube-proxy; do nft list tables 2>/dev/null | grep -q "$i" && out+="host nft table $i; "; done
+  # the NetworkPolicy engine's chains and sets live in the nodes' namespaces: none may be on the host
+  if command -v iptables-save >/dev/null; then
+    iptables-save 2>/dev/null | grep -qE '^:(KUBE-ROUTER-|KUBE-POD-FW-|KUBE-NWPLCY-|KUBE-SRC-|KUBE-DST-)' && out+="host iptables chains of kube-router; "
+  fi
+  if command -v ipset >/dev/null; then
+    ipset list -n 2>/dev/null | grep -qE '^KUBE-(SRC|DST)-|^kube-router' && out+="host ipsets of kube-router: $(ipset list -n | grep -cE '^KUBE-(SRC|DST)-|^kube-router'); "
+  fi
   echo -n "$out"
 }

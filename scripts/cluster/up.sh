@@ -4,7 +4,7 @@
 # cl_up: with CL_NAME (cl_settings done), CL_DIR (its state folder, made here), CL_NODES (1..), CL_REPO (the
 # repository, for images/build.sh), CL_IMAGES (image names of images/build.sh to import into every node;
 # pause and busybox are always added), optionally CL_APPDIR (packaged app for the app images),
-# CL_METRICS_SERVER=1, CL_SHARED_VOLUMES=1. Everything it makes is recorded under CL_DIR first, so a failure
+# CL_METRICS_SERVER=1, CL_SHARED_VOLUMES=1, CL_NETPOL=1 (NetworkPolicies enforced: addons.sh). Everything it makes is recorded under CL_DIR first, so a failure
 # half-way is undone by cl_stop like a complete cluster.
 cl_up() {
   local t0=$SECONDS
@@ -29,6 +29,11 @@ cl_up() {
   # shellcheck disable=SC2086
   cl_nodes_start "$CL_NODES" $images || return 1
   cl_local_path_start
+  if [ "${CL_NETPOL:-0}" = 1 ]; then
+    cl_netpol_start || { echo "cluster: the NetworkPolicy engine did not start (logs/n*-kube-router.log)" >&2; return 1; }
+    cl_cluster_dns_start || { echo "cluster: the cluster DNS pods did not start (logs/cluster-dns-apply.log)" >&2; return 1; }
+    cl_log "NetworkPolicies enforced: kube-router's network-policy controller on $CL_NODES node(s); DNS: kube-system/kube-dns $CL_DNS_IP"
+  fi
   if [ "${CL_METRICS_SERVER:-0}" = 1 ]; then
     cl_metrics_server_start || { echo "cluster: metrics-server not applied (logs/metrics-server-apply.log)" >&2; return 1; }
   fi

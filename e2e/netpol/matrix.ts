@@ -1,0 +1,297 @@
+// The connection matrix (issue 23): every cell of intent.ts's table probed for real, on a cluster that enforces
+// NetworkPolicies (scripts/cluster CL_NETPOL=1), against a deployed platform. One probe pod per source, carrying
+// the labels of the live workload it stands for (read from its Deployment/StatefulSet/Job/CronJob template,
+// without the controllers' own labels, so no controller adopts it) or placed in another namespace; it opens a
+// TCP connection to each target's Service (ClusterIP and port; DNS: kube-system/kube-dns TCP 53) and reports
+// how each ended. Prints the table with counts and one `ok   - ` / `FAIL - ` line; exit 1 when a cell
+// contradicts the intent.
+//
+//   node -r ts-node/register/transpile-only e2e/netpol/matrix.ts --namespace rag-dev --image IMG \
+//     [--ingress-namespace ingress-nginx] [--stranger-namespace e2e-stranger] [--ingress-enabled true|false]
+//
+// Bounded waits: an allowed cell is retried (2 s per attempt) for up to 20 s, since the engine learns of a new
+// pod a moment after it starts (until then its connections are refused, never let through); a refused cell is
+// probed once, after the pod's allowed cells opened, with a 3 s timeout. kubectl comes from PATH (KUBECONFIG).
+import { execFileSync } from "node:child_process";
+import { Cell, COLUMNS, intended, Outcome, renderTable, Setup, Source, SOURCE_NOTES, SOURCES, Target, TARGETS, verdict, Via } from "./intent";
+
+interface Options {
+    namespace: string;
+    image: string;
+    ingressNamespace: string;
+    strangerNamespace: string;
+    setup: Setup;
+}
+
+function parseArgs(argv: string[]): Options {
+    const get = (name: string, dflt?: string): string => {
+        const i = argv.indexOf(`--${name}`);
+        const v = i >= 0 ? argv[i + 1] : dflt;
+        if (v === undefined) throw new Error(`missing --${name}`);
+        return v;
+    };
+    return {
+        namespace: get("namespace"),
+        image: get("image"),
+        ingressNamespace: get("ingress-namespace", "ingress-nginx"),
+        strangerNamespace: get("stranger-namespace", "e2e-stranger"),
+        setup: { ingressEnabled: get("ingress-enabled", "true") === "true" },
+    };
+}
+
+function kubectl(args: string[], input?: string): string {
+    return execFileSync("kubectl", args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"], timeout: 60_000 });
+}
+
+type Labels = Record<string, string>;
+interface K8sList<T> {
+    items: T[];
+}
+interface PodTemplate {
+    metadata?: { labels?: Labels };
+}
+interface Workload {
+    kind: string;
+    metadata: { name: string };
+    spec: { template?: PodTemplate; jobTemplate?: { spec: { template: PodTemplate } } };
+}
+interface Service {
+    metadata: { name: string };
+    spec: { clusterIP?: string; selector?: Labels; ports?: { port: number; protocol?: string }[] };
+}
+
+/** Labels a controller sets on its own pods (a probe pod carrying them could be adopted). */
+const CONTROLLER_LABEL = /(^|\/)(controller-uid|job-name|pod-template-hash|controller-revision-hash|pod-index|statefulset\.kubernetes\.io\/pod-name)$/;
+const NAME = "app.kubernetes.io/name";
+
+/** The component names each source and target may carry (the vector store's component is named by the engine). */
+const COMPONENTS: Record<Exclude<Source, "ingress" | "stranger" | "unlabelled"> | Exclude<Target, "dns">, string[]> = {
+    api: ["api"],
+    indexer: ["indexer"],
+    frontend: ["frontend"],
+    "postgres-backup": ["postgres-backup"],
+    postgres: ["postgres"],
+    redis: ["redis"],
+    "vector-store": ["vector-store", "qdrant", "chroma", "milvus"],
+};
+
+function workloadLabels(ns: string): Map<string, Labels> {
+    const list = JSON.parse(kubectl(["-n", ns, "get", "deployments,statefulsets,cronjobs,jobs", "-o", "json"])) as K8sList<Workload>;
+    const out = new Map<string, Labels>();
+    for (const w of list.items) {
+        const tpl = w.spec.template ?? w.spec.jobTemplate?.spec.template;
+        const labels = Object.fromEntries(Object.entries(tpl?.metadata?.labels ?? {}).filter(([k]) => !CONTROLLER_LABEL.test(k)));
+        const name = labels[NAME];
+        if (name && !out.has(name)) out.set(name, labels);
+    }
+    return out;
+}
+
+interface Endpoint {
+    ip: string;
+    port: number;
+    service: string;
+    /** a Ready pod behind the Service and the port it listens on (from the Service's EndpointSlices) */
+    podIp?: string;
+    podPort?: number;
+}
+interface EndpointSlice {
+    endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[];
+    ports?: { port?: number; protocol?: string }[];
+}
+
+function podOf(ns: string, service: string): { podIp?: string; podPort?: number } {
+    const slices = (
+        JSON.parse(kubectl(["-n", ns, "get", "endpointslices", "-l", `kubernetes.io/service-name=${service}`, "-o", "json"])) as K8sList<EndpointSlice>
+    ).items;
+    for (const sl of slices) {
+        const ep = (sl.endpoints ?? []).find((e) => e.conditions?.ready !== false && e.addresses.length > 0);
+        const port = (sl.ports ?? []).find((p) => (p.protocol ?? "TCP") === "TCP" && p.port);
+        if (ep && port) return { podIp: ep.addresses[0], podPort: port.port };
+    }
+    return {};
+}
+
+function targetEndpoints(ns: string): Map<Target, Endpoint> {
+    const svcs = (JSON.parse(kubectl(["-n", ns, "get", "services", "-o", "json"])) as K8sList<Service>).items;
+    const out = new Map<Target, Endpoint>();
+    for (const t of TARGETS) {
+        if (t === "dns") continue;
+        const svc = svcs.find((s) => s.spec.clusterIP && s.spec.clusterIP !== "None" && COMPONENTS[t].includes(s.spec.selector?.[NAME] ?? ""));
+        const port = svc?.spec.ports?.find((p) => (p.protocol ?? "TCP") === "TCP");
+        if (svc && port)
+            out.set(t, { ip: svc.spec.clusterIP as string, port: port.port, service: `${ns}/${svc.metadata.name}`, ...podOf(ns, svc.metadata.name) });
+    }
+    const dns = JSON.parse(kubectl(["-n", "kube-system", "get", "service", "kube-dns", "-o", "json"])) as Service;
+    if (dns.spec.clusterIP) out.set("dns", { ip: dns.spec.clusterIP, port: 53, service: "kube-system/kube-dns" });
+    return out;
+}
+
+/** The probe: allowed cells retried up to 20 s, then the refused ones once (3 s); one JSON line out. */
+const PROBE_JS = `
+const net = require("net");
+const cells = JSON.parse(process.argv[1]);
+const once = (c, ms) => new Promise((done) => {
+  const s = net.connect({ host: c.ip, port: c.port });
+  let over = false;
+  const end = (o) => { if (over) return; over = true; s.destroy(); done(o); };
+  s.setTimeout(ms, () => end("timeout"));
+  s.on("connect", () => end("open"));
+  s.on("error", (e) => end(e.code === "ECONNREFUSED" ? "refused" : e.code === "EHOSTUNREACH" || e.code === "ENETUNREACH" ? "unreachable" : "error:" + e.code));
+});
+const probe = async (c) => {
+  const t0 = Date.now();
+  let o = "not-run", tries = 0;
+  do { tries++; o = await once(c, c.allowed ? 2000 : 3000); if (o !== "open" && c.allowed) await new Promise((r) => setTimeout(r, 500)); }
+  while (c.allowed && o !== "open" && Date.now() - t0 < 20000);
+  return { key: c.key, outcome: o, ms: Date.now() - t0, tries };
+};
+(async () => {
+  const allowed = await Promise.all(cells.filter((c) => c.allowed).map(probe));
+  const refused = await Promise.all(cells.filter((c) => !c.allowed).map(probe));
+  console.log(JSON.stringify(allowed.concat(refused)));
+})();
+`;
+
+function probePod(name: string, labels: Labels, image: string, cells: object[]): object {
+    return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, labels: { ...labels, "rag-e2e/netpol-probe": "true" } },
+        spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            restartPolicy: "Never",
+            securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+            containers: [
+                {
+                    name: "probe",
+                    image,
+                    imagePullPolicy: "Never",
+                    command: ["node", "-e", PROBE_JS, JSON.stringify(cells)],
+                    // never Ready: a probe carrying a component's labels must not become one of its Service's endpoints
+                    readinessProbe: { exec: { command: ["false"] }, initialDelaySeconds: 3600 },
+                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "96Mi" } },
+                },
+            ],
+        },
+    };
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms));
+}
+
+async function main(): Promise<number> {
+    const o = parseArgs(process.argv.slice(2));
+    const t0 = Date.now();
+    const labels = workloadLabels(o.namespace);
+    const endpoints = targetEndpoints(o.namespace);
+    const problems: string[] = [];
+    for (const t of TARGETS) if (!endpoints.has(t)) problems.push(`no Service for target ${t}`);
+    for (const t of TARGETS) if (t !== "dns" && endpoints.has(t) && !endpoints.get(t)?.podIp) problems.push(`no Ready pod behind ${endpoints.get(t)?.service}`);
+    const sourceNs = (s: Source): string => (s === "ingress" ? o.ingressNamespace : s === "stranger" ? o.strangerNamespace : o.namespace);
+    const sourceLabels = (s: Source): Labels | undefined => {
+        if (s === "ingress" || s === "stranger" || s === "unlabelled") return { "app.kubernetes.io/name": `netpol-${s}` };
+        return COMPONENTS[s].map((c) => labels.get(c)).find((l) => l !== undefined);
+    };
+    for (const s of SOURCES) if (!sourceLabels(s)) problems.push(`no workload for source ${s} (found: ${[...labels.keys()].join(", ")})`);
+    if (problems.length) {
+        console.log(`FAIL - connection matrix: ${problems.join("; ")}`);
+        return 1;
+    }
+    for (const ns of [o.ingressNamespace, o.strangerNamespace]) {
+        try {
+            kubectl(["get", "namespace", ns]);
+        } catch {
+            kubectl(["create", "namespace", ns]);
+        }
+    }
+    const run = Date.now().toString(36);
+    const pods = SOURCES.map((s) => {
+        const cells = COLUMNS.flatMap(({ target, via }) => {
+            const allowed = intended(s, target, o.setup);
+            const ep = endpoints.get(target) as Endpoint;
+            const [ip, port] = via === "pod" ? [ep.podIp, ep.podPort] : [ep.ip, ep.port];
+            return allowed === undefined ? [] : [{ key: `${target}@${via}`, target, via, allowed, ip, port }];
+        });
+        return { source: s, ns: sourceNs(s), name: `netpol-${s}-${run}`, cells };
+    });
+    for (const p of pods) kubectl(["-n", p.ns, "apply", "-f", "-"], JSON.stringify(probePod(p.name, sourceLabels(p.source) as Labels, o.image, p.cells)));
+
+    // one query for every probe pod's phase (namespace/name phase), every 2 s
+    const phases = (): Map<string, string> => {
+        try {
+            const out = kubectl([
+                "get",
+                "pods",
+                "-A",
+                "-l",
+                "rag-e2e/netpol-probe=true",
+                "-o",
+                'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name} {.status.phase}{"\\n"}{end}',
+            ]);
+            return new Map(
+                out
+                    .split("\n")
+                    .filter(Boolean)
+                    .map((l) => l.split(" ") as [string, string]),
+            );
+        } catch {
+            return new Map();
+        }
+    };
+    const phase = (p: (typeof pods)[number]): string => phases().get(`${p.ns}/${p.name}`) ?? "";
+    const deadline = Date.now() + 150_000;
+    for (;;) {
+        const now = phases();
+        if (pods.every((p) => ["Succeeded", "Failed"].includes(now.get(`${p.ns}/${p.name}`) ?? "")) || Date.now() > deadline) break;
+        await sleep(2000);
+    }
+
+    const cells: Cell[] = [];
+    for (const p of pods) {
+        let results: { key: string; outcome: string; ms: number; tries: number }[] = [];
+        try {
+            results = JSON.parse(kubectl(["-n", p.ns, "logs", p.name]).trim().split("\n").pop() ?? "[]");
+        } catch (e) {
+            problems.push(`${p.source}: no result (${phase(p) || "no pod"}: ${String(e).slice(0, 120)})`);
+        }
+        for (const c of p.cells) {
+            const r = results.find((x) => x.key === c.key);
+            const outcome = (r ? (r.outcome.startsWith("error") ? "error" : r.outcome) : "not-run") as Outcome;
+            cells.push({ source: p.source, target: c.target, via: c.via as Via, allowed: c.allowed, outcome, ms: r?.ms ?? 0 });
+        }
+        kubectl(["-n", p.ns, "delete", "pod", p.name, "--wait=false", "--ignore-not-found"]);
+    }
+
+    const v = verdict(cells);
+    console.log(`# connection matrix (${o.namespace}; ingress ${o.setup.ingressEnabled ? "enabled" : "disabled"}): intended:measured`);
+    for (const t of TARGETS) {
+        const ep = endpoints.get(t) as Endpoint;
+        console.log(`#   ${t.padEnd(12)} ${ep.service} ${ep.ip}:${ep.port}${ep.podIp ? `, pod ${ep.podIp}:${ep.podPort}` : ""}`);
+    }
+    for (const s of SOURCES) console.log(`#   ${s.padEnd(15)} ${sourceNs(s)}: ${SOURCE_NOTES[s]}`);
+    for (const line of renderTable(cells).split("\n")) console.log(`#   ${line}`);
+    const slowest = cells.filter((c) => c.allowed).reduce((m, c) => Math.max(m, c.ms), 0);
+    const counts =
+        `${cells.length} cells: allowed ${v.allowedOpen}/${v.allowedTotal} open, refused ${v.refusedShut}/${v.refusedTotal} shut ` +
+        `(${cells.filter((c) => !c.allowed && c.outcome === "timeout").length} timed out, ${cells.filter((c) => !c.allowed && c.outcome === "refused").length} refused, ${cells.filter((c) => !c.allowed && c.outcome === "unreachable").length} unreachable); ` +
+        `slowest allowed cell ${slowest} ms; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    if (v.wrong.length === 0 && problems.length === 0) {
+        console.log(`ok   - connection matrix, NetworkPolicies enforced: ${counts}`);
+        return 0;
+    }
+    const wrong = v.wrong.map((c) => `${c.source}->${c.target}${c.via === "pod" ? "@pod" : ""} ${c.allowed ? "allowed" : "refused"} but ${c.outcome}`);
+    console.log(`FAIL - connection matrix: ${counts}; contrary to the intent: ${[...wrong, ...problems].join("; ")}`);
+    return 1;
+}
+
+main().then(
+    (rc) => process.exit(rc),
+    (err: Error) => {
+        console.log(`FAIL - connection matrix: ${err.message.split("\n")[0]}`);
+        process.exit(1);
+    },
+);
