@@ -58,8 +58,10 @@ describe("VectorSnapshot (scheduled Qdrant snapshots)", () => {
         let snapshots: { name: string; creation_time: string; size: number }[];
         let failPost = false;
         let collections: string[];
+        let handler: http.RequestListener;
         before(async () => {
-            server = http.createServer((req, res) => {
+            server = http.createServer((req, res) => handler(req, res));
+            handler = (req, res) => {
                 calls.push(`${req.method} ${req.url} key=${req.headers["api-key"]}`);
                 const current = collections.find((c) => req.url?.startsWith(`/collections/${c}/snapshots`)) ?? "?";
                 const base = `/collections/${current}/snapshots`;
@@ -85,7 +87,7 @@ describe("VectorSnapshot (scheduled Qdrant snapshots)", () => {
                     res.statusCode = 404;
                     res.end("{}");
                 }
-            });
+            };
             await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
             url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
         });
@@ -100,10 +102,10 @@ describe("VectorSnapshot (scheduled Qdrant snapshots)", () => {
                 size: 1,
             }));
         });
-        const run = (retention: number) =>
+        const run = (retention: number, qdrantUrl = url) =>
             new Promise<{ code: number; out: string }>((resolve) => {
                 const p = spawn(process.execPath, ["-e", SNAPSHOT_SCRIPT], {
-                    env: { QDRANT_URL: url, QDRANT_API_KEY: "k3y", COLLECTION: "rag_chunks", SNAPSHOT_RETENTION: `${retention}` },
+                    env: { QDRANT_URL: qdrantUrl, QDRANT_API_KEY: "k3y", COLLECTION: "rag_chunks", SNAPSHOT_RETENTION: `${retention}` },
                 });
                 let out = "";
                 p.stdout.on("data", (d) => (out += d));
@@ -134,6 +136,25 @@ describe("VectorSnapshot (scheduled Qdrant snapshots)", () => {
             const none = await run(2);
             assert.equal(none.code, 1);
             assert.match(none.out, /no collection rag_chunks/);
+        });
+
+        it("waits for Qdrant while it cannot be reached at all (a new pod's allow rules may lag its start)", async () => {
+            const late = http.createServer((req, res) => handler(req, res));
+            await new Promise<void>((resolve) => late.listen(0, "127.0.0.1", resolve));
+            const port = (late.address() as AddressInfo).port;
+            await new Promise<void>((resolve) => late.close(() => resolve()));
+            const started = Date.now();
+            const job = run(2, `http://127.0.0.1:${port}`);
+            await new Promise((r) => setTimeout(r, 1500));
+            late.listen(port, "127.0.0.1");
+            try {
+                const { code, out } = await job;
+                assert.equal(code, 0, out);
+                assert.match(out, /snapshot: rag_chunks-/);
+                assert.ok(Date.now() - started >= 1500);
+            } finally {
+                late.close();
+            }
         });
 
         it("a refused snapshot fails the Job and deletes nothing", async () => {

@@ -16,7 +16,8 @@ export const QDRANT_COLLECTION = "rag_chunks";
  * COLLECTION or, once `indexer.js index --rebuild` has built a new generation, COLLECTION_g<n> (which one is
  * active is recorded in PostgreSQL, which this Job does not reach): every collection so named is snapshotted
  * (two only while a rebuild runs). Node's fetch, so the app's image (Node 22) runs it; exit 1 on any failed
- * request, or when there is no such collection.
+ * request, or when there is no such collection. The first request is retried while Qdrant cannot be reached at
+ * all (up to a minute): a new pod's NetworkPolicy allow rules may take effect a moment after it starts.
  */
 export const SNAPSHOT_SCRIPT = `
 const { QDRANT_URL: base, QDRANT_API_KEY: key, COLLECTION: prefix, SNAPSHOT_RETENTION: keep } = process.env;
@@ -25,9 +26,19 @@ const call = async (method, path) => {
     if (!r.ok) throw new Error(method + " " + path + ": HTTP " + r.status + " " + (await r.text()).slice(0, 200));
     return (await r.json()).result;
 };
+const reachable = async () => {
+    for (let i = 1; ; i++) {
+        try {
+            return await call("GET", "/collections");
+        } catch (e) {
+            if (!(e instanceof TypeError) || i >= 60) throw e; // fetch's network failure; an HTTP error is final
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+    }
+};
 (async () => {
     const generation = new RegExp("^" + prefix + "_g[0-9]+$");
-    const names = (await call("GET", "/collections")).collections.map((x) => x.name).filter((n) => n === prefix || generation.test(n));
+    const names = (await reachable()).collections.map((x) => x.name).filter((n) => n === prefix || generation.test(n));
     if (names.length === 0) throw new Error("no collection " + prefix + " (or " + prefix + "_g<n>) to snapshot");
     for (const c of names) {
         const snaps = "/collections/" + encodeURIComponent(c) + "/snapshots";
