@@ -30,10 +30,19 @@ export function capacity(report: any, ns: string): boolean {
     const count: Record<string, number> = {};
     const total: Requests = {};
     const effective: Requests = {};
+    // A sidecar with a report row of its own (the datastores' exporters: row and container "postgres-exporter" in a
+    // pod of component "postgres") is counted there, one per pod; every other container counts for its pod's component.
+    const rows = new Set<string>(report.rows.map(rowComponent));
     for (const p of pods) {
         const c = componentOf(p);
-        addTo((placed[c] ??= {}), containerRequests(p));
-        count[c] = (count[c] ?? 0) + 1;
+        const parts: Record<string, Requests> = {};
+        for (const k of p.spec.containers) {
+            addTo((parts[k.name !== c && rows.has(k.name) ? k.name : c] ??= {}), containerRequests({ spec: { containers: [k] } }));
+        }
+        for (const [part, requests] of Object.entries(parts)) {
+            addTo((placed[part] ??= {}), requests);
+            count[part] = (count[part] ?? 0) + 1;
+        }
         addTo(total, containerRequests(p));
         addTo(effective, effectiveRequests(p));
     }
