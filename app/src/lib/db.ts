@@ -75,6 +75,31 @@ export class Database {
         }
     }
 
+    /** A client of the pool of its own (a transaction or a session lock needs one connection throughout). */
+    private async connect(): Promise<pg.PoolClient> {
+        try {
+            return await this.pool.connect();
+        } catch (err) {
+            throw new DatabaseError(err);
+        }
+    }
+
+    /** Runs `fn` inside BEGIN … COMMIT on a client of its own; ROLLBACK when it throws. */
+    private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+        const client = await this.connect();
+        try {
+            await this.q("BEGIN", [], client);
+            const value = await fn(client);
+            await this.q("COMMIT", [], client);
+            return value;
+        } catch (err) {
+            await client.query("ROLLBACK").catch(() => undefined);
+            throw err;
+        } finally {
+            client.release();
+        }
+    }
+
     async ping(): Promise<void> {
         await this.q("SELECT 1");
     }
@@ -108,14 +133,7 @@ export class Database {
      * remains. A document whose checksum exists already is not inserted: its entry is undefined.
      */
     async insertMany(docs: NewRow[], store: (inserted: DocumentRow[]) => Promise<void>): Promise<(DocumentRow | undefined)[]> {
-        let client: pg.PoolClient;
-        try {
-            client = await this.pool.connect();
-        } catch (err) {
-            throw new DatabaseError(err);
-        }
-        try {
-            await this.q("BEGIN", [], client);
+        return this.transaction(async (client) => {
             const ins = await this.q<DocumentRow>(
                 `INSERT INTO documents (title, source, checksum, content_type, bytes, chunk_count)
                  SELECT title, source, checksum, content_type, bytes, chunk_count
@@ -152,15 +170,9 @@ export class Database {
                 }
                 await store(ins.rows);
             }
-            await this.q("COMMIT", [], client);
             const byChecksum = new Map(ins.rows.map((r) => [r.checksum, r]));
             return docs.map((d) => byChecksum.get(d.checksum));
-        } catch (err) {
-            await client.query("ROLLBACK").catch(() => undefined);
-            throw err;
-        } finally {
-            client.release();
-        }
+        });
     }
 
     /** Chunks in (document, ordinal) order after `after` (keyset pagination), at most `limit`. */
@@ -231,14 +243,7 @@ export class Database {
 
     /** Makes `name` (being built) the active collection and retires the previous one, in one transaction. */
     async switchCollection(name: string): Promise<void> {
-        let client: pg.PoolClient;
-        try {
-            client = await this.pool.connect();
-        } catch (err) {
-            throw new DatabaseError(err);
-        }
-        try {
-            await this.q("BEGIN", [], client);
+        await this.transaction(async (client) => {
             await this.q("UPDATE vector_collections SET state = 'retired' WHERE state = 'active' AND name <> $1", [name], client);
             const res = await this.q(
                 "UPDATE vector_collections SET state = 'active', activated_at = now() WHERE name = $1 AND state = 'building'",
@@ -248,13 +253,7 @@ export class Database {
             if ((res.rowCount ?? 0) !== 1) {
                 throw new Error(`collection ${name} is not being built: not switched`);
             }
-            await this.q("COMMIT", [], client);
-        } catch (err) {
-            await client.query("ROLLBACK").catch(() => undefined);
-            throw err;
-        } finally {
-            client.release();
-        }
+        });
     }
 
     /**
@@ -262,12 +261,7 @@ export class Database {
      * ends, or by PostgreSQL when the process dies); `{ locked: false }` at once when another session holds it.
      */
     async withAdvisoryLock<T>(key: number, fn: () => Promise<T>): Promise<{ locked: false } | { locked: true; value: T }> {
-        let client: pg.PoolClient;
-        try {
-            client = await this.pool.connect();
-        } catch (err) {
-            throw new DatabaseError(err);
-        }
+        const client = await this.connect();
         try {
             const got = await this.q<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [key], client);
             if (!got.rows[0].ok) {
