@@ -4,6 +4,8 @@
 // stack deploys. scripts/alerts-check.sh writes them out and runs promtool; test/alerts.test.ts checks that
 // every alert has both cases.
 
+import type { AlertThresholds, ModelServingAlertThresholds } from "../../components/config";
+
 export interface RenderedAlert {
     alert: string;
     expr: string;
@@ -26,22 +28,12 @@ export interface AlertScope {
     vectorSnapshotCronJob?: string;
     /** The client Services of PostgreSQL and Redis whose exporter sidecars Prometheus scrapes (their series' `service`). */
     exporters: { postgres?: string; redis?: string };
-    thresholds: {
-        cpuLimitRatio: number;
-        restartsIn5m: number;
-        hpaAtMaxMinutes: number;
-        p99LatencySeconds: number;
-        errorRatio: number;
-        pvcUsageRatio: number;
-        postgresConnectionsRatio: number;
-        redisMemoryRatio: number;
-        redisEvictionsIn5m: number;
-    };
+    thresholds: AlertThresholds;
     /** The in-cluster LLM server's Service and its alert thresholds (modelServing.alerts), when the stack serves one. */
     llm?: {
         service: string;
         statefulSet: string;
-        thresholds: { timeToFirstTokenP99Seconds: number; requestsWaiting: number; kvCacheUsageRatio: number; gpuMemoryUsageRatio: number };
+        thresholds: ModelServingAlertThresholds;
     };
 }
 
