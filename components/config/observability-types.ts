@@ -90,6 +90,9 @@ export function monitoringDefaults(images: Pick<DatastoreExportersConfig, "postg
     };
 }
 
+/** Whether the in-cluster PostgreSQL and Redis run their exporter sidecars: monitoring on, exporters not turned off. */
+export const exportersEnabled = (m: Pick<MonitoringConfig, "enabled" | "exporters">): boolean => m.enabled && m.exporters.enabled;
+
 export const MONITORING_KEYS = [
     "enabled",
     "prometheusNamespace",

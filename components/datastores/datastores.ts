@@ -1,7 +1,7 @@
 // The platform's datastores, each in the cluster (a component with its StatefulSet) or external (a host and
 // port the app connects to): what the ConfigMap, the workloads' credentials and the NetworkPolicies read.
 import * as pulumi from "@pulumi/pulumi";
-import type { DatastoreConnectionConfig, PlatformConfig, PlatformSecretKey, SecretKeyConfig, VectorEngine } from "../config";
+import { DatastoreConnectionConfig, exportersEnabled, PlatformConfig, PlatformSecretKey, SecretKeyConfig, VectorEngine } from "../config";
 import { POSTGRES_PORT, PostgresDatabase } from "./postgres";
 import { REDIS_PORT, RedisCache } from "./redis";
 import type { PlatformSecrets, AppSecrets, SecretRef, Identity } from "../shared";
@@ -80,7 +80,7 @@ export function createDatastores(args: CreateDatastoresArgs): Datastores {
     }
     // Registered in this order, as before: PostgreSQL, Redis, the vector store.
     // The exporters run wherever monitoring is on (prod by default): sidecars of the in-cluster PostgreSQL and Redis.
-    const exporter = cfg.monitoring.enabled && cfg.monitoring.exporters.enabled ? { config: cfg.monitoring.exporters } : undefined;
+    const exporter = exportersEnabled(cfg.monitoring) ? { config: cfg.monitoring.exporters } : undefined;
     const postgres = datastore("postgres", POSTGRES_PORT, (credential) => {
         return new PostgresDatabase(`${name}-postgres`, { identity: id("postgres"), config: cfg.postgres, credential, exporter, ...shared }, opts);
     });

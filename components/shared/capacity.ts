@@ -1,6 +1,6 @@
 // What a stack asks of the cluster, computed from its config alone (no cluster needed): CPU and memory
 // requests and limits at the configured replica counts and at every HPA's maximum, and storage requested.
-import type { PlatformConfig, ResourceSpec } from "../config";
+import { exportersEnabled, PlatformConfig, ResourceSpec } from "../config";
 import { formatBytes, formatCpu, parseQuantity } from "./quantity";
 
 export interface CapacityRow {
@@ -49,9 +49,7 @@ export function capacityReport(cfg: PlatformConfig): CapacityReport {
     const inCluster = (section: "postgres" | "redis" | "vectorStore") => cfg[section].mode !== "external";
     // With monitoring on, the in-cluster PostgreSQL and Redis each run their exporter as a sidecar.
     const exporter = (section: "postgres" | "redis") =>
-        cfg.monitoring.enabled && cfg.monitoring.exporters.enabled && inCluster(section)
-            ? [single(`${section}-exporter`, cfg.monitoring.exporters.resources)]
-            : [];
+        exportersEnabled(cfg.monitoring) && inCluster(section) ? [single(`${section}-exporter`, cfg.monitoring.exporters.resources)] : [];
     const datastoreRows = [
         ...(inCluster("postgres") ? [single("postgres", cfg.postgres.resources)] : []),
         ...exporter("postgres"),
