@@ -60,6 +60,9 @@ if ! why=$(cl_check); then
   summary
   exit 0
 fi
+# a cluster left by a killed run is removed by the next start, a live one is not (a profile of its own)
+# shellcheck source=node/reclaim.sh
+. "$E2E_DIR/node/reclaim.sh"
 
 WORK=$(mktemp -d "${E2E_WORK_DIR:-${TMPDIR:-/tmp}}/rag-node-e2e.XXXXXX")
 LOGS=$WORK/logs

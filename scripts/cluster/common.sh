@@ -154,8 +154,45 @@ cl_check() {
       command -v "$b" >/dev/null || { echo "no $b (Debian packages iptables, ipset: bash e2e/node/host-packages.sh)"; return 1; }
     done
   fi
-  ip link show "$CL_BRIDGE" >/dev/null 2>&1 && { echo "bridge $CL_BRIDGE already exists (a cluster of this profile is running: stop it first)"; return 1; }
-  nft list table inet "$CL_NFT_TABLE" >/dev/null 2>&1 && { echo "nft table $CL_NFT_TABLE already exists (a cluster of this profile is running: stop it first)"; return 1; }
+  if ip link show "$CL_BRIDGE" >/dev/null 2>&1 || nft list table inet "$CL_NFT_TABLE" >/dev/null 2>&1; then
+    cl_reclaim_stale || return 1
+  fi
+  return 0
+}
+
+# Who holds this profile's network: "<state folder> <pid of the process that started it>", written by cl_up
+# before it makes anything, removed by cl_stop. /run is emptied by a reboot, as the bridge and tables are.
+cl_owner_file() { echo "/run/rag-cluster-$CL_NAME.owner"; }
+
+# cl_reclaim_stale: the bridge or guard of this profile exists. When the run that made them ended without
+# stopping its cluster (killed, or its machine's session cut) and none of its processes is alive, tear it
+# down from its state folder and carry on; otherwise print why not (and return 1).
+cl_reclaim_stale() {
+  local f owner starter p alive=""
+  f=$(cl_owner_file)
+  read -r owner starter 2>/dev/null <"$f" || {
+    echo "bridge $CL_BRIDGE or nft table $CL_NFT_TABLE exists and no cluster of this project claims it ($f): stop whatever made it first"
+    return 1
+  }
+  kill -0 "$starter" 2>/dev/null && alive="its starting process $starter"
+  for p in "$owner"/pids/*; do
+    [ -f "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null && alive+="${alive:+, }$(basename "$p") ($(cat "$p"))"
+  done
+  if [ -n "$alive" ]; then
+    echo "a $CL_NAME cluster is running (state $owner; alive: $alive): stop it first"
+    return 1
+  fi
+  cl_log "a $CL_NAME cluster left by a run that ended without stopping it (state $owner): none of its processes is alive; removing it"
+  (cl_load_env "$owner" && cl_stop) >&2 || true
+  # its state folder may be gone: the nodes' namespaces, the bridge and the guard by name
+  for p in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^rag-$CL_NAME-n[0-9]+$"); do ip netns delete "$p" 2>/dev/null; done
+  ip link del "$CL_BRIDGE" 2>/dev/null
+  nft delete table inet "$CL_NFT_TABLE" 2>/dev/null
+  rm -f "$f"
+  if ip link show "$CL_BRIDGE" >/dev/null 2>&1 || nft list table inet "$CL_NFT_TABLE" >/dev/null 2>&1; then
+    echo "a stale $CL_NAME cluster (state $owner) could not be removed: bridge $CL_BRIDGE or nft table $CL_NFT_TABLE is still there"
+    return 1
+  fi
   return 0
 }
 

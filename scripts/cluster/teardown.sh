@@ -76,6 +76,7 @@ cl_stop() {
     ip link del "$CL_BRIDGE" 2>/dev/null
     nft delete table inet "$CL_NFT_TABLE" 2>/dev/null
     rm -f "$CL_DIR/network"
+    [ "$(cut -d' ' -f1 "$(cl_owner_file)" 2>/dev/null)" = "$CL_DIR" ] && rm -f "$(cl_owner_file)"
   fi
   cl_sysctls_restore
   return 0

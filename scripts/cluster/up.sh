@@ -19,6 +19,7 @@ cl_up() {
   cl_save_env
   cl_sysctls_save
   touch "$CL_DIR/network"
+  echo "$CL_DIR $$" >"$(cl_owner_file)"
   cl_guard_up || { echo "cluster: could not install the nftables guard $CL_NFT_TABLE" >&2; return 1; }
   cl_bridge_up || { echo "cluster: could not make the bridge $CL_BRIDGE" >&2; return 1; }
   cl_log "guard inet $CL_NFT_TABLE and bridge $CL_BRIDGE ($CL_GW) up; starting the control plane"
