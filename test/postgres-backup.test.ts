@@ -97,11 +97,13 @@ describe("PostgresBackup", () => {
             );
             assert.ok(spec.containers[0].volumeMounts.some((m: any) => m.name === "backup" && m.mountPath === "/backup" && !m.readOnly));
             const devClaim = byName(dev, T.PVC, NAME);
-            assert.equal(devClaim.inputs.spec.resources.requests.storage, "1Gi");
+            // "auto": (3 + 1) dumps x postgres.storage 2Gi x 0.25
+            assert.equal(devClaim.inputs.spec.resources.requests.storage, "2Gi");
             assert.deepEqual(devClaim.inputs.spec.accessModes, ["ReadWriteOnce"]);
             assert.equal(devClaim.protect, false);
             const prodClaim = byName(prod, T.PVC, NAME);
-            assert.equal(prodClaim.inputs.spec.resources.requests.storage, "20Gi");
+            // "auto": (14 + 1) dumps x postgres.storage 10Gi x 0.25 = 37.5Gi, rounded up
+            assert.equal(prodClaim.inputs.spec.resources.requests.storage, "38Gi");
             assert.equal(prodClaim.protect, true);
             assert.equal(prodClaim.inputs.spec.storageClassName, byName(prod, T.StorageClass, "rag-prod-data").inputs.metadata.name);
         });
@@ -145,13 +147,14 @@ describe("PostgresBackup", () => {
 
         it("schedule, retention, size and resources from config", async () => {
             const r = await renderStack("dev", {
-                backup: { schedule: "15 */6 * * *", retention: 1000, storage: "7Gi", resources: { limits: { cpu: "2", memory: "2Gi" } } },
+                backup: { schedule: "15 */6 * * *", retention: 1000, storage: "501Gi", resources: { limits: { cpu: "2", memory: "2Gi" } } },
             });
             const cron = backupCron(r)!;
             assert.equal(cron.inputs.spec.schedule, "15 */6 * * *");
             assert.equal(envOf(podOf(cron).containers[0], "BACKUP_RETENTION").value, "1000");
             assert.deepEqual(podOf(cron).containers[0].resources.limits, { cpu: "2", memory: "2Gi" });
-            assert.equal(byName(r, T.PVC, NAME).inputs.spec.resources.requests.storage, "7Gi");
+            // the least that holds 1000 + 1 dumps of 2Gi x 0.25
+            assert.equal(byName(r, T.PVC, NAME).inputs.spec.resources.requests.storage, "501Gi");
         });
 
         it("S3: the dump becomes an init container, an uploader container sends it with the user's Secret's keys", async () => {
@@ -192,10 +195,11 @@ describe("PostgresBackup", () => {
                 { name: "snapshots", persistentVolumeClaim: { claimName: "rag-vector-store-snapshots" } },
             );
             const claim = byName(prod, T.PVC, "rag-vector-store-snapshots");
-            assert.equal(claim.inputs.spec.resources.requests.storage, "40Gi");
+            // "auto": (3 + 1) snapshots x vectorStore.storage 20Gi x 1
+            assert.equal(claim.inputs.spec.resources.requests.storage, "80Gi");
             assert.equal(claim.protect, true);
             assert.ok(!spec.volumes.some((v: any) => v.emptyDir && v.name.includes("snapshots")));
-            assert.equal(byName(dev, T.PVC, "rag-vector-store-snapshots").inputs.spec.resources.requests.storage, "5Gi");
+            assert.equal(byName(dev, T.PVC, "rag-vector-store-snapshots").inputs.spec.resources.requests.storage, "20Gi");
             const chroma = await renderStack("dev", { vectorStore: { engine: "chroma" } });
             assert.ok(!ofType(chroma, T.PVC).some((c) => c.inputs.metadata.name === "rag-vector-store-snapshots"));
         });
@@ -206,8 +210,11 @@ describe("PostgresBackup", () => {
             ["a schedule the API server refuses", { schedule: "0 25 * * *" }, "backup.schedule", /5-field cron schedule/],
             ["retention 0", { retention: 0 }, "backup.retention", /an integer from 1 to 1000/],
             ["retention 1001", { retention: 1001 }, "backup.retention", /an integer from 1 to 1000/],
-            ["a size that is no quantity", { storage: "10 GB" }, "backup.storage", /storage quantity/],
+            ["a size that is no quantity", { storage: "10 GB" }, "backup.storage", /must be "auto" .* storage quantity/],
             ["a snapshot size that is no quantity", { vectorSnapshotStorage: "-1Gi" }, "backup.vectorSnapshotStorage", /storage quantity/],
+            ["a dump ratio of 0", { dumpSizeRatio: 0 }, "backup.dumpSizeRatio", /a number from 0.01 to 1/],
+            ["a snapshot ratio above 1", { vectorSnapshotSizeRatio: 1.5 }, "backup.vectorSnapshotSizeRatio", /a number from 0.01 to 1/],
+            ["snapshot retention 0", { vectorSnapshotRetention: 0 }, "backup.vectorSnapshotRetention", /an integer from 1 to 1000/],
             ["limits below requests", { resources: { limits: { cpu: "50m" } } }, "backup.resources.limits.cpu", /must not be below/],
             ["an unknown key", { retain: 3 }, "backup.retain", /is not a known key/],
             ["an unpinned uploader", { s3: { image: "amazon/aws-cli" } }, "backup.s3.image", /must pin a tag/],
@@ -225,6 +232,34 @@ describe("PostgresBackup", () => {
                 assert.match(line, message);
             });
         }
+        it("refuses a claim too small for what it must hold, naming the least size and how it is derived", async () => {
+            const dump = await expectConfigProblem("prod", { backup: { storage: "20Gi" } }, "backup.storage");
+            assert.match(dump, /= "20Gi": is too small for the dumps it must hold: at least 38Gi = \(backup.retention 14 \+ 1\) x postgres.storage 10Gi x backup.dumpSizeRatio 0.25/);
+            assert.match(dump, /set "auto", a larger size, or lower the retention or the ratio \(stack "prod"\)/);
+            const snaps = await expectConfigProblem("prod", { backup: { vectorSnapshotStorage: "40Gi" } }, "backup.vectorSnapshotStorage");
+            assert.match(snaps, /at least 80Gi = \(backup.vectorSnapshotRetention 3 \+ 1\) x vectorStore.storage 20Gi x backup.vectorSnapshotSizeRatio 1/);
+        });
+
+        it("takes an explicit size that holds them, and derives \"auto\" from retention, volume and ratio", async () => {
+            const r = await renderStack("prod", {
+                backup: { storage: "50Gi", vectorSnapshotRetention: 1, vectorSnapshotSizeRatio: 0.5 },
+                vectorStore: { storage: "30Gi" },
+            });
+            assert.equal(byName(r, T.PVC, NAME).inputs.spec.resources.requests.storage, "50Gi");
+            // (1 + 1) x 30Gi x 0.5
+            assert.equal(byName(r, T.PVC, "rag-vector-store-snapshots").inputs.spec.resources.requests.storage, "30Gi");
+            // a lower retention and ratio let a smaller explicit size through: (4 + 1) x 10Gi x 0.1 = 5Gi
+            const small = await renderStack("prod", { backup: { retention: 4, dumpSizeRatio: 0.1, storage: "5Gi" } });
+            assert.equal(byName(small, T.PVC, NAME).inputs.spec.resources.requests.storage, "5Gi");
+        });
+
+        it("checks a claim's size only where the claim exists (no backup, an external PostgreSQL, another engine)", async () => {
+            const off = await renderStack("prod", { backup: { enabled: false, storage: "1Gi" } });
+            assert.ok(!ofType(off, T.PVC).some((c) => c.inputs.metadata.name === NAME));
+            const chroma = await renderStack("dev", { vectorStore: { engine: "chroma" }, backup: { vectorSnapshotStorage: "1Gi" } });
+            assert.ok(!ofType(chroma, T.PVC).some((c) => c.inputs.metadata.name === "rag-vector-store-snapshots"));
+        });
+
         it("S3 off: its other keys are not checked (the defaults are empty)", async () => {
             const r = await renderStack("prod", { backup: { s3: { enabled: false, bucket: "" } } });
             assert.ok(backupCron(r));

@@ -29,7 +29,7 @@ describe("VectorSnapshot (scheduled Qdrant snapshots)", () => {
         const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
         assert.equal(env.QDRANT_URL, "http://rag-vector-store:6333");
         assert.equal(env.COLLECTION, "rag_chunks");
-        assert.equal(env.SNAPSHOT_RETENTION, "14");
+        assert.equal(env.SNAPSHOT_RETENTION, "3", "backup.vectorSnapshotRetention, not the dumps' 14");
         assert.deepEqual(env.QDRANT_API_KEY, { secretKeyRef: { name: autoname("rag-secrets-secret"), key: "VECTOR_STORE_API_KEY" } });
     });
 

@@ -56,7 +56,7 @@ const reachable = async () => {
 export interface VectorSnapshotArgs {
     /** Identity of the snapshot CronJob (component "vector-snapshot"). */
     identity: Identity;
-    /** Schedule, retention, resources and limits: the backup's (one night, one PostgreSQL dump and one snapshot). */
+    /** Schedule, resources and limits: the backup's (one night, one PostgreSQL dump and one snapshot); its own retention. */
     config: BackupConfig;
     vectorStore: VectorStore;
     /** An image with Node.js 18 or later: the indexer's. */
@@ -69,7 +69,7 @@ export interface VectorSnapshotArgs {
 /**
  * Scheduled Qdrant snapshots: a CronJob (`concurrencyPolicy: Forbid`) that asks Qdrant for a snapshot of the
  * app's collection, which Qdrant writes to its own snapshot claim (`rag-vector-store-snapshots`), and keeps the
- * newest `retention`. Qdrant only: Chroma and Milvus have no snapshot API for a running server.
+ * newest `vectorSnapshotRetention`. Qdrant only: Chroma and Milvus have no snapshot API for a running server.
  */
 export class VectorSnapshot extends pulumi.ComponentResource {
     readonly cronJobName: pulumi.Output<string>;
@@ -109,7 +109,7 @@ export class VectorSnapshot extends pulumi.ComponentResource {
                                 env: [
                                     { name: "QDRANT_URL", value: pulumi.interpolate`http://${vectorStore.serviceName}:${vectorStore.port}` },
                                     { name: "COLLECTION", value: QDRANT_COLLECTION },
-                                    { name: "SNAPSHOT_RETENTION", value: `${config.retention}` },
+                                    { name: "SNAPSHOT_RETENTION", value: `${config.vectorSnapshotRetention}` },
                                     secretRefEnv("QDRANT_API_KEY", args.apiKey),
                                 ],
                                 writablePaths: APP_WRITABLE_PATHS,

@@ -40,14 +40,23 @@ export interface BackupConfig {
     schedule: string;
     /** Dumps kept on the claim: the newest N; older ones are deleted after each successful dump. */
     retention: number;
-    /** Size of the backup claim (hold `retention` dumps). */
+    /**
+     * Size of the backup claim: a quantity, or "auto" (the default): sized by backupClaimNeeds (backup-sizing.ts) from
+     * `retention`, PostgreSQL's volume and `dumpSizeRatio`. A quantity below that is refused.
+     */
     storage: string;
+    /** The largest dump expected, as a fraction of PostgreSQL's volume (`postgres.storage`): (0, 1]. */
+    dumpSizeRatio: number;
     resources: ResourceSpec;
     backoffLimit: number;
     activeDeadlineSeconds: number;
     s3: BackupS3Config;
-    /** Size of Qdrant's snapshot claim (/qdrant/snapshots); unused by the other engines. */
+    /** Size of Qdrant's snapshot claim (/qdrant/snapshots), a quantity or "auto"; unused by the other engines. */
     vectorSnapshotStorage: string;
+    /** Qdrant snapshots kept: the newest N (the index is rebuilt from PostgreSQL anyway; a snapshot is a faster way back). */
+    vectorSnapshotRetention: number;
+    /** The largest snapshot expected, as a fraction of the vector store's volume (`vectorStore.storage`): (0, 1]. */
+    vectorSnapshotSizeRatio: number;
 }
 export const BACKUP_KEYS = [
     "enabled",
@@ -59,4 +68,7 @@ export const BACKUP_KEYS = [
     "activeDeadlineSeconds",
     "s3",
     "vectorSnapshotStorage",
+    "dumpSizeRatio",
+    "vectorSnapshotRetention",
+    "vectorSnapshotSizeRatio",
 ] as const satisfies readonly (keyof BackupConfig)[];

@@ -193,12 +193,14 @@ export function baseDefaults(stack: string): DefaultedConfig {
         },
         workloads: workloadsDefaults(),
         // Dumps in dev too: a developer's documents are worth a nightly dump, and the node e2e exercises the
-        // real defaults (backup, restore) without stack config. 1Gi holds 3 dumps of a laptop's database.
+        // real defaults (backup, restore) without stack config. The claims are sized from what they hold
+        // ("auto", backup-sizing.ts); 3 Qdrant snapshots: the index is rebuilt from PostgreSQL anyway.
         backup: {
             enabled: true,
             schedule: "30 1 * * *",
             retention: 3,
-            storage: "1Gi",
+            storage: "auto",
+            dumpSizeRatio: 0.25,
             resources: resources("100m", "128Mi", "500m", "512Mi"),
             backoffLimit: 2,
             activeDeadlineSeconds: 3600,
@@ -213,7 +215,9 @@ export function baseDefaults(stack: string): DefaultedConfig {
                 secretAccessKeyKey: "AWS_SECRET_ACCESS_KEY",
                 image: IMAGES.awsCli,
             },
-            vectorSnapshotStorage: "5Gi",
+            vectorSnapshotStorage: "auto",
+            vectorSnapshotRetention: 3,
+            vectorSnapshotSizeRatio: 1,
         },
         imagePullSecrets: [],
         secrets: {},
@@ -268,8 +272,8 @@ export const ENV_DEFAULTS: Record<Environment, DeepPartial<DefaultedConfig>> = {
         },
         // Prod: never two API replicas more than one apart across nodes (DoNotSchedule over kubernetes.io/hostname).
         workloads: { api: { topologySpread: "required" } },
-        // Nightly at 01:30 (before the 02:00 re-indexing), two weeks of dumps; the claim twice the database.
-        backup: { retention: 14, storage: "20Gi", resources: resources("250m", "256Mi", "1", "1Gi"), vectorSnapshotStorage: "40Gi" },
+        // Nightly at 01:30 (before the 02:00 re-indexing), two weeks of dumps; both claims "auto" (sized from them).
+        backup: { retention: 14, resources: resources("250m", "256Mi", "1", "1Gi") },
         protectStateful: true,
     },
 };

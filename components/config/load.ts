@@ -1,5 +1,6 @@
 // Decoding and loading: raw stack values (strings as Pulumi hands them over) to a validated PlatformConfig.
 import * as pulumi from "@pulumi/pulumi";
+import { resolveBackupSizes } from "./backup-sizing";
 import { Checker, ConfigError } from "./checker";
 import { baseDefaults, deepMerge, ENV_DEFAULTS, IMAGES, isPlainObject } from "./defaults";
 import { TOP_LEVEL_KEYS, ValueKind } from "./keys";
@@ -82,7 +83,7 @@ export function parseConfig(stack: string, raw: RawConfig): PlatformConfig {
 
     validate(check, cfg);
     check.throwIfAny();
-    return cfg;
+    return resolveBackupSizes(cfg);
 }
 
 /** llmApiKey goes into the generated Secret: with the operator's own Secret it belongs there (LLM_API_KEY). */
