@@ -1,7 +1,7 @@
 // The connection matrix's intended table and verdicts (e2e/netpol/intent.ts): the part of the node tier's
 // NetworkPolicy check that needs no cluster. The probing itself runs in e2e/node.sh with E2E_NETPOL=1.
 import { strict as assert } from "node:assert";
-import { Cell, cellOk, COLUMNS, intended, renderTable, SOURCES, TARGETS, verdict } from "../e2e/netpol/intent";
+import { Cell, cellOk, columns, COLUMNS, EXTERNAL_TARGETS, intended, renderTable, SOURCES, TARGETS, verdict } from "../e2e/netpol/intent";
 
 const withIngress = { ingressEnabled: true };
 const withoutIngress = { ingressEnabled: false };
@@ -42,6 +42,65 @@ describe("connection matrix: the intended table", () => {
             TARGETS.map((t) => intended("postgres-backup", t, withIngress)),
             [true, false, false, false, false, true],
         );
+    });
+});
+
+describe("connection matrix: an address outside the cluster that no policy names", () => {
+    it("is refused to every pod of the platform's namespace, whatever its policies allow in the cluster", () => {
+        for (const s of ["api", "indexer", "frontend", "postgres-backup", "postgres", "unlabelled"] as const)
+            for (const setup of [withIngress, withoutIngress, { ingressEnabled: true, external: "redis" as const }])
+                assert.equal(intended(s, "outside", setup), false, s);
+    });
+
+    it("is not judged for other namespaces (their egress is not the platform's to restrict)", () => {
+        assert.equal(intended("ingress", "outside", withIngress), undefined);
+        assert.equal(intended("stranger", "outside", withIngress), undefined);
+    });
+});
+
+describe("connection matrix: a datastore outside the cluster (issue 23 item 4)", () => {
+    const externalRedis = { ingressEnabled: true, external: "redis" as const };
+
+    it("only the API and the indexer reach the external datastore, on its address and port only", () => {
+        for (const s of ["api", "indexer"] as const)
+            assert.deepEqual(
+                EXTERNAL_TARGETS.map((t) => intended(s, t, externalRedis)),
+                [true, false, false],
+                s,
+            );
+        for (const s of ["frontend", "postgres-backup", "postgres", "unlabelled"] as const)
+            for (const t of EXTERNAL_TARGETS) assert.equal(intended(s, t, externalRedis), false, `${s} -> ${t}`);
+    });
+
+    it("does not judge other namespaces' egress (the platform's policies govern its own namespace)", () => {
+        for (const s of ["ingress", "stranger"] as const) for (const t of EXTERNAL_TARGETS) assert.equal(intended(s, t, externalRedis), undefined);
+    });
+
+    it("has no external columns without an external datastore, and no in-cluster columns for the one outside", () => {
+        for (const t of EXTERNAL_TARGETS) assert.equal(intended("api", t, { ingressEnabled: true }), undefined);
+        assert.deepEqual(columns({ ingressEnabled: true }), [...COLUMNS, { target: "outside", via: "address" }]);
+        const cols = columns(externalRedis);
+        assert.deepEqual(
+            cols.filter((c) => c.target === "redis"),
+            [],
+        );
+        assert.equal(intended("api", "redis", externalRedis), undefined);
+        assert.deepEqual(
+            cols.filter((c) => c.via === "address").map((c) => c.target),
+            ["outside", "external", "external-port", "external-host"],
+        );
+        assert.equal(cols.length, COLUMNS.length - 2 + 4);
+        assert.equal(intended("api", "postgres", externalRedis), true, "the other datastores stay in the cluster");
+    });
+
+    it("prints the external columns after the in-cluster ones", () => {
+        const cells: Cell[] = [
+            { source: "api", target: "external", via: "address", allowed: true, outcome: "open", ms: 4 },
+            { source: "api", target: "external-port", via: "address", allowed: false, outcome: "timeout", ms: 3000 },
+        ];
+        const [head, api] = renderTable(cells, columns(externalRedis)).split("\n");
+        assert.match(head, /frontend@pod\s+outside\s+external\s+external-port\s+external-host$/);
+        assert.match(api, /-\s+allow:open\s+deny:timeout\s+-$/);
     });
 });
 

@@ -8,42 +8,28 @@
 //
 //   node -r ts-node/register/transpile-only e2e/netpol/matrix.ts --namespace rag-dev --image IMG \
 //     [--ingress-namespace ingress-nginx] [--stranger-namespace e2e-stranger] [--ingress-enabled true|false]
+//     --outside IP:PORT [--external-datastore redis --external IP:PORT --external-port IP:PORT --external-host IP:PORT]
+//
+// --outside: a listener outside the cluster that no policy names (the caller runs it): every pod of the namespace
+// must be refused there. It is also each probe's gate (probe.ts): refused cells are probed once it has shut.
+//
+// With --external-datastore the stack runs that datastore outside the cluster (mode external, host an IP literal):
+// its in-cluster columns go, and three columns come: the datastore's address (--external), the same host on
+// another port and another address on the same port (servers the caller runs, all listening).
 //
 // Bounded waits: an allowed cell is retried (2 s per attempt) for up to 20 s, since the engine learns of a new
-// pod a moment after it starts (until then its connections are refused, never let through); a refused cell is
-// probed once, after the pod's allowed cells opened, with a 3 s timeout. kubectl comes from PATH (KUBECONFIG).
+// pod a moment after it starts (until then other pods' ingress rules refuse it, while its own egress is not yet
+// restricted); a refused cell is probed once, after the pod's allowed cells opened and its gate (the outside
+// address) shut, with a 3 s timeout. kubectl comes from PATH (KUBECONFIG).
 import { execFileSync } from "node:child_process";
-import { Cell, COLUMNS, intended, Outcome, renderTable, Setup, Source, SOURCE_NOTES, SOURCES, Target, TARGETS, verdict, Via } from "./intent";
-
-interface Options {
-    namespace: string;
-    image: string;
-    ingressNamespace: string;
-    strangerNamespace: string;
-    setup: Setup;
-}
-
-function parseArgs(argv: string[]): Options {
-    const get = (name: string, dflt?: string): string => {
-        const i = argv.indexOf(`--${name}`);
-        const v = i >= 0 ? argv[i + 1] : dflt;
-        if (v === undefined) throw new Error(`missing --${name}`);
-        return v;
-    };
-    return {
-        namespace: get("namespace"),
-        image: get("image"),
-        ingressNamespace: get("ingress-namespace", "ingress-nginx"),
-        strangerNamespace: get("stranger-namespace", "e2e-stranger"),
-        setup: { ingressEnabled: get("ingress-enabled", "true") === "true" },
-    };
-}
+import { Cell, columns, ExternalTarget, intended, Outcome, renderTable, Source, SOURCE_NOTES, SOURCES, Target, TARGETS, verdict, Via } from "./intent";
+import { Options, parseArgs } from "./options";
+import { Labels, probePod } from "./probe";
 
 function kubectl(args: string[], input?: string): string {
     return execFileSync("kubectl", args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"], timeout: 60_000 });
 }
 
-type Labels = Record<string, string>;
 interface K8sList<T> {
     items: T[];
 }
@@ -112,11 +98,12 @@ function podOf(ns: string, service: string): { podIp?: string; podPort?: number 
     return {};
 }
 
-function targetEndpoints(ns: string): Map<Target, Endpoint> {
+function targetEndpoints(ns: string, o: Options): Map<Target | ExternalTarget, Endpoint> {
     const svcs = (JSON.parse(kubectl(["-n", ns, "get", "services", "-o", "json"])) as K8sList<Service>).items;
-    const out = new Map<Target, Endpoint>();
+    const out = new Map<Target | ExternalTarget, Endpoint>();
+    for (const [t, a] of Object.entries(o.external)) out.set(t as ExternalTarget, { ...a, service: `a listener outside the cluster (${t})` });
     for (const t of TARGETS) {
-        if (t === "dns") continue;
+        if (t === "dns" || t === o.setup.external) continue;
         const svc = svcs.find((s) => s.spec.clusterIP && s.spec.clusterIP !== "None" && COMPONENTS[t].includes(s.spec.selector?.[NAME] ?? ""));
         const port = svc?.spec.ports?.find((p) => (p.protocol ?? "TCP") === "TCP");
         if (svc && port)
@@ -127,56 +114,10 @@ function targetEndpoints(ns: string): Map<Target, Endpoint> {
     return out;
 }
 
-/** The probe: allowed cells retried up to 20 s, then the refused ones once (3 s); one JSON line out. */
-const PROBE_JS = `
-const net = require("net");
-const cells = JSON.parse(process.argv[1]);
-const once = (c, ms) => new Promise((done) => {
-  const s = net.connect({ host: c.ip, port: c.port });
-  let over = false;
-  const end = (o) => { if (over) return; over = true; s.destroy(); done(o); };
-  s.setTimeout(ms, () => end("timeout"));
-  s.on("connect", () => end("open"));
-  s.on("error", (e) => end(e.code === "ECONNREFUSED" ? "refused" : e.code === "EHOSTUNREACH" || e.code === "ENETUNREACH" ? "unreachable" : "error:" + e.code));
-});
-const probe = async (c) => {
-  const t0 = Date.now();
-  let o = "not-run", tries = 0;
-  do { tries++; o = await once(c, c.allowed ? 2000 : 3000); if (o !== "open" && c.allowed) await new Promise((r) => setTimeout(r, 500)); }
-  while (c.allowed && o !== "open" && Date.now() - t0 < 20000);
-  return { key: c.key, outcome: o, ms: Date.now() - t0, tries };
-};
-(async () => {
-  const allowed = await Promise.all(cells.filter((c) => c.allowed).map(probe));
-  const refused = await Promise.all(cells.filter((c) => !c.allowed).map(probe));
-  console.log(JSON.stringify(allowed.concat(refused)));
-})();
-`;
-
-function probePod(name: string, labels: Labels, image: string, cells: object[]): object {
-    return {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: { name, labels: { ...labels, "rag-e2e/netpol-probe": "true" } },
-        spec: {
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            restartPolicy: "Never",
-            securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
-            containers: [
-                {
-                    name: "probe",
-                    image,
-                    imagePullPolicy: "Never",
-                    command: ["node", "-e", PROBE_JS, JSON.stringify(cells)],
-                    // never Ready: a probe carrying a component's labels must not become one of its Service's endpoints
-                    readinessProbe: { exec: { command: ["false"] }, initialDelaySeconds: 3600 },
-                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "96Mi" } },
-                },
-            ],
-        },
-    };
+/** Whether a ClusterIP Service of the namespace selects that component's pods. */
+function svcsFor(ns: string, t: Target): boolean {
+    const svcs = (JSON.parse(kubectl(["-n", ns, "get", "services", "-o", "json"])) as K8sList<Service>).items;
+    return svcs.some((s) => COMPONENTS[t as Exclude<Target, "dns">]?.includes(s.spec.selector?.[NAME] ?? ""));
 }
 
 function sleep(ms: number): Promise<void> {
@@ -187,10 +128,17 @@ async function main(): Promise<number> {
     const o = parseArgs(process.argv.slice(2));
     const t0 = Date.now();
     const labels = workloadLabels(o.namespace);
-    const endpoints = targetEndpoints(o.namespace);
+    const endpoints = targetEndpoints(o.namespace, o);
+    const cols = columns(o.setup);
+    const targets = [...new Set(cols.map((c) => c.target))];
     const problems: string[] = [];
-    for (const t of TARGETS) if (!endpoints.has(t)) problems.push(`no Service for target ${t}`);
-    for (const t of TARGETS) if (t !== "dns" && endpoints.has(t) && !endpoints.get(t)?.podIp) problems.push(`no Ready pod behind ${endpoints.get(t)?.service}`);
+    for (const t of targets) if (!endpoints.has(t)) problems.push(`no Service for target ${t}`);
+    for (const c of cols)
+        if (c.via === "pod" && endpoints.has(c.target) && !endpoints.get(c.target)?.podIp)
+            problems.push(`no Ready pod behind ${endpoints.get(c.target)?.service}`);
+    // the external datastore's Service must be gone (mode external renders none)
+    if (o.setup.external && svcsFor(o.namespace, o.setup.external))
+        problems.push(`${o.setup.external} runs outside, yet a Service in ${o.namespace} selects it`);
     const sourceNs = (s: Source): string => (s === "ingress" ? o.ingressNamespace : s === "stranger" ? o.strangerNamespace : o.namespace);
     const sourceLabels = (s: Source): Labels | undefined => {
         if (s === "ingress" || s === "stranger" || s === "unlabelled") return { "app.kubernetes.io/name": `netpol-${s}` };
@@ -210,11 +158,13 @@ async function main(): Promise<number> {
     }
     const run = Date.now().toString(36);
     const pods = SOURCES.map((s) => {
-        const cells = COLUMNS.flatMap(({ target, via }) => {
+        const cells = cols.flatMap(({ target, via }) => {
             const allowed = intended(s, target, o.setup);
             const ep = endpoints.get(target) as Endpoint;
             const [ip, port] = via === "pod" ? [ep.podIp, ep.podPort] : [ep.ip, ep.port];
-            return allowed === undefined ? [] : [{ key: `${target}@${via}`, target, via, allowed, ip, port }];
+            // the gate: the outside address, for the namespace's own pods (another namespace's egress is not the platform's)
+            const gate = target === "outside";
+            return allowed === undefined ? [] : [{ key: `${target}@${via}`, target, via, allowed, ip, port, gate }];
         });
         return { source: s, ns: sourceNs(s), name: `netpol-${s}-${run}`, cells };
     });
@@ -251,8 +201,9 @@ async function main(): Promise<number> {
     }
 
     const cells: Cell[] = [];
+    const gates: number[] = [];
     for (const p of pods) {
-        let results: { key: string; outcome: string; ms: number; tries: number }[] = [];
+        let results: { key: string; outcome: string; ms: number; tries: number; gateMs: number }[] = [];
         try {
             results = JSON.parse(kubectl(["-n", p.ns, "logs", p.name]).trim().split("\n").pop() ?? "[]");
         } catch (e) {
@@ -263,22 +214,25 @@ async function main(): Promise<number> {
             const outcome = (r ? (r.outcome.startsWith("error") ? "error" : r.outcome) : "not-run") as Outcome;
             cells.push({ source: p.source, target: c.target, via: c.via as Via, allowed: c.allowed, outcome, ms: r?.ms ?? 0 });
         }
+        if (p.cells.some((c) => c.gate) && results.length) gates.push(results[0].gateMs);
         kubectl(["-n", p.ns, "delete", "pod", p.name, "--wait=false", "--ignore-not-found"]);
     }
 
     const v = verdict(cells);
-    console.log(`# connection matrix (${o.namespace}; ingress ${o.setup.ingressEnabled ? "enabled" : "disabled"}): intended:measured`);
-    for (const t of TARGETS) {
+    console.log(
+        `# connection matrix (${o.namespace}; ingress ${o.setup.ingressEnabled ? "enabled" : "disabled"}${o.setup.external ? `; ${o.setup.external} outside the cluster` : ""}): intended:measured`,
+    );
+    for (const t of targets) {
         const ep = endpoints.get(t) as Endpoint;
         console.log(`#   ${t.padEnd(12)} ${ep.service} ${ep.ip}:${ep.port}${ep.podIp ? `, pod ${ep.podIp}:${ep.podPort}` : ""}`);
     }
     for (const s of SOURCES) console.log(`#   ${s.padEnd(15)} ${sourceNs(s)}: ${SOURCE_NOTES[s]}`);
-    for (const line of renderTable(cells).split("\n")) console.log(`#   ${line}`);
+    for (const line of renderTable(cells, cols).split("\n")) console.log(`#   ${line}`);
     const slowest = cells.filter((c) => c.allowed).reduce((m, c) => Math.max(m, c.ms), 0);
     const counts =
         `${cells.length} cells: allowed ${v.allowedOpen}/${v.allowedTotal} open, refused ${v.refusedShut}/${v.refusedTotal} shut ` +
         `(${cells.filter((c) => !c.allowed && c.outcome === "timeout").length} timed out, ${cells.filter((c) => !c.allowed && c.outcome === "refused").length} refused, ${cells.filter((c) => !c.allowed && c.outcome === "unreachable").length} unreachable); ` +
-        `slowest allowed cell ${slowest} ms; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+        `slowest allowed cell ${slowest} ms; the engine shut the outside address for a new probe within ${Math.max(0, ...gates)} ms; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
     if (v.wrong.length === 0 && problems.length === 0) {
         console.log(`ok   - connection matrix, NetworkPolicies enforced: ${counts}`);
         return 0;

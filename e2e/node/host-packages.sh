@@ -6,9 +6,10 @@
 #   nftables iptables iproute2 conntrack          the network-safety table, kube-proxy, the bridge
 #   ipset                                         the NetworkPolicy engine (kube-router, E2E_NETPOL=1)
 #   mmdebstrap umoci busybox-static               root filesystems and OCI images without a daemon
+#   redis-server (with redis-tools)               the stand-in for an external datastore (E2E_NETPOL=1)
 set -euo pipefail
 PKGS=(containerd runc containernetworking-plugins nftables iptables ipset iproute2 conntrack
-  mmdebstrap umoci busybox-static ca-certificates util-linux procps xz-utils)
+  mmdebstrap umoci busybox-static ca-certificates util-linux procps xz-utils redis-server)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

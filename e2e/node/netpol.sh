@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # NetworkPolicies enforced (sourced by e2e/node/platform.sh after `pulumi up` of the dev stack, when the cluster
 # runs with CL_NETPOL=1): the connection matrix of e2e/netpol/ (every cell of the intended table probed from a
-# pod carrying the source's labels or namespace), then the test's own client on the host let in.
+# pod carrying the source's labels or namespace, and an address outside the cluster that no policy names), then
+# the test's own client on the host let in.
 #
 # The host (the bridge address $CL_GW) is no pod and no ingress controller: the checks that follow call the API
 # and the frontend from it through their Services (documents, queries, the rolling update's sampler, the chat
@@ -9,11 +10,17 @@
 # policy of its own, `e2e-host-client`: from $CL_GW/32 to the API and frontend pods, as an operator would for an
 # external load balancer. It is applied after the matrix, so it takes no part in it.
 
+# the `outside` column and every probe's gate: a listener on the bridge address that no policy names
+OUTSIDE_ADDR=$CL_GW:16390
+python3 -c 'import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(64)
+while True: s.accept()[0].close()' "$CL_GW" 16390 >"$LOGS/outside-listener.log" 2>&1 &
+BG_PIDS+=($!)
 t0=$(now)
 INGRESS_ON=false
 [ -n "$(K -n "$NS" get ingress -o name 2>/dev/null)" ] && INGRESS_ON=true
 if node -r "$REPO/node_modules/ts-node/register/transpile-only" "$REPO/e2e/netpol/matrix.ts" --namespace "$NS" --image "${IMG[node]}" \
-  --ingress-namespace ingress-nginx --stranger-namespace e2e-stranger --ingress-enabled "$INGRESS_ON" >"$LOGS/netpol-matrix.log" 2>&1; then
+  --ingress-namespace ingress-nginx --stranger-namespace e2e-stranger --ingress-enabled "$INGRESS_ON" --outside "$OUTSIDE_ADDR" >"$LOGS/netpol-matrix.log" 2>&1; then
   record_time "connection matrix (NetworkPolicies enforced)" "$(elapsed "$t0")"
   grep '^#' "$LOGS/netpol-matrix.log"
   pass "$(grep -m1 '^ok   - ' "$LOGS/netpol-matrix.log" | sed 's/^ok   - //')"

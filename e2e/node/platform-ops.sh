@@ -123,6 +123,14 @@ if [ $UP_OK != 1 ]; then
   fail "secret rotation: not run (pulumi up failed)"
 fi
 
+# a datastore outside the cluster under enforced NetworkPolicies (issue 23 item 4): e2e/node/external.sh
+if [ "${CL_NETPOL:-0}" = 1 ] && [ $UP_OK = 1 ] && [ -n "${DOC_ID:-}" ]; then
+  # shellcheck source=external.sh
+  . "$E2E_DIR/node/external.sh"
+elif [ "${CL_NETPOL:-0}" = 1 ]; then
+  fail "Redis outside the cluster: not run (pulumi up failed or no document was posted)"
+fi
+
 # destroy: nothing left
 if run "$LOGS/destroy-dev.log" P destroy; then
   record_time "pulumi destroy dev" "$LAST_SECS"
