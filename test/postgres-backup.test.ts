@@ -234,13 +234,16 @@ describe("PostgresBackup", () => {
         }
         it("refuses a claim too small for what it must hold, naming the least size and how it is derived", async () => {
             const dump = await expectConfigProblem("prod", { backup: { storage: "20Gi" } }, "backup.storage");
-            assert.match(dump, /= "20Gi": is too small for the dumps it must hold: at least 38Gi = \(backup.retention 14 \+ 1\) x postgres.storage 10Gi x backup.dumpSizeRatio 0.25/);
+            assert.match(
+                dump,
+                /= "20Gi": is too small for the dumps it must hold: at least 38Gi = \(backup.retention 14 \+ 1\) x postgres.storage 10Gi x backup.dumpSizeRatio 0.25/,
+            );
             assert.match(dump, /set "auto", a larger size, or lower the retention or the ratio \(stack "prod"\)/);
             const snaps = await expectConfigProblem("prod", { backup: { vectorSnapshotStorage: "40Gi" } }, "backup.vectorSnapshotStorage");
             assert.match(snaps, /at least 80Gi = \(backup.vectorSnapshotRetention 3 \+ 1\) x vectorStore.storage 20Gi x backup.vectorSnapshotSizeRatio 1/);
         });
 
-        it("takes an explicit size that holds them, and derives \"auto\" from retention, volume and ratio", async () => {
+        it('takes an explicit size that holds them, and derives "auto" from retention, volume and ratio', async () => {
             const r = await renderStack("prod", {
                 backup: { storage: "50Gi", vectorSnapshotRetention: 1, vectorSnapshotSizeRatio: 0.5 },
                 vectorStore: { storage: "30Gi" },

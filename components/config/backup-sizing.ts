@@ -19,7 +19,15 @@ export interface ClaimNeed {
     formula: string;
 }
 
-function need(key: ClaimNeed["key"], kept: number, retentionKey: string, volumeKey: string, volume: string, ratioKey: string, ratio: number): ClaimNeed | undefined {
+function need(
+    key: ClaimNeed["key"],
+    kept: number,
+    retentionKey: string,
+    volumeKey: string,
+    volume: string,
+    ratioKey: string,
+    ratio: number,
+): ClaimNeed | undefined {
     const bytes = parseQuantity(volume);
     if (bytes === undefined || !Number.isInteger(kept) || kept < 1 || !(ratio > 0)) return undefined;
     const gi = Math.max(1, Math.ceil(((kept + 1) * bytes * ratio) / GI - 1e-9));

@@ -48,7 +48,14 @@ export function validateBackup(check: Checker, cfg: PlatformConfig): void {
     // the dump claim exists with the backup and an in-cluster PostgreSQL; the snapshot claim with an in-cluster Qdrant
     const inCluster = (mode: string | undefined) => mode !== "external";
     checkClaimSize(check, "backup.storage", b.storage, needs.dump, b.enabled === true && inCluster(cfg.postgres.mode), "dumps");
-    checkClaimSize(check, "backup.vectorSnapshotStorage", b.vectorSnapshotStorage, needs.snapshots, cfg.vectorStore.engine === "qdrant" && inCluster(cfg.vectorStore.mode), "snapshots");
+    checkClaimSize(
+        check,
+        "backup.vectorSnapshotStorage",
+        b.vectorSnapshotStorage,
+        needs.snapshots,
+        cfg.vectorStore.engine === "qdrant" && inCluster(cfg.vectorStore.mode),
+        "snapshots",
+    );
     const s3 = b.s3;
     check.unknownKeys("backup.s3", s3, BACKUP_S3_KEYS);
     check.bool("backup.s3.enabled", s3?.enabled);
