@@ -16,9 +16,11 @@ hpa_log=$WORK/hpa.txt
 # held 3 pods at 20% of a 250m request, 150/s at 55%; with 150m requests 200/s is about 120%). While the new
 # pods start (their migrate step and Node's start-up take the same 2 cores) latency rises for a while: at 200/s
 # and 170/s the client reached a bound of 400 requests in flight (3,179-5,942 not sent, counted as failed).
-# 150/s (about 90% of the request, above the 70% target) with a bound of 1,200 (8 s of load) rides that out;
-# a request not sent still counts as failed, and each has 30 s to answer.
-load_start scale-load "${E2E_SCALE_RATE:-150}" 240 120 1200
+# 150/s (about 90% of the request) with a bound of 1,200 (8 s of load) rode that out once (first scale-up 31 s),
+# then not in a CI run where the first scale-up came after 44 s (271 not sent). 140/s (about 84% of the request,
+# above the 70% target and the HPA's 10% tolerance) with a bound of 2,700 (19 s of load) leaves room for that; a request not sent still
+# counts as failed, and each has 30 s to answer.
+load_start scale-load "${E2E_SCALE_RATE:-140}" 240 120 2700
 first_up="" peak=$api_hpa_min
 for ((s = 0; s < 240; s += 3)); do
   cur=$(hpa status.currentReplicas)
