@@ -25,6 +25,14 @@ describe("app: waiting for the datastores at start (migrate, indexer)", () => {
         assert.equal(f.calls(), 3);
     });
 
+    it("retries the Chroma client's own message for a refused connection", async () => {
+        const f = failing([
+            "chroma heartbeat failed: Failed to connect to chromadb. Make sure your server is running and try again. If you are running from a browser, make sure that your chromadb instance is configured to allow requests from the current origin using the CHROMA_SERVER_CORS_ALLOW_ORIGINS environment variable.",
+        ]);
+        assert.equal(await retryTransient("the vector store", f.fn, silent, fast), "done");
+        assert.equal(f.calls(), 2);
+    });
+
     it("fails at once on an error that does not go away by itself", async () => {
         const f = failing(['database "nope" does not exist']);
         await assert.rejects(retryTransient("PostgreSQL", f.fn, silent, fast), /does not exist/);

@@ -4,9 +4,14 @@
 // Only errors that go away by themselves are retried; a wrong database name or a syntax error fails at once.
 import type { Logger } from "pino";
 
-/** Errors of a datastore that is not there yet, restarting (its Service has no endpoint: kube-proxy answers EHOSTUNREACH), or not yet on the rotated password. */
+/**
+ * Errors of a datastore that is not there yet, restarting (its Service has no endpoint: kube-proxy answers
+ * EHOSTUNREACH), or not yet on the rotated password. The Chroma client replaces a refused connection with its own
+ * "Failed to connect to chromadb" (a new indexer pod met it while Chroma started, and while the policy engine had
+ * not yet let the new pod in).
+ */
 export const TRANSIENT_ERROR =
-    /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|timeout|starting up|shutting down|Connection terminated|terminating connection|server closed the connection|not queryable|password authentication failed/i;
+    /Failed to connect to chromadb|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|timeout|starting up|shutting down|Connection terminated|terminating connection|server closed the connection|not queryable|password authentication failed/i;
 
 export interface RetryOptions {
     /** @default 30 */
