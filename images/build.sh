@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
     *) NAMES+=("$1"); shift ;;
   esac
 done
-BASE_IMAGES=(pause busybox postgres redis chroma node)
+BASE_IMAGES=(pause busybox postgres redis chroma node aws-cli)
 APP_IMAGES=(rag-api rag-frontend rag-indexer)
 if [ ${#NAMES[@]} -eq 0 ]; then
   NAMES=("${BASE_IMAGES[@]}")
@@ -54,6 +54,7 @@ declare -A REFS=(
   [rag-frontend]=$P/rag-frontend:$APP_TAG
   [rag-indexer]=$P/rag-indexer:$APP_TAG
   [metrics-server]=$P/metrics-server:v0.8.0
+  [aws-cli]=$P/aws-cli:2.9.19-bookworm
 )
 if [ "$REFS_ONLY" = 1 ]; then
   for k in "${!REFS[@]}"; do echo "$k ${REFS[$k]}"; done

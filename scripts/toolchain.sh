@@ -11,6 +11,8 @@
 #           also writes the module's fast node/pod stages (with the lease heartbeat) to kwok-stages.yaml
 #   kube-router  on demand only (CL_NETPOL=1 clusters: the NetworkPolicy engine, its network-policy controller
 #           alone), never in `all`; needs iptables and ipset from Debian at run time
+#   versitygw  on demand only (the node tier's S3 server for the backups' off-site copy: Versity S3 Gateway,
+#           Apache-2.0, its POSIX backend)
 #
 # Usage: scripts/toolchain.sh [--env] [--progress] [--quiet] [GROUP|COMPONENT ...]
 #   GROUP: kube, pulumi, admission (what e2e/run.sh needs: etcd, kube-apiserver, kube-controller-manager,
@@ -60,8 +62,11 @@ KUBE_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kube
 PULUMI_COMPONENTS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-random plugins)
 KWOK_COMPONENTS=(kwok)
 KWOK_VERSION=0.8.0
-KUBE_ROUTER_COMPONENTS=(kube-router)
-KUBE_ROUTER_VERSION=2.1.0 # the only v2 version the module proxy serves here (go list -m -versions)
+# on-demand programs built alone from one module each: NAME -> "module version package version-variable"
+declare -A SOLO=(
+  [kube-router]="github.com/cloudnativelabs/kube-router/v2 2.1.0 cmd/kube-router pkg/version.Version" # the only v2 the proxy serves
+  [versitygw]="github.com/versity/versitygw 1.8.0 cmd/versitygw main.Version"
+)
 ADMISSION_COMPONENTS=(etcd kube-apiserver kube-controller-manager kubectl "${PULUMI_COMPONENTS[@]}")
 
 print_env() {
@@ -86,7 +91,6 @@ for a in "$@"; do
     pulumi) WANT+=("${PULUMI_COMPONENTS[@]}") ;;
     admission) WANT+=("${ADMISSION_COMPONENTS[@]}") ;;
     kwok) WANT+=("${KWOK_COMPONENTS[@]}") ;;
-    kube-router) WANT+=("${KUBE_ROUTER_COMPONENTS[@]}") ;;
     all) WANT+=("${KUBE_COMPONENTS[@]}" "${PULUMI_COMPONENTS[@]}") ;;
     *) WANT+=("$a") ;;
   esac
@@ -94,7 +98,7 @@ done
 [ ${#WANT[@]} -gt 0 ] || WANT=("${KUBE_COMPONENTS[@]}" "${PULUMI_COMPONENTS[@]}")
 if [ "$ENV_ONLY" = 1 ]; then print_env; exit 0; fi
 for c in "${WANT[@]}"; do
-  case " ${KUBE_COMPONENTS[*]} ${PULUMI_COMPONENTS[*]} ${KWOK_COMPONENTS[*]} ${KUBE_ROUTER_COMPONENTS[*]} " in *" $c "*) ;; *) echo "toolchain: unknown component or group '$c'" >&2; exit 2 ;; esac
+  case " ${KUBE_COMPONENTS[*]} ${PULUMI_COMPONENTS[*]} ${KWOK_COMPONENTS[*]} ${!SOLO[*]} " in *" $c "*) ;; *) echo "toolchain: unknown component or group '$c'" >&2; exit 2 ;; esac
 done
 
 mkdir -p "$BIN" "$SRC" "$LOGS" "$PULUMI_HOME_DIR" "$ROOT/go"
@@ -111,11 +115,11 @@ hash_of() { (cd "$HERE/toolchain" && find "$@" -type f | LC_ALL=C sort | xargs s
 KUBE_HASH=$(echo "r$RECIPE_KUBE $KUBERNETES_VERSION $ETCD_VERSION $COREDNS_VERSION $LOCAL_PATH_PROVISIONER_VERSION $METRICS_SERVER_VERSION $KUBE_NETWORK_POLICIES_VERSION $(hash_of kube.sh kube)" | sha256sum | cut -c1-16)
 PULUMI_HASH=$(echo "r$RECIPE_PULUMI $PULUMI_VERSION $K8S_PROVIDER_VERSION $RANDOM_PROVIDER_VERSION $(hash_of pulumi.sh standins)" | sha256sum | cut -c1-16)
 KWOK_HASH=$(echo "kwok $KWOK_VERSION" | sha256sum | cut -c1-16)
-KUBE_ROUTER_HASH=$(echo "kube-router $KUBE_ROUTER_VERSION" | sha256sum | cut -c1-16)
+solo_hash() { read -r _ v _ <<<"${SOLO[$1]}" && echo "$1 $v" | sha256sum | cut -c1-16; }
 group_hash() {
   case " ${KUBE_COMPONENTS[*]} " in
     *" $1 "*) echo "$KUBE_HASH" ;;
-    *) case "$1" in kwok) echo "$KWOK_HASH" ;; kube-router) echo "$KUBE_ROUTER_HASH" ;; *) echo "$PULUMI_HASH" ;; esac ;;
+    *) case "$1" in kwok) echo "$KWOK_HASH" ;; *) if [ -n "${SOLO[$1]:-}" ]; then solo_hash "$1"; else echo "$PULUMI_HASH"; fi ;; esac ;;
   esac
 }
 built() {
@@ -151,36 +155,38 @@ build_kwok() {
   stamp kwok && record kwok $((SECONDS - t))
 }
 
-# build_kube_router: kube-router from its module (its own dependency graph: client-go 0.29); only its
-# network-policy controller is used (--run-firewall, no router, no service proxy: scripts/cluster/addons.sh)
-build_kube_router() {
-  local w=$SRC/kube-router t=$SECONDS
-  log "kube-router $KUBE_ROUTER_VERSION: building"
+# build_solo NAME: a program of SOLO from its own module (its own dependency graph: kube-router's is client-go
+# 0.29), the version stamped into it. kube-router: only its network-policy controller is used (--run-firewall,
+# no router, no service proxy: scripts/cluster/addons.sh).
+build_solo() {
+  local name=$1 w=$SRC/$1 t=$SECONDS module version pkg var
+  read -r module version pkg var <<<"${SOLO[$name]}"
+  [[ $var == main.* ]] || var=$module/$var
+  log "$name $version: building"
   (rm -rf "$w" && mkdir -p "$w" && cd "$w" &&
-    printf 'module ragtoolchain/kube-router\n\ngo 1.26.0\n\nrequire github.com/cloudnativelabs/kube-router/v2 v%s\n' "$KUBE_ROUTER_VERSION" >go.mod &&
-    "$GO" build -trimpath -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=v$KUBE_ROUTER_VERSION" \
-      -o "$BIN/kube-router.tmp" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router &&
-    mv "$BIN/kube-router.tmp" "$BIN/kube-router" && "$BIN/kube-router" --version) >"$LOGS/kube-router.log" 2>&1 || { log "kube-router: FAILED (log: $LOGS/kube-router.log)"; return 1; }
-  stamp kube-router && record kube-router $((SECONDS - t))
+    printf 'module ragtoolchain/%s\n\ngo 1.26.0\n\nrequire %s v%s\n' "$name" "$module" "$version" >go.mod &&
+    "$GO" build -trimpath -ldflags "-s -w -X $var=v$version" -o "$BIN/$name.tmp" "$module/$pkg" &&
+    mv "$BIN/$name.tmp" "$BIN/$name" && "$BIN/$name" --version) >"$LOGS/$name.log" 2>&1 || { log "$name: FAILED (log: $LOGS/$name.log)"; return 1; }
+  stamp "$name" && record "$name" $((SECONDS - t))
 }
 
 T0=$SECONDS
-KUBE_TODO=() PULUMI_TODO=() KWOK_TODO=() KUBE_ROUTER_TODO=()
+KUBE_TODO=() PULUMI_TODO=() KWOK_TODO=() SOLO_TODO=()
 for c in "${WANT[@]}"; do
   built "$c" && continue
   case " ${KUBE_COMPONENTS[*]} " in
     *" $c "*) KUBE_TODO+=("$c") ;;
-    *) case "$c" in kwok) KWOK_TODO+=(kwok) ;; kube-router) KUBE_ROUTER_TODO+=(kube-router) ;; *) PULUMI_TODO+=("$c") ;; esac ;;
+    *) case "$c" in kwok) KWOK_TODO+=(kwok) ;; *) if [ -n "${SOLO[$c]:-}" ]; then SOLO_TODO+=("$c"); else PULUMI_TODO+=("$c"); fi ;; esac ;;
   esac
 done
 # plugins are (re)installed whenever a provider is rebuilt
 case " ${PULUMI_TODO[*]:-} " in *" pulumi-resource-"*) case " ${PULUMI_TODO[*]} " in *" plugins "*) ;; *) PULUMI_TODO+=(plugins) ;; esac ;; esac
-if [ ${#KUBE_TODO[@]} -eq 0 ] && [ ${#PULUMI_TODO[@]} -eq 0 ] && [ ${#KWOK_TODO[@]} -eq 0 ] && [ ${#KUBE_ROUTER_TODO[@]} -eq 0 ]; then
+if [ ${#KUBE_TODO[@]} -eq 0 ] && [ ${#PULUMI_TODO[@]} -eq 0 ] && [ ${#KWOK_TODO[@]} -eq 0 ] && [ ${#SOLO_TODO[@]} -eq 0 ]; then
   log "up to date (${WANT[*]}) in $DIR"
   echo "TOOLCHAIN_BIN=$BIN"
   exit 0
 fi
-log "cache: $DIR; to build: ${KUBE_TODO[*]:-} ${PULUMI_TODO[*]:-} ${KWOK_TODO[*]:-} ${KUBE_ROUTER_TODO[*]:-}"
+log "cache: $DIR; to build: ${KUBE_TODO[*]:-} ${PULUMI_TODO[*]:-} ${KWOK_TODO[*]:-} ${SOLO_TODO[*]:-}"
 [ -s "$LOGS/times.txt" ] || log "a cold build takes roughly 15-25 minutes on 2 cores (kube and pulumi side by side); a warm one, seconds"
 pids=()
 if [ ${#KUBE_TODO[@]} -gt 0 ]; then
@@ -195,10 +201,10 @@ if [ ${#KWOK_TODO[@]} -gt 0 ]; then
   (exec 9>"$DIR/.lock-kwok" && flock 9 && build_kwok) &
   pids+=($!)
 fi
-if [ ${#KUBE_ROUTER_TODO[@]} -gt 0 ]; then
-  (exec 9>"$DIR/.lock-kube-router" && flock 9 && build_kube_router) &
+for c in "${SOLO_TODO[@]}"; do
+  (exec 9>"$DIR/.lock-$c" && flock 9 && build_solo "$c") &
   pids+=($!)
-fi
+done
 TICK=
 if [ "$PROGRESS" = 1 ]; then ticker "toolchain" & TICK=$!; fi
 rc=0

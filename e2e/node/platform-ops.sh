@@ -117,6 +117,13 @@ if [ "${QUERY_OK:-0}" = 1 ] && [ $UP_OK = 1 ]; then
 else
   fail "backup round trip: not run (no document could be posted and cited, or pulumi up failed)"
 fi
+# the same with the off-site copy: a real S3 server, the upload, a restore from S3 into an empty database
+if [ "${QUERY_OK:-0}" = 1 ] && [ $UP_OK = 1 ]; then
+  # shellcheck source=s3.sh
+  . "$E2E_DIR/node/s3.sh"
+else
+  fail "off-site backup round trip with a real S3 server: not run (no document could be posted and cited, or pulumi up failed)"
+fi
 
 if [ $UP_OK != 1 ]; then
   fail "rolling update with /ready sampled: not run (pulumi up failed)"
