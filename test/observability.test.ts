@@ -175,6 +175,7 @@ describe("observability and scaling extras", () => {
                 "RagRedisDown",
                 "RagRedisEvictingKeys",
                 "RagRedisMemoryNearLimit",
+                "RagVectorIndexIncomplete",
                 "RagVectorSnapshotFailed",
                 "RagVectorStoreDown",
                 "RagVolumeAlmostFull",

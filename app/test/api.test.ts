@@ -103,7 +103,8 @@ describe("app: API against real PostgreSQL, Redis and Chroma", function () {
         assert.equal((await call("GET", "/health")).status, 200);
         const ready = await call("GET", "/ready");
         assert.equal(ready.status, 200, JSON.stringify(ready.body));
-        assert.deepEqual(ready.body.checks, { postgresql: "ok", redis: "ok", vectorStore: "ok" });
+        assert.deepEqual(ready.body.checks, { postgresql: "ok", redis: "ok", vectorStore: "ok", vectorIndex: "ok" });
+        assert.deepEqual(ready.body.vectorIndex, { chunks: 0, indexed: 0, missing: 0 });
     });
 
     it("write endpoints need the derived API key", async () => {

@@ -80,17 +80,32 @@ describe("app: Milvus adapter against Milvus' protobuf API definition", function
             },
             collection_name: "rag_chunks",
         }),
-        Query: () => ({
-            status: OK,
-            collection_name: "rag_chunks",
-            output_fields: ["chunk_index", "text"],
-            fields_data: [
-                { type: "Int64", field_name: "chunk_index", field_id: 102, scalars: { long_data: { data: ["1", "0"] } } },
-                { type: "VarChar", field_name: "text", field_id: 104, scalars: { string_data: { data: ["restored with pg_restore", "kept 14 days"] } } },
-            ],
-        }),
+        // count(*) as Milvus 2.4 answers it (the SDK's count())
+        Query: (req: any) =>
+            (req.output_fields ?? []).includes("count(*)")
+                ? {
+                      status: OK,
+                      collection_name: "rag_chunks",
+                      output_fields: ["count(*)"],
+                      fields_data: [{ type: "Int64", field_name: "count(*)", field_id: 0, scalars: { long_data: { data: ["3"] } } }],
+                  }
+                : queryChunks(),
+    });
+    const queryChunks = () => ({
+        status: OK,
+        collection_name: "rag_chunks",
+        output_fields: ["chunk_index", "text"],
+        fields_data: [
+            { type: "Int64", field_name: "chunk_index", field_id: 102, scalars: { long_data: { data: ["1", "0"] } } },
+            { type: "VarChar", field_name: "text", field_id: 104, scalars: { string_data: { data: ["restored with pg_restore", "kept 14 days"] } } },
+        ],
+    });
+    Object.assign(replies, {
         Delete: () => ({ status: OK, delete_cnt: 1 }),
-        DropCollection: () => OK,
+        DropCollection: () => {
+            created = false;
+            return OK;
+        },
         CheckHealth: () => ({ status: OK, isHealthy: true, reasons: [] }),
     });
 
@@ -155,8 +170,10 @@ describe("app: Milvus adapter against Milvus' protobuf API definition", function
                 { chunkIndex: 1, text: "restored with pg_restore" },
                 { chunkIndex: 0, text: "kept 14 days" },
             ]);
+            assert.equal(await store.count(), 3);
             await store.deleteDocument("12");
             await store.drop();
+            assert.equal(await store.count(), 0, "a collection that does not exist holds nothing");
         } catch (err) {
             throw new Error(`${(err as Error).message}; calls: ${calls.map((c) => c.method).join(", ")}`);
         } finally {

@@ -123,7 +123,15 @@ describe("app: Qdrant adapter against Qdrant's OpenAPI definition", function () 
             result: { operation_id: 3, status: "completed" },
         }),
         "GET /collections": (): Response<"/collections", "get"> => ({ time: 0, status: "ok", result: { collections: [{ name: "rag_chunks" }] } }),
-        "DELETE /collections/{collection_name}": (): Response<"/collections/{collection_name}", "delete"> => ({ time: 0, status: "ok", result: true }),
+        "POST /collections/{collection_name}/points/count": (): Response<"/collections/{collection_name}/points/count", "post"> => ({
+            time: 0,
+            status: "ok",
+            result: { count: 1 },
+        }),
+        "DELETE /collections/{collection_name}": (): Response<"/collections/{collection_name}", "delete"> => {
+            exists = false;
+            return { time: 0, status: "ok", result: true };
+        },
     };
     const templates = pathTemplates();
     let server: http.Server;
@@ -162,8 +170,10 @@ describe("app: Qdrant adapter against Qdrant's OpenAPI definition", function () 
             { chunkIndex: 1, text: "restored with pg_restore" },
             { chunkIndex: 0, text: "kept 14 days" },
         ]);
+        assert.equal(await store.count(), 1);
         await store.deleteDocument("12");
         await store.drop();
+        assert.equal(await store.count(), 0, "a collection that does not exist holds nothing (no count request)");
 
         const ops = exchanges.map((e) => `${e.method} ${templateOf(e.url, templates)}`);
         assert.deepEqual(ops, [
@@ -175,11 +185,15 @@ describe("app: Qdrant adapter against Qdrant's OpenAPI definition", function () 
             "POST /collections/{collection_name}/points/search",
             "POST /collections/{collection_name}/points/scroll",
             "POST /collections/{collection_name}/points/scroll",
+            "GET /collections/{collection_name}/exists",
+            "POST /collections/{collection_name}/points/count",
             "POST /collections/{collection_name}/points/delete",
             "DELETE /collections/{collection_name}",
+            "GET /collections/{collection_name}/exists",
         ]);
         assert.ok(exchanges.every((e) => e.apiKey === "qdrant-test-key"));
         const byOp = (op: string) => exchanges[ops.indexOf(op)];
+        assert.deepEqual(byOp("POST /collections/{collection_name}/points/count").body, { exact: true });
         assert.deepEqual(byOp("PUT /collections/{collection_name}").body, { vectors: { size: 4, distance: "Cosine" } });
         assert.deepEqual(byOp("POST /collections/{collection_name}/points/delete").body, {
             filter: { must: [{ key: "document_id", match: { value: "12" } }] },

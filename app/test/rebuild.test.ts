@@ -18,7 +18,7 @@ import { createLogger } from "../src/lib/logger";
 import { migrate } from "../src/lib/migrations";
 import { backfillChunks, rebuildIndex, RebuildRefused } from "../src/lib/rebuild";
 import { createAnswerBuilder, createEmbedder, embedderFor } from "../src/lib/runtime";
-import { NewDocument, RagService } from "../src/lib/service";
+import { INDEX_STATUS_TTL_MS, NewDocument, RagService } from "../src/lib/service";
 import { createVectorStore } from "../src/lib/vector";
 import { MemoryVectorStore } from "../src/lib/vector/memory";
 import { ChunkRecord, VectorStore } from "../src/lib/vector/types";
@@ -207,12 +207,25 @@ for (const engine of ["memory", "chroma"] as const) {
             // the vector store loses everything
             const { active } = await api.router.current();
             assert.equal(active.row.name, base, "the configured collection is adopted as the first one");
+            const chunks = (await chunkRows(api.db)).length;
+            assert.deepEqual(await api.service.indexStatus(), { chunks, indexed: chunks, missing: 0 });
             await active.store.drop();
             assert.deepEqual(
                 (await answers(api)).flatMap((a) => a.citations),
                 [],
                 "nothing is found in the emptied store",
             );
+            // the platform notices: readiness reports the index incomplete (the pod stays Ready), the gauge says how much
+            let later = Date.now() + INDEX_STATUS_TTL_MS;
+            assert.deepEqual(await api.service.indexStatus(), { chunks, indexed: chunks, missing: 0 }, "within the TTL: the cached figure");
+            assert.deepEqual(await api.service.indexStatus(later), { chunks, indexed: 0, missing: chunks });
+            const http = await buildApi(api.settings, api.service, quiet());
+            const ready = await http.app.inject({ method: "GET", url: "/ready" });
+            assert.equal(ready.statusCode, 200);
+            assert.equal(ready.json().status, "degraded");
+            assert.deepEqual(ready.json().down, ["vectorIndex"]);
+            assert.deepEqual(ready.json().vectorIndex, { chunks, indexed: 0, missing: chunks });
+            assert.match((await http.app.inject({ method: "GET", url: "/metrics" })).body, new RegExp(`^rag_vector_index_missing_chunks ${chunks}$`, "m"));
 
             const indexer = proc();
             // two at once (two Jobs): one rebuilds, the other is refused and changes nothing
@@ -232,6 +245,13 @@ for (const engine of ["memory", "chroma"] as const) {
             assert.equal(report.documents, Object.keys(DOCS).length);
             assert.equal(report.chunks, (await chunkRows(indexer.db)).length);
             assert.deepEqual(await answers(api), before);
+            later += INDEX_STATUS_TTL_MS;
+            assert.deepEqual(await api.service.indexStatus(later), { chunks, indexed: chunks, missing: 0 }, "the rebuilt collection is complete");
+            const readyAgain = (await http.app.inject({ method: "GET", url: "/ready" })).json();
+            assert.equal(readyAgain.status, "ready", JSON.stringify(readyAgain));
+            assert.equal(readyAgain.checks.vectorIndex, "ok");
+            assert.match((await http.app.inject({ method: "GET", url: "/metrics" })).body, /^rag_vector_index_missing_chunks 0$/m);
+            await http.shutdown(1000);
             assert.deepEqual(
                 (await indexer.db.collections()).map((c) => [c.name, c.state]),
                 [[`${base}_g2`, "active"]],
@@ -240,6 +260,21 @@ for (const engine of ["memory", "chroma"] as const) {
                 assert.equal(await collectionExists(base), false, "the old collection is dropped");
                 assert.equal(await collectionExists(`${base}_g2`), true);
             }
+        });
+
+        it("a collection that is gone with nothing asking for it since (a wiped volume): count() is 0, drop() resolves, the rebuild completes", async () => {
+            await setup("gone");
+            const api = proc();
+            await ingestAll(api);
+            const chunks = (await chunkRows(api.db)).length;
+            const { active } = await api.router.current();
+            await active.store.drop();
+            assert.equal(await active.store.count(), 0);
+            await active.store.drop(); // the collection does not exist: a no-op, as the rebuild's last step needs
+            const indexer = proc();
+            const report = await rebuildIndex(indexer.db, indexer.router, createEmbedder(indexer.settings), base, quiet(), { settleMs: 200 });
+            assert.equal(report.chunks, chunks);
+            assert.deepEqual(await api.service.indexStatus(Date.now() + INDEX_STATUS_TTL_MS), { chunks, indexed: chunks, missing: 0 });
         });
 
         it("a dimension change builds a new collection beside the old one and switches to it: no failed query during the rebuild; writes meanwhile reach it", async () => {

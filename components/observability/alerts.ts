@@ -72,6 +72,17 @@ function alertDrafts(names: MonitoredNames, t: AlertThresholds): AlertDraft[] {
             },
         },
         {
+            alert: "RagVectorIndexIncomplete",
+            expr: `max(${APP.vectorIndexMissing}{${api}}) > 0`,
+            for: "10m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "The vector index lacks chunks that PostgreSQL holds",
+                description:
+                    "Chunks stored in PostgreSQL have been missing from the active vector collection for 10 minutes (rag_vector_index_missing_chunks says how many) (a vector store whose volume was wiped or restored from an older copy): answers cannot cite those documents. Rebuild the index from PostgreSQL (index --rebuild).",
+            },
+        },
+        {
             alert: "RagVolumeAlmostFull",
             expr: `${K.volumeUsed}{${ns}} / ${K.volumeCapacity}{${ns}} > ${t.pvcUsageRatio}`,
             for: "15m",

@@ -10,6 +10,8 @@ export const APP_METRICS = {
     requestsTotal: "http_requests_total",
     /** Gauge of queued RAG requests per pod; the HPA's optional Pods metric via Prometheus Adapter. */
     queueLength: "rag_queue_length",
+    /** Gauge per API pod: chunks PostgreSQL holds that the active vector collection lacks (app/src/lib/service.ts indexStatus). */
+    vectorIndexMissing: "rag_vector_index_missing_chunks",
 } as const;
 
 /** From the cluster's monitoring stack (kube-state-metrics, cAdvisor, kubelet). */

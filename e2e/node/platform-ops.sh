@@ -124,6 +124,13 @@ if [ "${QUERY_OK:-0}" = 1 ] && [ $UP_OK = 1 ]; then
 else
   fail "off-site backup round trip with a real S3 server: not run (no document could be posted and cited, or pulumi up failed)"
 fi
+# the vector store's volume lost: noticed, rebuilt from PostgreSQL, every document answering again
+if [ "${QUERY_OK:-0}" = 1 ] && [ $UP_OK = 1 ]; then
+  # shellcheck source=wipe.sh
+  . "$E2E_DIR/node/wipe.sh"
+else
+  fail "vector store's volume wiped: not run (no document could be posted and cited, or pulumi up failed)"
+fi
 
 if [ $UP_OK != 1 ]; then
   fail "rolling update with /ready sampled: not run (pulumi up failed)"

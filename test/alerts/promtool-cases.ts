@@ -133,6 +133,11 @@ function cases(scope: AlertScope, rule: RenderedAlert): Case {
             ];
             return { evalMinutes, labels: {}, fire: mix(Math.min(1, t.errorRatio * 2)), quiet: mix(t.errorRatio / 2) };
         }
+        case "RagVectorIndexIncomplete": {
+            const pod = { ...ns, service: scope.apiService, pod: "rag-api-0" };
+            const missing = (n: number) => [{ series: sel("rag_vector_index_missing_chunks", pod), values: gauge(n) }];
+            return { evalMinutes, labels: {}, fire: missing(42), quiet: missing(0) };
+        }
         case "RagVolumeAlmostFull": {
             const c = { ...ns, persistentvolumeclaim: "data-rag-postgres-0" };
             const used = (ratio: number) => [

@@ -22,6 +22,11 @@ export function createMetrics() {
         queueLength: new client.Gauge({ name: "rag_queue_length", help: "RAG operations waiting for a worker slot (WORKERS)", registers: [registry] }),
         inFlight: new client.Gauge({ name: "rag_operations_in_flight", help: "RAG operations running", registers: [registry] }),
         documentsIngested: new client.Counter({ name: "rag_documents_ingested_total", help: "Documents stored", registers: [registry] }),
+        vectorIndexMissing: new client.Gauge({
+            name: "rag_vector_index_missing_chunks",
+            help: "Chunks PostgreSQL holds that the active vector collection lacks (a wiped or partial index: run index --rebuild); NaN while either store is unreachable",
+            registers: [registry],
+        }),
         queryCache: new client.Counter({
             name: "rag_query_cache_total",
             help: "Queries by cache result",

@@ -6,7 +6,7 @@ import { DatabaseError } from "../lib/db";
 import { contentTypeOf, extractText, InputError } from "../lib/documents";
 import { UpstreamError } from "../lib/embedder";
 import { Settings } from "../lib/contract";
-import { RagService } from "../lib/service";
+import { IndexStatus, RagService } from "../lib/service";
 import { VectorStoreError } from "../lib/vector/types";
 import { createMetrics, Limiter, Metrics } from "./metrics";
 
@@ -142,6 +142,11 @@ export async function buildApi(s: Settings, service: RagService, log: Logger): P
             return reply.code(503).send({ status: "draining", checks: {} });
         }
         const checks: Record<string, string> = {};
+        // started beside the pings (the probe's 3 s timeout bounds the whole answer), reported only when both answer
+        const index = withTimeout(service.indexStatus(), 2000, "vectorIndex").then(
+            (v) => v,
+            () => undefined,
+        );
         await Promise.all(
             (
                 [
@@ -158,10 +163,23 @@ export async function buildApi(s: Settings, service: RagService, log: Logger): P
                 }
             }),
         );
+        // the index against PostgreSQL's chunks (only when both answer): a wiped vector store still answers its ping
+        let vectorIndex: IndexStatus | undefined;
+        if (checks.postgresql === "ok" && checks.vectorStore === "ok") {
+            vectorIndex = await index;
+            checks.vectorIndex = !vectorIndex ? "unavailable" : vectorIndex.missing > 0 ? "incomplete" : "ok";
+        }
         const down = Object.keys(checks).filter((k) => checks[k] !== "ok");
-        return reply.code(200).send({ status: down.length ? "degraded" : "ready", checks, ...(down.length ? { down } : {}) });
+        return reply
+            .code(200)
+            .send({ status: down.length ? "degraded" : "ready", checks, ...(vectorIndex ? { vectorIndex } : {}), ...(down.length ? { down } : {}) });
     });
     app.get("/metrics", async (_req, reply) => {
+        try {
+            metrics.vectorIndexMissing.set((await withTimeout(service.indexStatus(), 2000, "vectorIndex")).missing);
+        } catch {
+            metrics.vectorIndexMissing.set(Number.NaN);
+        }
         reply.header("content-type", metrics.registry.contentType);
         return metrics.registry.metrics();
     });

@@ -227,6 +227,11 @@ export class RoutedVectorStore implements VectorStore {
         return (await this.router.current()).active.store.chunksOf(documentId);
     }
 
+    /** The active collection's chunks (the one queries search). */
+    async count(): Promise<number> {
+        return (await this.router.current()).active.store.count();
+    }
+
     async deleteDocument(documentId: string): Promise<void> {
         for (const t of await this.writeTargets()) {
             await t.store.deleteDocument(documentId);

@@ -187,6 +187,12 @@ export class Database {
         return res.rows;
     }
 
+    /** Every chunk PostgreSQL holds (the source the vector index is built from). */
+    async chunkCount(): Promise<number> {
+        const res = await this.q<{ n: number }>("SELECT count(*)::int AS n FROM document_chunks");
+        return res.rows[0].n;
+    }
+
     /** Documents with chunks (chunk_count > 0) of which PostgreSQL holds none: stored before document_chunks existed. */
     async documentsWithoutChunks(): Promise<DocumentRow[]> {
         const res = await this.q<DocumentRow>(

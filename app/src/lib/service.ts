@@ -28,6 +28,16 @@ export type IngestOutcome = { result: IngestResult } | { error: Error };
 
 /** Chunks per vector-store upsert call and per PostgreSQL transaction of a batch (Chroma takes up to 5,461). */
 export const UPSERT_BATCH = 1000;
+
+/** How long one comparison of PostgreSQL's chunks with the vector index serves readiness probes and scrapes. */
+export const INDEX_STATUS_TTL_MS = 10_000;
+
+/** PostgreSQL's chunks against the active vector collection's: `missing` > 0 is a wiped or partial index. */
+export interface IndexStatus {
+    chunks: number;
+    indexed: number;
+    missing: number;
+}
 /** Texts per embedding call of a batch (the OpenAI-compatible embedder's request size). */
 const EMBED_SLICE = 64;
 
@@ -66,6 +76,29 @@ export class RagService {
         readonly log: Logger,
         readonly cache?: AnswerCache,
     ) {}
+
+    private indexCheck?: { at: number; status: Promise<IndexStatus> };
+
+    /**
+     * PostgreSQL's chunks against the active collection's, at most every INDEX_STATUS_TTL_MS (readiness probes
+     * and scrapes ask): a vector store whose volume was wiped answers its heartbeat but holds nothing, and only
+     * this comparison notices (then `index --rebuild`). Chunks indexed beyond PostgreSQL's (documents stored
+     * before it kept chunks) do not count as missing.
+     */
+    indexStatus(now = Date.now()): Promise<IndexStatus> {
+        if (!this.indexCheck || now - this.indexCheck.at >= INDEX_STATUS_TTL_MS) {
+            const status = Promise.all([this.db.chunkCount(), this.store.count()]).then(([chunks, indexed]) => ({
+                chunks,
+                indexed,
+                missing: Math.max(0, chunks - indexed),
+            }));
+            this.indexCheck = { at: now, status };
+            status.catch(() => {
+                if (this.indexCheck?.status === status) this.indexCheck = undefined;
+            });
+        }
+        return this.indexCheck.status;
+    }
 
     /** Chunks, embeds and stores a document; idempotent by content checksum. */
     async ingest(doc: NewDocument): Promise<IngestResult> {

@@ -1,6 +1,11 @@
 import { ChromaClient, Collection } from "chromadb";
 import { ChunkRecord, SearchHit, VectorStore, VectorStoreOptions, wrap } from "./types";
 
+/** A collection that does not exist: chromadb 3 throws ChromaNotFoundError, "The requested resource could not be found". */
+function isNotFound(err: unknown): boolean {
+    return (err as Error)?.name === "ChromaNotFoundError" || /not (be )?found|does not exist/i.test((err as Error)?.message ?? "");
+}
+
 /** Chroma 1.x through the `chromadb` JS client (v2 HTTP API). Chroma has no API key: none is sent. */
 export class ChromaVectorStore implements VectorStore {
     readonly engine = "chroma";
@@ -74,6 +79,23 @@ export class ChromaVectorStore implements VectorStore {
         });
     }
 
+    count(): Promise<number> {
+        return wrap(this.engine, "count", async () => {
+            // looked up afresh: a handle cached before the store lost the collection would fail, not count 0
+            let c: Collection;
+            try {
+                c = await this.client.getCollection({ name: this.opts.collection });
+            } catch (err) {
+                if (isNotFound(err)) {
+                    this.collection = undefined;
+                    return 0;
+                }
+                throw err;
+            }
+            return c.count();
+        });
+    }
+
     deleteDocument(documentId: string): Promise<void> {
         return wrap(this.engine, "delete", async () => {
             const c = await this.coll();
@@ -87,7 +109,7 @@ export class ChromaVectorStore implements VectorStore {
             try {
                 await this.client.deleteCollection({ name: this.opts.collection });
             } catch (err) {
-                if (!/not found|does not exist/i.test((err as Error).message)) {
+                if (!isNotFound(err)) {
                     throw err;
                 }
             }

@@ -34,6 +34,10 @@ export class MemoryVectorStore implements VectorStore {
         return this.records.size;
     }
 
+    async count(): Promise<number> {
+        return this.records.size;
+    }
+
     async deleteDocument(documentId: string): Promise<void> {
         for (const [id, r] of this.records) {
             if (r.documentId === documentId) {

@@ -132,6 +132,20 @@ export class MilvusVectorStore implements VectorStore {
         });
     }
 
+    count(): Promise<number> {
+        return wrap(this.engine, "count", async () => {
+            const has = await this.c.hasCollection({ collection_name: this.opts.collection });
+            check("hasCollection", has.status);
+            if (!has.value) {
+                this.ready = undefined;
+                return 0;
+            }
+            const res = await this.c.count({ collection_name: this.opts.collection });
+            check("count", res.status);
+            return Number(res.data);
+        });
+    }
+
     deleteDocument(documentId: string): Promise<void> {
         return wrap(this.engine, "delete", async () => {
             await this.ensure();

@@ -90,6 +90,17 @@ export class QdrantVectorStore implements VectorStore {
         });
     }
 
+    count(): Promise<number> {
+        return wrap(this.engine, "count", async () => {
+            const { exists } = await this.client.collectionExists(this.opts.collection);
+            if (!exists) {
+                this.ready = undefined;
+                return 0;
+            }
+            return (await this.client.count(this.opts.collection, { exact: true })).count;
+        });
+    }
+
     deleteDocument(documentId: string): Promise<void> {
         return wrap(this.engine, "delete", async () => {
             await this.ensure();

@@ -34,6 +34,11 @@ export interface VectorStore {
      * order: how documents stored before PostgreSQL kept their chunks get them back (the backfill).
      */
     chunksOf(documentId: string): Promise<{ chunkIndex: number; text: string }[]>;
+    /**
+     * How many chunks the collection holds: 0 when it does not exist (a wiped volume, a collection deleted by
+     * hand). Compared with PostgreSQL's chunks by the readiness report and `rag_vector_index_missing_chunks`.
+     */
+    count(): Promise<number>;
     /** Removes every chunk of a document. */
     deleteDocument(documentId: string): Promise<void>;
     /** Drops the whole collection (tests, re-index from scratch). */
