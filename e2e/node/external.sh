@@ -105,3 +105,11 @@ else
 fi
 cp "$EXT_DIR/Pulumi.dev.yaml.before" "$PROG/Pulumi.dev.yaml"
 record_time "external datastore phase (switch, checks, matrix)" "$(elapsed "$t0")"
+
+# back to the in-cluster Redis with an up that is killed part-way, recovered and run again (e2e/node/interrupted.sh)
+if [ "$ok_external" = 1 ]; then
+  # shellcheck source=interrupted.sh
+  . "$E2E_DIR/node/interrupted.sh"
+else
+  fail "interrupted pulumi up: not run (the stack never left its in-cluster Redis)"
+fi
