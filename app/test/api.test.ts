@@ -14,7 +14,7 @@ import { indexDirectory } from "../src/lib/indexer";
 import { createLogger } from "../src/lib/logger";
 import { migrate } from "../src/lib/migrations";
 import { createService } from "../src/lib/runtime";
-import { RagService } from "../src/lib/service";
+import { INDEX_STATUS_TTL_MS, RagService } from "../src/lib/service";
 import { MemoryVectorStore } from "../src/lib/vector/memory";
 import { createDatabase, services, startRedis, stopRedis, testEnv, testSettings } from "./services";
 
@@ -356,5 +356,44 @@ describe("app: graceful shutdown", function () {
         );
         assert.ok(after === "refused" || after === 503, `after shutdown: ${after}`);
         assert.equal(api.app.server.listening, false);
+    });
+});
+
+describe("app: the vector index check during an outage", function () {
+    this.timeout(30_000);
+
+    it("a failed comparison is reported (readiness unavailable, the gauge NaN) and kept for the TTL: probes and scrapes do not each ask the store again", async () => {
+        const url = createDatabase("rag_index_check_test");
+        const settings = testSettings("api", { DATABASE_URL: url, VECTOR_DB_ENGINE: "memory" });
+        const log = createLogger("error", secretValues(settings), "rag-api", new Writable({ write: (_c, _e, cb) => cb() }));
+        await migrate(url, log);
+        const base = createService(settings, log);
+        // a store that answers its heartbeat but cannot count (an index being repaired, say)
+        const store = new MemoryVectorStore();
+        const count = store.count.bind(store);
+        let asked = 0;
+        let failing = true;
+        store.count = async () => {
+            asked++;
+            if (failing) throw new Error("count: no answer");
+            return count();
+        };
+        const service = new RagService(base.opts, base.db, store, base.embedder, base.answerer, log, base.cache);
+        const api = await buildApi(settings, service, log);
+        try {
+            for (let i = 0; i < 3; i++) {
+                const ready = await api.app.inject({ method: "GET", url: "/ready" });
+                assert.equal(ready.statusCode, 200);
+                assert.equal(ready.json().checks.vectorIndex, "unavailable", ready.body);
+                // prom-client writes "Nan"; Prometheus reads NaN in any case (Go's ParseFloat)
+                assert.match((await api.app.inject({ method: "GET", url: "/metrics" })).body, /^rag_vector_index_missing_chunks nan$/im);
+            }
+            assert.equal(asked, 1, "three probes and three scrapes within the TTL asked the store once");
+            failing = false;
+            assert.deepEqual(await service.indexStatus(Date.now() + INDEX_STATUS_TTL_MS), { chunks: 0, indexed: 0, missing: 0 }, "asked again after the TTL");
+            assert.equal(asked, 2);
+        } finally {
+            await api.shutdown(1000);
+        }
     });
 });

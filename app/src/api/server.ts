@@ -132,6 +132,8 @@ export async function buildApi(s: Settings, service: RagService, log: Logger): P
     };
 
     // Probes and metrics at the root (what the kubelet and Prometheus call).
+    // the vector index against PostgreSQL's chunks (cached by the service), bounded like the pings
+    const indexStatus = () => withTimeout(service.indexStatus(), 2000, "vectorIndex");
     app.get("/health", async () => ({ status: "ok", version: VERSION, environment: s.APP_ENV, gpu: s.GPU_ENABLED }));
     // Readiness is this pod's own state, not its dependencies': 503 only while draining. A datastore outage is
     // shared by every replica; failing readiness for it would take every API pod out of the Service at once
@@ -143,7 +145,7 @@ export async function buildApi(s: Settings, service: RagService, log: Logger): P
         }
         const checks: Record<string, string> = {};
         // started beside the pings (the probe's 3 s timeout bounds the whole answer), reported only when both answer
-        const index = withTimeout(service.indexStatus(), 2000, "vectorIndex").then(
+        const index = indexStatus().then(
             (v) => v,
             () => undefined,
         );
@@ -176,7 +178,7 @@ export async function buildApi(s: Settings, service: RagService, log: Logger): P
     });
     app.get("/metrics", async (_req, reply) => {
         try {
-            metrics.vectorIndexMissing.set((await withTimeout(service.indexStatus(), 2000, "vectorIndex")).missing);
+            metrics.vectorIndexMissing.set((await indexStatus()).missing);
         } catch {
             metrics.vectorIndexMissing.set(Number.NaN);
         }

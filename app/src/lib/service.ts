@@ -83,7 +83,7 @@ export class RagService {
      * PostgreSQL's chunks against the active collection's, at most every INDEX_STATUS_TTL_MS (readiness probes
      * and scrapes ask): a vector store whose volume was wiped answers its heartbeat but holds nothing, and only
      * this comparison notices (then `index --rebuild`). Chunks indexed beyond PostgreSQL's (documents stored
-     * before it kept chunks) do not count as missing.
+     * before it kept chunks) do not count as missing. A failed comparison is kept for the TTL as well.
      */
     indexStatus(now = Date.now()): Promise<IndexStatus> {
         if (!this.indexCheck || now - this.indexCheck.at >= INDEX_STATUS_TTL_MS) {
@@ -92,10 +92,9 @@ export class RagService {
                 indexed,
                 missing: Math.max(0, chunks - indexed),
             }));
+            // a failure is kept for the TTL too: during an outage, probes and scrapes do not each ask again
+            status.catch(() => undefined);
             this.indexCheck = { at: now, status };
-            status.catch(() => {
-                if (this.indexCheck?.status === status) this.indexCheck = undefined;
-            });
         }
         return this.indexCheck.status;
     }
