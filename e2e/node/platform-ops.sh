@@ -78,16 +78,23 @@ fi
 
 # backup and restore round trip (issue 12): the backup CronJob run now, a dump on its claim, the documents
 # table dropped, the documented restore (scripts/restore-postgres.sh), the document listed and cited again
+# backup_now JOB LOG WHAT: the backup CronJob run now as Job JOB (its timing row "backup Job (WHAT)"), every
+# container's log in LOG, the seconds in BACKUP_SECS; a failure is added to probs
+backup_now() {
+  local t
+  t=$(now)
+  K -n "$NS" create job --from=cronjob/rag-postgres-backup "$1" >"$2" 2>&1 || probs+="kubectl create job --from=cronjob/rag-postgres-backup failed; "
+  K -n "$NS" wait --for=condition=complete "job/$1" --timeout=300s >>"$2" 2>&1 || probs+="the backup Job ($3) did not complete; "
+  BACKUP_SECS=$(elapsed "$t")
+  record_time "backup Job ($3)" "$BACKUP_SECS"
+  K -n "$NS" logs "job/$1" --all-containers >>"$2" 2>&1
+}
 doc_listed() { api GET /v1/documents 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if sys.argv[1] in [str(x["id"]) for x in d["documents"]] else 1)' "$DOC_ID" 2>/dev/null; }
 if [ "${QUERY_OK:-0}" = 1 ] && [ $UP_OK = 1 ]; then
   bjob=e2e-backup-$$
   probs=""
-  t0=$(now)
-  K -n "$NS" create job --from=cronjob/rag-postgres-backup "$bjob" >"$LOGS/backup-job.log" 2>&1 || probs+="kubectl create job --from=cronjob/rag-postgres-backup failed; "
-  K -n "$NS" wait --for=condition=complete "job/$bjob" --timeout=300s >>"$LOGS/backup-job.log" 2>&1 || probs+="the backup Job did not complete; "
-  backup_s=$(elapsed "$t0")
-  record_time "backup Job (pg_dump to the claim)" "$backup_s"
-  K -n "$NS" logs "job/$bjob" --all-containers >>"$LOGS/backup-job.log" 2>&1
+  backup_now "$bjob" "$LOGS/backup-job.log" "pg_dump to the claim"
+  backup_s=$BACKUP_SECS
   wrote=$(grep -oE 'wrote [^ ]+ \([0-9]+ bytes\)' "$LOGS/backup-job.log" | head -n1)
   dumpfile=$(echo "$wrote" | awk '{print $2}' | xargs -r basename)
   [ -n "$dumpfile" ] || probs+="the backup Job reported no dump; "

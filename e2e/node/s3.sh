@@ -50,12 +50,8 @@ if [ -z "$probs" ] && s3_config enabled true && s3_config endpoint "$s3_url" && 
     s3_up_s=$LAST_SECS
     # the backup now, its dump uploaded
     sjob=e2e-backup-s3-$$
-    t1=$(now)
-    K -n "$NS" create job --from=cronjob/rag-postgres-backup "$sjob" >"$LOGS/s3-backup-job.log" 2>&1 || probs+="kubectl create job --from=cronjob/rag-postgres-backup failed; "
-    K -n "$NS" wait --for=condition=complete "job/$sjob" --timeout=300s >>"$LOGS/s3-backup-job.log" 2>&1 || probs+="the backup Job (dump + upload) did not complete; "
-    s3_backup_s=$(elapsed "$t1")
-    record_time "backup Job with the S3 upload" "$s3_backup_s"
-    K -n "$NS" logs "job/$sjob" --all-containers >>"$LOGS/s3-backup-job.log" 2>&1
+    backup_now "$sjob" "$LOGS/s3-backup-job.log" "pg_dump and the S3 upload"
+    s3_backup_s=$BACKUP_SECS
     wrote_bytes=$(grep -oE 'wrote [^ ]+ \([0-9]+ bytes\)' "$LOGS/s3-backup-job.log" | head -n1 | grep -oE '[0-9]+ bytes' | cut -d' ' -f1)
     s3_file=$(grep -oE "upload: [^ ]+ -> s3://$S3_BUCKET/$S3_PREFIX[^ ]+" "$LOGS/s3-backup-job.log" | head -n1 | awk '{print $2}')
     [ -n "$s3_file" ] || probs+="the upload container reported no upload; "
