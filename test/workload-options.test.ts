@@ -631,6 +631,8 @@ describe("workloads.<name> and ingress.extraAnnotations: rendered objects", () =
         assert.deepEqual(spreadOf(prod, "api"), { "kubernetes.io/hostname": "DoNotSchedule", "topology.kubernetes.io/zone": "ScheduleAnyway" });
         const hostname = podSpecs(prod, "api")[0].spec.topologySpreadConstraints[0];
         assert.equal(hostname.nodeTaintsPolicy, "Honor");
+        // the skew among one revision's pods: after a rolling update, still one API pod per node
+        for (const t of podSpecs(prod, "api")[0].spec.topologySpreadConstraints) assert.deepEqual(t.matchLabelKeys, ["pod-template-hash"], t.topologyKey);
         assert.deepEqual(spreadOf(prod, "frontend"), { "kubernetes.io/hostname": "ScheduleAnyway", "topology.kubernetes.io/zone": "ScheduleAnyway" });
     });
 

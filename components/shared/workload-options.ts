@@ -106,6 +106,10 @@ export function serviceAccountAnnotations(options: WorkloadOptions | undefined):
  * Prefer one replica per node and balance across zones; never blocks scheduling on a one-node cluster.
  * With `requireSeparateNodes`, two replicas never share a node (GPU servers: one node failure, one replica).
  * With `requireNodeSpread`, the node spread is DoNotSchedule over nodes the pods tolerate (zones stay preferred).
+ * The skew is counted among the pods of one revision (`matchLabelKeys: pod-template-hash`, the Deployment
+ * controller's label): during a rolling update the old pods would otherwise count, and the new ones could end
+ * up two on a node once the old ones are gone (the HA e2e's upgrade found the API on two nodes of three). A
+ * StatefulSet's pods (model servers) carry no such label: the scheduler then ignores the key.
  */
 export function spread(
     selector: Record<string, string>,
@@ -118,6 +122,7 @@ export function spread(
             maxSkew: 1,
             topologyKey,
             labelSelector: { matchLabels: selector },
+            matchLabelKeys: ["pod-template-hash"],
             ...(requireNodeSpread && topologyKey === "kubernetes.io/hostname"
                 ? { whenUnsatisfiable: "DoNotSchedule", nodeTaintsPolicy: "Honor" }
                 : { whenUnsatisfiable: "ScheduleAnyway" }),
