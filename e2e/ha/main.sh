@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # The HA tier (sourced by e2e/node.sh on a cluster of three nodes in zones a, b, c, with metrics-server and
 # volumes every node sees): the PROD stack's shape, deployed by the real CLI with the policy pack at prod's
-# levels, WITHOUT skipAwait, then placement, drains, a datastore going away, the HPA scaling up and down, a
-# rolling update under load, and a node lost hard. Config changed through stack config only, each for a
+# levels, WITHOUT skipAwait: first as it was at the pinned release (e2e/upgrade-from), then upgraded to the
+# current tree under load (e2e/ha/upgrade.sh); then placement, drains, a datastore going away, the HPA scaling
+# up and down, and a node lost hard. Config changed through stack config only, each for a
 # reason (printed): the kube context; images built here and Chroma (Qdrant cannot be built here); the
 # local-path provisioner (no EBS here); model serving local (no GPUs); no datastore exporters (not buildable
 # here); CPU and memory requests scaled down so
@@ -56,28 +57,17 @@ if crd_files=$(bash "$E2E_DIR/lib/crds.sh" 2>"$LOGS/ha-crds.log") &&
 fi
 
 HA_UP=0
-t0=$(now)
 if run "$LOGS/ha-init.log" env STACK=prod P init prod && ha_configure >"$LOGS/ha-config.log" 2>&1; then
   PROD_POLICY=(--policy-pack "$PROG/policy")
   [ -f "$PROG/policy/config/prod.json" ] && PROD_POLICY+=(--policy-pack-config "$PROG/policy/config/prod.json")
-  say "pulumi up prod shape (no skipAwait; log: $LOGS/ha-up.log)"
-  if run "$LOGS/ha-up.log" env STACK=prod P up "${PROD_POLICY[@]}"; then
-    HA_UP=1
-    record_time "HA: pulumi up of the prod shape (readiness waits)" "$LAST_SECS"
-    pass "HA: pulumi up of the prod shape with the policy pack at prod's levels, no skipAwait (${LAST_SECS}s, $(grep -oE '\+ [0-9]+ created' "$LOGS/ha-up.log" | head -n1)); changed through stack config: $(printf '%s; ' "${HA_CHANGES[@]}")"
-  else
-    fail "HA: pulumi up of the prod shape" "$LOGS/ha-up.log" 40
-  fi
+  # the pinned release, documents, then the current tree over it under load (sets HA_UP)
+  # shellcheck source=upgrade.sh
+  . "$E2E_DIR/ha/upgrade.sh"
 else
   fail "HA: stack init/config prod" "$LOGS/ha-config.log"
 fi
 
 if [ $HA_UP = 1 ]; then
-  STACK=prod P outputs >"$WORK/ha-outputs.json" 2>/dev/null
-  API_HOST=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["services"]["api"])' "$WORK/ha-outputs.json" 2>/dev/null)
-  SECRET_NAME=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("secretName",""))' "$WORK/ha-outputs.json" 2>/dev/null)
-  API_PORT=$(kubectl -n "$NS" get svc "${API_HOST%%.*}" -o jsonpath='{.spec.ports[0].port}')
-  API_IP=$(kubectl -n "$NS" get svc "${API_HOST%%.*}" -o jsonpath='{.spec.clusterIP}')
   # shellcheck source=placement.sh
   . "$E2E_DIR/ha/placement.sh"
   # shellcheck source=faults.sh

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# HA checks 5-6 (sourced by e2e/ha/main.sh): the HPA scaling for real (metrics-server's CPU figures), up under
-# a bounded CPU-heavy query load and back down after it, with 0 failed requests throughout (a low-rate probe
-# runs from before the load until after the scale-down); then a rolling update of the prod shape under load.
+# HA check 5 (sourced by e2e/ha/main.sh): the HPA scaling for real (metrics-server's CPU figures), up under a
+# bounded CPU-heavy query load and back down after it, with 0 failed requests throughout (a low-rate probe runs
+# from before the load until after the scale-down). The rolling update under load is the upgrade
+# (e2e/ha/upgrade.sh).
 
 hpa() { kubectl -n "$NS" get hpa -l app.kubernetes.io/component=api -o jsonpath="{.items[0].$1}"; }
 api_hpa_min=$(hpa spec.minReplicas)
@@ -57,23 +58,4 @@ if [ -n "$first_up" ] && [ "$peak" -gt "$api_hpa_min" ] && [ -n "$new_served" ] 
   pass "HA autoscaling: heavy query load ($(load_summary scale-load ok) queries, p50 $(load_summary scale-load p50) ms): the API's HPA scaled $api_hpa_min -> $peak (max $api_hpa_max) ${first_up}s after the load began; the new pods served queries ($new_served); ${down_s}s after the load stopped it was back at $api_hpa_min; 0 failed requests ($(load_summary scale-probe ok) probe queries from before the load to after the scale-down, 0 failed of the load itself)"
 else
   fail "HA autoscaling: first scale-up ${first_up:-never}, peak $peak (min $api_hpa_min), new pods serving [${new_served}] idle [${new_idle}], back to min after ${down_s:-never}s, failed: probe ${pf:-?} ($(load_summary scale-probe reasons)), load ${lf:-?} ($(load_summary scale-load reasons))" "$hpa_log" 20
-fi
-
-# 6. rolling update of the prod shape under load
-load_start roll-load 10 900
-sleep 5
-STACK=prod P config "$PROJECT:app.logLevel" debug --path >/dev/null 2>&1
-if run "$LOGS/ha-rollout.log" env STACK=prod P up "${PROD_POLICY[@]}"; then
-  record_time "HA: pulumi up (rolling update of the prod shape under load)" "$LAST_SECS"
-  sleep 5
-  load_stop roll-load
-  rf=$(load_summary roll-load failed)
-  if [ "$rf" = 0 ]; then
-    pass "HA rolling update of the prod shape under load (app.logLevel changed, ${LAST_SECS}s): $(load_summary roll-load ok) queries, 0 failed (p99 $(load_summary roll-load p99) ms)"
-  else
-    fail "HA rolling update under load: $rf failed ($(load_summary roll-load reasons))"
-  fi
-else
-  load_stop roll-load
-  fail "HA rolling update: pulumi up failed" "$LOGS/ha-rollout.log" 30
 fi
