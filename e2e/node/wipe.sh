@@ -16,6 +16,9 @@ t0=$(now)
 vs_claim=$(K -n "$NS" get pod "$vs_pod" -o jsonpath='{range .spec.volumes[*]}{.persistentVolumeClaim.claimName}{"\n"}{end}' 2>/dev/null | grep -- "-$vs_pod\$" | head -n1)
 claim_uid() { K -n "$NS" get pvc "$vs_claim" -o jsonpath='{.metadata.uid}' 2>/dev/null; }
 old_uid=$(claim_uid)
+# complete before the wipe; a comparison that failed while the S3 round trip had emptied the database is
+# reported for up to the API's 10 s cache (INDEX_STATUS_TTL_MS), so wait for it to be compared again
+cl_wait 30 index_is ok || true
 index_before=$(ready_index)
 [ -n "$vs_claim" ] && [ -n "$old_uid" ] || probs+="no claim of $vs_pod found; "
 [ "${index_before%% *}" = ok ] || probs+="the index was not complete before the wipe (/ready: ${index_before:-?}); "
