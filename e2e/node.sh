@@ -103,6 +103,7 @@ declare -A IMG=()
 while read -r k v; do IMG[$k]=$v; done < <(bash "$REPO/images/build.sh" ${APPDIR:+--app "$APPDIR"} --refs)
 IMGS="pause busybox postgres redis chroma node"
 [[ " $E2E_TIERS " == *" node "* ]] && IMGS+=" aws-cli"
+[[ " $E2E_TIERS " == *" ha "* ]] && IMGS+=" patroni"
 [ -n "$APPDIR" ] && IMGS+=" rag-api rag-frontend rag-indexer"
 [ "${CL_METRICS_SERVER:-0}" = 1 ] && IMGS+=" metrics-server"
 say "building images (cached in ${RAG_IMAGE_CACHE:-$HOME/.cache/rag-platform-images}; log: $LOGS/images.log)"
@@ -122,6 +123,7 @@ say "starting the control plane and $CL_NODES node(s) (work dir $WORK)"
 t0=$(now)
 CL_APPDIR=$APPDIR CL_IMAGES="postgres redis chroma node ${APPDIR:+rag-api rag-frontend rag-indexer}"
 [[ " $E2E_TIERS " == *" node "* ]] && CL_IMAGES+=" aws-cli"
+[[ " $E2E_TIERS " == *" ha "* ]] && CL_IMAGES+=" patroni"
 if cl_up 2>"$LOGS/cluster-up.err"; then
   record_time "cluster start: control plane + $CL_NODES node(s) Ready, images imported" "$(elapsed "$t0")"
   zones=$(kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.metadata.labels.topology\.kubernetes\.io/zone}{" "}{end}')

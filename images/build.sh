@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
     *) NAMES+=("$1"); shift ;;
   esac
 done
-BASE_IMAGES=(pause busybox postgres redis chroma node aws-cli)
+BASE_IMAGES=(pause busybox postgres patroni redis chroma node aws-cli)
 APP_IMAGES=(rag-api rag-frontend rag-indexer)
 if [ ${#NAMES[@]} -eq 0 ]; then
   NAMES=("${BASE_IMAGES[@]}")
@@ -47,6 +47,7 @@ declare -A REFS=(
   [pause]=$P/pause:3.10
   [busybox]=$P/busybox:1.35
   [postgres]=$P/postgres:15-bookworm
+  [patroni]=$P/patroni:3.0.2-pg15-bookworm
   [redis]=$P/redis:7.0-bookworm
   [chroma]=$P/chroma:1.0.12
   [node]=$P/node:22.23.3

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig, PlatformConfig, PostgresConfig } from "../config";
-import type { Datastore, PostgresDatabase } from "../datastores";
+import type { Datastore, PostgresCluster, PostgresDatabase } from "../datastores";
 import { jobSpec, scheduledJob, objectName, secretRefEnv, ContainerArgs, Identity, metadata, pod, RunAs, secretEnv, serviceAccount } from "../shared";
 import type { NetworkPoliciesArgs } from "../network";
 import type { SecretRef } from "../shared";
@@ -203,7 +203,7 @@ export function createPostgresBackup(
     instance: string,
     identity: Identity,
     cfg: PlatformConfig,
-    { inCluster: postgres, credential }: Datastore<PostgresDatabase>,
+    { inCluster: postgres, credential }: Datastore<PostgresDatabase | PostgresCluster>,
     shared: { storageClassName?: pulumi.Input<string>; imagePullSecrets: string[]; protect: boolean },
     opts: pulumi.ComponentResourceOptions,
 ): PostgresBackup | undefined {

@@ -4,6 +4,7 @@ import type { ScalingBehavior } from "./scaling";
 import type { AutoscalingConfig, Environment, GpuSchedulingConfig, PlatformConfig, ResourceSpec, TeiServerConfig } from "./types";
 import { monitoringDefaults } from "./observability-types";
 import { workloadsDefaults } from "./workload-options-types";
+import { IMAGES } from "./images";
 
 /** Every part optional, recursively; lists stay whole (a stack's list replaces the default). */
 export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
@@ -47,23 +48,6 @@ const noAutoscaling = (replicas: number): AutoscalingConfig => ({
     memoryUtilization: 80,
     behavior: { scaleUp: SCALE_UP_FAST, scaleDown: SCALE_DOWN_SLOW },
 });
-
-export const IMAGES = {
-    api: "ghcr.io/rag-platform/rag-api:0.2.0",
-    frontend: "ghcr.io/rag-platform/rag-frontend:0.2.0",
-    indexer: "ghcr.io/rag-platform/rag-indexer:0.2.0",
-    postgres: "postgres:16.4-alpine",
-    redis: "redis:7.4.1-alpine",
-    qdrant: "qdrant/qdrant:v1.12.4-unprivileged",
-    chroma: "chromadb/chroma:1.0.12",
-    milvus: "milvusdb/milvus:v2.4.15",
-    vllm: "vllm/vllm-openai:v0.11.0",
-    teiCpu: "ghcr.io/huggingface/text-embeddings-inference:cpu-1.8",
-    teiGpu: "ghcr.io/huggingface/text-embeddings-inference:1.8",
-    awsCli: "amazon/aws-cli:2.22.35",
-    postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.20.0",
-    redisExporter: "oliver006/redis_exporter:v1.90.0",
-} as const;
 
 /** Fits the common GPU node pools: the GPU operator's node label and the `nvidia.com/gpu` taint. */
 const gpuScheduling = (count: number): GpuSchedulingConfig => ({
@@ -125,6 +109,8 @@ export function baseDefaults(stack: string): DefaultedConfig {
             storage: "2Gi",
             database: "rag",
             user: "rag",
+            instances: 3,
+            patroniImage: IMAGES.patroni,
             ...IN_CLUSTER,
         },
         redis: { image: IMAGES.redis, resources: resources("50m", "64Mi", "250m", "256Mi"), storage: "1Gi", ...IN_CLUSTER },

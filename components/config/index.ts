@@ -13,7 +13,8 @@
 export * from "./types";
 export * from "./scaling";
 export { ConfigError } from "./checker";
-export { deepMerge, IMAGES } from "./defaults";
+export { deepMerge } from "./defaults";
+export { IMAGES } from "./images";
 export type { DeepPartial, DefaultedConfig } from "./defaults";
 export { CONFIG_SHAPE, configKeyPaths, TOP_LEVEL_KEYS } from "./keys";
 export type { ConfigShape } from "./keys";

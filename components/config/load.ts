@@ -2,7 +2,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { resolveBackupSizes } from "./backup-sizing";
 import { Checker, ConfigError } from "./checker";
-import { baseDefaults, deepMerge, ENV_DEFAULTS, IMAGES, isPlainObject } from "./defaults";
+import { baseDefaults, deepMerge, ENV_DEFAULTS, isPlainObject } from "./defaults";
+import { IMAGES } from "./images";
 import { TOP_LEVEL_KEYS, ValueKind } from "./keys";
 import { Environment, ENVIRONMENTS, PlatformConfig, PROJECT, RawConfig, VECTOR_ENGINES, VectorStoreConfig } from "./types";
 import { validate } from "./validate";

@@ -66,7 +66,7 @@ export interface MonitoringConfig {
     /** The in-cluster PostgreSQL's and Redis' exporter sidecars (rendered only with `enabled`). */
     exporters: DatastoreExportersConfig;
 }
-/** Defaults of every environment (prod turns `enabled` on); the exporter images come from defaults.ts' IMAGES. */
+/** Defaults of every environment (prod turns `enabled` on); the exporter images come from images.ts' IMAGES. */
 export function monitoringDefaults(images: Pick<DatastoreExportersConfig, "postgresImage" | "redisImage">): MonitoringConfig {
     return {
         enabled: false,

@@ -101,8 +101,12 @@ export const DATASTORE_KEYS = ["image", "resources", "storage", ...DATASTORE_CON
 export interface PostgresConfig extends DatastoreConfig {
     database: string;
     user: string;
+    /** Mode `ha`: PostgreSQL servers in the Patroni cluster (one primary, one synchronous standby, the rest asynchronous). */
+    instances: number;
+    /** Mode `ha`: the Patroni image (images/patroni: Patroni and the PostgreSQL server binaries on PATH). */
+    patroniImage: string;
 }
-export const POSTGRES_KEYS = [...DATASTORE_KEYS, "database", "user"] as const satisfies readonly (keyof PostgresConfig)[];
+export const POSTGRES_KEYS = [...DATASTORE_KEYS, "database", "user", "instances", "patroniImage"] as const satisfies readonly (keyof PostgresConfig)[];
 
 export interface VectorStoreConfig extends DatastoreConfig {
     engine: VectorEngine;

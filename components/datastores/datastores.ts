@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DatastoreConnectionConfig, exportersEnabled, PlatformConfig, PlatformSecretKey, SecretKeyConfig, VectorEngine } from "../config";
 import { POSTGRES_PORT, PostgresDatabase } from "./postgres";
+import { PostgresCluster } from "./postgres-ha";
 import { REDIS_PORT, RedisCache } from "./redis";
 import type { PlatformSecrets, AppSecrets, SecretRef, Identity } from "../shared";
 import { ENGINES, VectorStore } from "./vector-store";
@@ -20,7 +21,7 @@ export interface Datastore<C> {
 }
 
 export interface Datastores {
-    postgres: Datastore<PostgresDatabase>;
+    postgres: Datastore<PostgresDatabase | PostgresCluster>;
     redis: Datastore<RedisCache>;
     vector: Datastore<VectorStore> & { engine: VectorEngine; authRequired: boolean };
 }
@@ -81,8 +82,9 @@ export function createDatastores(args: CreateDatastoresArgs): Datastores {
     // Registered in this order, as before: PostgreSQL, Redis, the vector store.
     // The exporters run wherever monitoring is on (prod by default): sidecars of the in-cluster PostgreSQL and Redis.
     const exporter = exportersEnabled(cfg.monitoring) ? { config: cfg.monitoring.exporters } : undefined;
-    const postgres = datastore("postgres", POSTGRES_PORT, (credential) => {
-        return new PostgresDatabase(`${name}-postgres`, { identity: id("postgres"), config: cfg.postgres, credential, exporter, ...shared }, opts);
+    const postgres = datastore<PostgresDatabase | PostgresCluster>("postgres", POSTGRES_PORT, (credential) => {
+        const args = { identity: id("postgres"), config: cfg.postgres, credential, exporter, ...shared };
+        return cfg.postgres.mode === "ha" ? new PostgresCluster(`${name}-postgres`, args, opts) : new PostgresDatabase(`${name}-postgres`, args, opts);
     });
     const redis = datastore("redis", REDIS_PORT, (credential) => {
         return new RedisCache(`${name}-redis`, { identity: id("redis"), config: cfg.redis, credential, exporter, ...shared }, opts);
@@ -101,8 +103,10 @@ export function createDatastores(args: CreateDatastoresArgs): Datastores {
 }
 
 /** The datastores running in the cluster. */
-export function inClusterDatastores({ postgres, redis, vector }: Datastores): (PostgresDatabase | RedisCache | VectorStore)[] {
-    return [postgres.inCluster, redis.inCluster, vector.inCluster].filter((d): d is PostgresDatabase | RedisCache | VectorStore => d !== undefined);
+export function inClusterDatastores({ postgres, redis, vector }: Datastores): (PostgresDatabase | PostgresCluster | RedisCache | VectorStore)[] {
+    return [postgres.inCluster, redis.inCluster, vector.inCluster].filter(
+        (d): d is PostgresDatabase | PostgresCluster | RedisCache | VectorStore => d !== undefined,
+    );
 }
 
 /** The in-cluster datastores' Service DNS names by role (an external one is the stack's own host: not listed). */

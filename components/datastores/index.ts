@@ -4,12 +4,15 @@
 //
 //   datastores.ts        createDatastores: in the cluster or external; the apps' credential references
 //   postgres.ts          PostgresDatabase: StatefulSet, pg_isready probes, password applied at start
+//   postgres-ha.ts       PostgresCluster (postgres.mode ha): Patroni members, synchronous standby, failover
+//   patroni-config.ts    Patroni's configuration file and callback scripts (a ConfigMap of every member)
 //   redis.ts             RedisCache: StatefulSet, AOF persistence, password auth
 //   vector-store.ts      VectorStore: the engine's StatefulSet, API key where the engine supports one
 //   stateful-service.ts  StatefulService: ServiceAccount + StatefulSet + Services, the shape every datastore has
 //   exporters.ts         postgres_exporter and redis_exporter, sidecars of the in-cluster PostgreSQL and Redis
 export * from "./datastores";
 export * from "./postgres";
+export * from "./postgres-ha";
 export * from "./redis";
 export * from "./vector-store";
 export * from "./stateful-service";

@@ -37,6 +37,13 @@ export interface NetworkPoliciesArgs {
 }
 
 /**
+ * The Kubernetes API server's ports: 443 (the `kubernetes` Service) and 6443 (the usual port of the servers
+ * behind it). NetworkPolicy sees the address after the Service is resolved, which varies by cluster (a managed
+ * control plane's, or a node's): the rule names the ports, to any destination, from the clients' pods only.
+ */
+export const KUBE_API_PORTS = [443, 6443];
+
+/**
  * Egress to an external datastore. An IP literal: that address only (/32, IPv6 /128) on its port. A DNS name:
  * NetworkPolicy matches addresses, never names, and the name's addresses are neither known at deploy time nor
  * fixed (managed databases fail over to new addresses), and may well be private (a VPC): the rule can only
@@ -138,6 +145,24 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                 podSelector: pods(...egress.from),
                 policyTypes: ["Egress"],
                 egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: egress.port }] }],
+            };
+        }
+        // a datastore's members among themselves (PostgreSQL mode ha: replication and Patroni's health checks)
+        for (const peer of args.datastores.filter((d) => d.peerPorts?.length)) {
+            const ports = tcp([{ component: peer.component, ports: peer.peerPorts ?? [] }]);
+            policies[`allow-${peer.component}-peers`] = {
+                podSelector: pods(peer.component),
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [{ from: [{ podSelector: pods(peer.component) }], ports }],
+                egress: [{ to: [{ podSelector: pods(peer.component) }], ports }],
+            };
+        }
+        const kubeApiClients = args.datastores.filter((d) => d.callsKubeApi).map((d) => d.component);
+        if (kubeApiClients.length) {
+            policies["allow-kube-api"] = {
+                podSelector: pods(...kubeApiClients),
+                policyTypes: ["Egress"],
+                egress: [{ ports: KUBE_API_PORTS.map((port) => ({ protocol: "TCP", port })) }],
             };
         }
         for (const extra of args.extraIngress ?? []) {

@@ -44,14 +44,19 @@ export function capacityReport(cfg: PlatformConfig): CapacityReport {
         maxReplicas: svc.autoscaling.enabled ? svc.autoscaling.maxReplicas : svc.replicas,
         resources: svc.resources,
     });
-    const single = (component: string, resources: ResourceSpec): CapacityRow => ({ component, replicas: 1, maxReplicas: 1, resources });
+    const fixed = (component: string, resources: ResourceSpec, replicas: number): CapacityRow => ({ component, replicas, maxReplicas: replicas, resources });
+    const single = (component: string, resources: ResourceSpec): CapacityRow => fixed(component, resources, 1);
+    // mode ha: every PostgreSQL member (and its exporter) is a full copy
+    const pgMembers = cfg.postgres.mode === "ha" ? cfg.postgres.instances : 1;
     // An external datastore (mode external) asks nothing of the cluster.
     const inCluster = (section: "postgres" | "redis" | "vectorStore") => cfg[section].mode !== "external";
     // With monitoring on, the in-cluster PostgreSQL and Redis each run their exporter as a sidecar.
     const exporter = (section: "postgres" | "redis") =>
-        exportersEnabled(cfg.monitoring) && inCluster(section) ? [single(`${section}-exporter`, cfg.monitoring.exporters.resources)] : [];
+        exportersEnabled(cfg.monitoring) && inCluster(section)
+            ? [fixed(`${section}-exporter`, cfg.monitoring.exporters.resources, section === "postgres" ? pgMembers : 1)]
+            : [];
     const datastoreRows = [
-        ...(inCluster("postgres") ? [single("postgres", cfg.postgres.resources)] : []),
+        ...(inCluster("postgres") ? [fixed("postgres", cfg.postgres.resources, pgMembers)] : []),
         ...exporter("postgres"),
         ...(inCluster("redis") ? [single("redis", cfg.redis.resources)] : []),
         ...exporter("redis"),
@@ -72,7 +77,9 @@ export function capacityReport(cfg: PlatformConfig): CapacityReport {
         ...modelServerRows(cfg),
     ];
     const volumes: Record<string, string> = {
-        ...(inCluster("postgres") ? { postgres: cfg.postgres.storage } : {}),
+        ...(inCluster("postgres")
+            ? { [pgMembers > 1 ? `postgres (x${pgMembers})` : "postgres"]: formatBytes(pgMembers * (parseQuantity(cfg.postgres.storage) ?? 0)) }
+            : {}),
         ...(inCluster("redis") ? { redis: cfg.redis.storage } : {}),
         ...(inCluster("vectorStore") ? { "vector-store": cfg.vectorStore.storage } : {}),
         "app-data": cfg.storage.appData.size,

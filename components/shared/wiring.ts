@@ -55,6 +55,10 @@ export interface AppWiring {
 export interface Endpoint {
     component: string;
     ports: number[];
+    /** Ports its pods open to each other (the PostgreSQL members: replication, Patroni's REST API). @default none */
+    peerPorts?: number[];
+    /** Its pods call the Kubernetes API (Patroni keeps its DCS there). @default false */
+    callsKubeApi?: boolean;
 }
 
 /** A component whose Service Prometheus scrapes. */

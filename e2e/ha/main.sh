@@ -25,6 +25,7 @@ HA_CHANGES=(
   "monitoring.exporters.enabled=false (postgres_exporter and redis_exporter cannot be built here: the Go module proxy refuses both)"
   "api requests 150m/512Mi (limits 1/1Gi), vector store requests 250m/512Mi: the 70% CPU target must be reachable on 2 cores and 10 API replicas must fit"
   "api/frontend HPA scaleDown: window 300s -> 20s, 10%/60s -> 10%/15s (the same policy, shorter periods)"
+  "last check: postgres.mode=ha with postgres.instances=2 (the node-loss check before it took one of the 3 nodes; one member per node) and the Patroni image built here"
 )
 ha_configure() {
   local c=(
@@ -76,6 +77,8 @@ if [ $HA_UP = 1 ]; then
   . "$E2E_DIR/ha/scaling.sh"
   # shellcheck source=node-loss.sh
   . "$E2E_DIR/ha/node-loss.sh"
+  # shellcheck source=pg-failover.sh
+  . "$E2E_DIR/ha/pg-failover.sh"
 else
   fail "HA checks: not run (the prod shape did not come up)"
 fi

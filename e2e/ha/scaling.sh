@@ -4,7 +4,6 @@
 # from before the load until after the scale-down). The rolling update under load is the upgrade
 # (e2e/ha/upgrade.sh).
 
-hpa() { kubectl -n "$NS" get hpa -l app.kubernetes.io/component=api -o jsonpath="{.items[0].$1}"; }
 api_hpa_min=$(hpa spec.minReplicas)
 api_hpa_max=$(hpa spec.maxReplicas)
 cl_wait 120 sh -c "kubectl -n $NS get hpa -l app.kubernetes.io/component=api -o jsonpath='{.items[0].status.currentMetrics[0].resource.current.averageUtilization}' | grep -q '[0-9]'" ||

@@ -25,6 +25,8 @@ describe("policy pack over the program's stacks", () => {
         ["prod", { modelServing: { embedding: { gpu: { enabled: true } }, reranker: { mode: "in-cluster" } } }],
         ["prod", { ...ALL_OPTIONS, ...ALL_MODEL_SERVERS }],
         ["dev", { ...ALL_OPTIONS, api: { gpu: { enabled: true } } }],
+        ["prod", { postgres: { mode: "ha" } }],
+        ["dev", { postgres: { mode: "ha", instances: 2 }, monitoring: { enabled: true } }],
         [
             "prod",
             {

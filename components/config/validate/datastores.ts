@@ -2,7 +2,7 @@
 import { isIP } from "net";
 import type { Checker } from "../checker";
 import { isDns1123Subdomain } from "../k8s-validation";
-import { DATASTORE_MODES, DatastoreConnectionConfig, PlatformConfig, SECRET_KEY_KEYS, SecretKeyConfig } from "../types";
+import { DATASTORE_MODES, DatastoreConnectionConfig, PlatformConfig, SECRET_KEY_KEYS, SecretKeyConfig, SINGLE_DATASTORE_MODES } from "../types";
 
 /** A Secret's data key (k8s.io/apimachinery IsConfigMapKey): letters, digits, '-', '_', '.', at most 253. */
 export const SECRET_DATA_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
@@ -28,17 +28,17 @@ export function isHost(v: unknown): v is string {
  */
 export function checkDatastoreConnection(check: Checker, cfg: PlatformConfig, section: DatastoreSection): void {
     const c: DatastoreConnectionConfig = cfg[section];
-    check.oneOf(`${section}.mode`, c.mode, DATASTORE_MODES);
+    check.oneOf(`${section}.mode`, c.mode, section === "postgres" ? DATASTORE_MODES : SINGLE_DATASTORE_MODES);
     check.bool(`${section}.tls`, c.tls);
     if (c.mode !== "external") {
-        const inCluster = `is for mode "external" only; ${section}.mode is "in-cluster" (the platform runs it: remove the key, or set ${section}.mode: external)`;
+        const inCluster = `is for mode "external" only; ${section}.mode is "${c.mode}" (the platform runs it: remove the key, or set ${section}.mode: external)`;
         for (const k of ["host", "port", "existingSecret"] as const) {
             if (c[k] !== undefined) {
                 check.fail(`${section}.${k}`, c[k], inCluster);
             }
         }
         if (c.tls === true) {
-            check.fail(`${section}.tls`, c.tls, `must be false for mode "in-cluster" (the in-cluster ${section} serves plain TCP inside the namespace)`);
+            check.fail(`${section}.tls`, c.tls, `must be false for mode "${c.mode}" (the in-cluster ${section} serves plain TCP inside the namespace)`);
         }
         return;
     }

@@ -51,6 +51,9 @@ export function validatePostgres(check: Checker, cfg: PlatformConfig): void {
     checkDatastore(check, "postgres", cfg.postgres, POSTGRES_KEYS);
     check.string("postgres.database", cfg.postgres.database, PG_IDENTIFIER, "must be a PostgreSQL identifier (lower-case letters, digits, '_')");
     check.string("postgres.user", cfg.postgres.user, PG_IDENTIFIER, "must be a PostgreSQL identifier (lower-case letters, digits, '_')");
+    // ha: a primary and a synchronous standby at least; more than 9 asks more of the DCS than a namespace should
+    check.int("postgres.instances", cfg.postgres.instances, 2, 9);
+    check.image("postgres.patroniImage", cfg.postgres.patroniImage);
 }
 
 export function validateRedis(check: Checker, cfg: PlatformConfig): void {

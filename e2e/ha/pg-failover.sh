@@ -1,0 +1,98 @@
+# shellcheck shell=bash
+# HA check 4, run last (sourced by e2e/ha/main.sh): PostgreSQL that fails over (postgres.mode ha, Patroni).
+# 1. The running stack switched from the single instance to mode ha the way docs/operations.md ("Switch
+#    PostgreSQL to mode ha") says: a dump now (the backup CronJob), the old StatefulSet unprotected, `pulumi up`
+#    with postgres.mode ha, the dump restored into the new primary; every document answers again.
+# 2. Under a bounded write load (a document posted every 0.5 s to an API pod on node 1), the node of the primary
+#    dies hard. Printed: seconds to a new primary, failed writes, acknowledged writes lost (must be 0), seconds
+#    until the API wrote again (no pod restarted).
+# The node-loss check before this one took a node: 2 nodes are left, so the cluster gets 2 members (one each),
+# the primary and its synchronous standby. The primary is moved off node 1 first (Patroni's switchover) when it
+# is there: node 1 runs the test's clients and the host's route into the Services.
+
+PG_LIVE=() # the nodes still up
+for ((i = 1; i <= CL_NODES; i++)); do cl_node_ready "$i" && PG_LIVE+=("$i"); done
+pg_primary() { kubectl -n "$NS" get pods -l rag-platform/postgres-role=master -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.nodeName}{"\n"}{end}' 2>/dev/null | head -n1; }
+pg_ctl_() { kubectl -n "$NS" exec "$1" -c postgres -- patronictl -c /etc/patroni/patroni.yml "${@:2}"; }
+probs=""
+t_switch=$(now)
+# 1a. a dump of the single instance now
+kubectl -n "$NS" create job --from=cronjob/rag-postgres-backup rag-pg-switch-dump >"$LOGS/pg-switch.log" 2>&1 &&
+  kubectl -n "$NS" wait --for=condition=complete job/rag-pg-switch-dump --timeout=300s >>"$LOGS/pg-switch.log" 2>&1 || probs+="the dump before the switch did not complete; "
+# 1b. protect keeps `up` from deleting the old StatefulSet (and its data with it): lift it for that one resource
+old_urn=$( (cd "$PROG" && pulumi stack export --stack prod) 2>>"$LOGS/pg-switch.log" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["deployment"]["resources"]:
+    if r["type"] == "kubernetes:apps/v1:StatefulSet" and r.get("outputs", {}).get("metadata", {}).get("name") == "rag-postgres":
+        print(r["urn"])')
+[ -n "$old_urn" ] && (cd "$PROG" && pulumi state unprotect --stack prod --yes "$old_urn") >>"$LOGS/pg-switch.log" 2>&1 || probs+="the single instance's StatefulSet could not be unprotected ($old_urn); "
+# 1c. mode ha, two members (one node is gone), the Patroni image built here
+if [ -z "$probs" ] && STACK=prod P config "$PROJECT:postgres.mode" ha --path >>"$LOGS/pg-switch.log" 2>&1 &&
+  STACK=prod P config "$PROJECT:postgres.instances" "${#PG_LIVE[@]}" --path >>"$LOGS/pg-switch.log" 2>&1 &&
+  STACK=prod P config "$PROJECT:postgres.patroniImage" "${IMG[patroni]}" --path >>"$LOGS/pg-switch.log" 2>&1; then
+  t_up=$(now)
+  run "$LOGS/pg-switch-up.log" env STACK=prod P up "${PROD_POLICY[@]}" || probs+="pulumi up with postgres.mode ha failed; "
+  record_time "HA PostgreSQL: pulumi up switching to mode ha" "$(elapsed "$t_up")"
+  # 1d. the dump into the new primary
+  t_restore=$(now)
+  bash "$REPO/scripts/restore-postgres.sh" -n "$NS" -t 300 >"$LOGS/pg-switch-restore.log" 2>&1 || probs+="scripts/restore-postgres.sh failed; "
+  record_time "HA PostgreSQL: restore into the new primary" "$(elapsed "$t_restore")"
+fi
+members=$(kubectl -n "$NS" get pods -l app.kubernetes.io/component=postgres -o jsonpath='{range .items[*]}{.metadata.name}@{.spec.nodeName}={.metadata.labels.rag-platform/postgres-role} {end}')
+if [ -z "$probs" ] && cl_wait 60 ha_docs_answer "after the switch to mode ha"; then
+  pass "HA PostgreSQL: switched to mode ha as documented (dump, unprotect, up, restore) in $(elapsed "$t_switch")s: members $members; every document posted before answers"
+  PG_SWITCHED=1
+else
+  fail "HA PostgreSQL: the switch to mode ha: ${probs:-the documents posted before do not answer}; members: $members" "$LOGS/pg-switch-up.log" 20
+  PG_SWITCHED=0
+fi
+
+if [ $PG_SWITCHED = 1 ]; then
+  n1=$(cl_node_name 1)
+  read -r primary pnode < <(pg_primary)
+  if [ "$pnode" = "$n1" ]; then
+    other=$(kubectl -n "$NS" get pods -l app.kubernetes.io/component=postgres --field-selector "spec.nodeName!=$n1" -o jsonpath='{.items[0].metadata.name}')
+    pg_ctl_ "$primary" switchover --leader "$primary" --candidate "$other" --force >>"$LOGS/pg-failover.log" 2>&1
+    cl_wait 60 sh -c "kubectl -n $NS get pod $other -o jsonpath='{.metadata.labels.rag-platform/postgres-role}' | grep -qx master"
+    read -r primary pnode < <(pg_primary)
+  fi
+  victim=""
+  for i in "${PG_LIVE[@]}"; do [ "$(cl_node_name "$i")" = "$pnode" ] && victim=$i; done
+  # the writer's API pod: Ready, on node 1 (it survives the kill)
+  read -r wpod wip < <(kubectl -n "$NS" get pods -l app.kubernetes.io/component=api --field-selector "spec.nodeName=$n1,status.phase=Running" -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.podIP}{"\n"}{end}' | head -n1)
+  restarts_before=$(restarts_total)
+  if [ -z "$victim" ] || [ "$victim" = 1 ] || [ -z "$wip" ]; then
+    fail "HA PostgreSQL failover: no victim (primary $primary on $pnode) or no API pod on $n1 for the writer"
+  else
+    w_out=$WORK/pg-writes.txt w_stop=$WORK/pg-writes.stop
+    rm -f "$w_out" "$w_stop"
+    node "$E2E_DIR/ha/pg-writer.js" "http://$wip:8000/v1/documents" "$HA_KEY" 500 "$w_out" "$w_stop" &
+    w_pid=$!
+    sleep 10
+    t_kill=$(now)
+    cl_node_kill "$victim"
+    # a new primary: another member labelled master and answering as one
+    cl_wait 180 sh -c "kubectl -n $NS get pods -l rag-platform/postgres-role=master --field-selector spec.nodeName!=$pnode -o name | grep -q ."
+    t_primary=$(now)
+    # the writer until 30 s after the first write acknowledged after the kill (or 120 s)
+    kill_epoch=$(awk -v a="$t_kill" 'BEGIN{printf "%.3f", a}')
+    cl_wait 120 sh -c "awk -v k=$kill_epoch '\$1 > k && \$3 >= 200 && \$3 < 300 {f=1} END {exit !f}' '$w_out'"
+    sleep 30
+    touch "$w_stop"
+    wait "$w_pid"
+    read -r sent acked failed back < <(awk -v k="$kill_epoch" '{n++} $3>=200&&$3<300 {a++} !($3>=200&&$3<300) {f++} $1>k && $3>=200 && $3<300 && (b=="" || $2<b) {b=$2} END {printf "%d %d %d %.1f\n", n, a, f, (b==""?-1:b-k)}' "$w_out")
+    ids=$(awk '$3>=200&&$3<300 {print $4}' "$w_out" | sort -u)
+    listed=$(ha_api GET "/v1/documents?limit=500" | python3 -c 'import json,sys; print("\n".join(str(d["id"]) for d in json.load(sys.stdin)["documents"]))' 2>/dev/null | sort -u)
+    lost=$(comm -23 <(echo "$ids") <(echo "$listed") | grep -c .)
+    primary_s=$(awk -v a="$t_kill" -v b="$t_primary" 'BEGIN{printf "%.1f", b-a}')
+    restarts=$(($(restarts_total) - restarts_before))
+    record_time "HA PostgreSQL failover: seconds to a new primary" "$primary_s"
+    record_time "HA PostgreSQL failover: seconds until the API wrote again" "$back"
+    read -r newp newnode < <(pg_primary)
+    if [ "$lost" = 0 ] && [ "$acked" -gt 0 ] && [ "$newnode" = "$n1" ] && [ "$restarts" = 0 ] && ha_docs_answer "after the primary's node died"; then
+      pass "HA PostgreSQL failover ($pnode, the primary $primary's node, killed hard): new primary $newp after ${primary_s}s; $sent writes at 2/s: $acked acknowledged, $failed failed during the switch, 0 acknowledged lost; the API wrote again ${back}s after the kill, no container restarted; every document answers"
+    else
+      fail "HA PostgreSQL failover ($pnode): new primary ${newp:-none} on ${newnode:-?} after ${primary_s}s; writes $sent, acknowledged $acked, failed $failed, acknowledged but lost $lost; wrote again after ${back}s; restarts $restarts" "$LOGS/pg-failover.log"
+    fi
+  fi
+fi
