@@ -14,6 +14,13 @@ PG_LIVE=() # the nodes still up
 for ((i = 1; i <= CL_NODES; i++)); do cl_node_ready "$i" && PG_LIVE+=("$i"); done
 pg_primary() { kubectl -n "$NS" get pods -l rag-platform/postgres-role=master -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.nodeName}{"\n"}{end}' 2>/dev/null | head -n1; }
 pg_ctl_() { kubectl -n "$NS" exec "$1" -c postgres -- patronictl -c /etc/patroni/patroni.yml "${@:2}"; }
+# the steady state the kill is about: a member on another node is the primary's synchronous standby and runs. After
+# a switchover the leader names it at its next loop (loop_wait 10 s); until then Patroni would refuse to promote it.
+pg_sync_standby() {
+  pg_ctl_ "$1" list -f json 2>/dev/null | python3 -c '
+import json, sys
+sys.exit(not any(m["Role"] == "Sync Standby" and m["State"] in ("running", "streaming") for m in json.load(sys.stdin)))'
+}
 probs=""
 t_switch=$(now)
 # 1a. a dump of the single instance now
@@ -56,13 +63,17 @@ if [ $PG_SWITCHED = 1 ]; then
     cl_wait 60 sh -c "kubectl -n $NS get pod $other -o jsonpath='{.metadata.labels.rag-platform/postgres-role}' | grep -qx master"
     read -r primary pnode < <(pg_primary)
   fi
+  t_sync=$(now)
+  cl_wait 60 pg_sync_standby "$primary" || probs+="no synchronous standby within 60 s; "
+  sync_s=$(elapsed "$t_sync")
+  pg_ctl_ "$primary" list >>"$LOGS/pg-failover.log" 2>&1
   victim=""
   for i in "${PG_LIVE[@]}"; do [ "$(cl_node_name "$i")" = "$pnode" ] && victim=$i; done
   # the writer's API pod: Ready, on node 1 (it survives the kill)
   read -r wpod wip < <(kubectl -n "$NS" get pods -l app.kubernetes.io/component=api --field-selector "spec.nodeName=$n1,status.phase=Running" -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.podIP}{"\n"}{end}' | head -n1)
   restarts_before=$(restarts_total)
-  if [ -z "$victim" ] || [ "$victim" = 1 ] || [ -z "$wip" ]; then
-    fail "HA PostgreSQL failover: no victim (primary $primary on $pnode) or no API pod on $n1 for the writer"
+  if [ -z "$victim" ] || [ "$victim" = 1 ] || [ -z "$wip" ] || [ -n "$probs" ]; then
+    fail "HA PostgreSQL failover: ${probs}victim node ${victim:-none} (primary $primary on $pnode), writer's API pod ${wpod:-none} on $n1" "$LOGS/pg-failover.log"
   else
     w_out=$WORK/pg-writes.txt w_stop=$WORK/pg-writes.stop
     rm -f "$w_out" "$w_stop"
@@ -84,13 +95,14 @@ if [ $PG_SWITCHED = 1 ]; then
     ids=$(awk '$3>=200&&$3<300 {print $4}' "$w_out" | sort -u)
     listed=$(ha_api GET "/v1/documents?limit=500" | python3 -c 'import json,sys; print("\n".join(str(d["id"]) for d in json.load(sys.stdin)["documents"]))' 2>/dev/null | sort -u)
     lost=$(comm -23 <(echo "$ids") <(echo "$listed") | grep -c .)
+    [ -n "$listed" ] || lost="unknown (the documents could not be listed)"
     primary_s=$(awk -v a="$t_kill" -v b="$t_primary" 'BEGIN{printf "%.1f", b-a}')
     restarts=$(($(restarts_total) - restarts_before))
     record_time "HA PostgreSQL failover: seconds to a new primary" "$primary_s"
     record_time "HA PostgreSQL failover: seconds until the API wrote again" "$back"
     read -r newp newnode < <(pg_primary)
     if [ "$lost" = 0 ] && [ "$acked" -gt 0 ] && [ "$newnode" = "$n1" ] && [ "$restarts" = 0 ] && ha_docs_answer "after the primary's node died"; then
-      pass "HA PostgreSQL failover ($pnode, the primary $primary's node, killed hard): new primary $newp after ${primary_s}s; $sent writes at 2/s: $acked acknowledged, $failed failed during the switch, 0 acknowledged lost; the API wrote again ${back}s after the kill, no container restarted; every document answers"
+      pass "HA PostgreSQL failover ($pnode, the primary $primary's node, killed hard): new primary $newp after ${primary_s}s; $sent writes at 2/s: $acked acknowledged, $failed failed during the switch, 0 acknowledged lost; the API wrote again ${back}s after the kill (its synchronous standby had been waited for ${sync_s}s before), no container restarted; every document answers"
     else
       fail "HA PostgreSQL failover ($pnode): new primary ${newp:-none} on ${newnode:-?} after ${primary_s}s; writes $sent, acknowledged $acked, failed $failed, acknowledged but lost $lost; wrote again after ${back}s; restarts $restarts" "$LOGS/pg-failover.log"
     fi
