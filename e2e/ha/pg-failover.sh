@@ -12,7 +12,7 @@
 
 PG_LIVE=() # the nodes still up
 for ((i = 1; i <= CL_NODES; i++)); do cl_node_ready "$i" && PG_LIVE+=("$i"); done
-pg_primary() { kubectl -n "$NS" get pods -l rag-platform/postgres-role=master -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.nodeName}{"\n"}{end}' 2>/dev/null | head -n1; }
+pg_primary() { kubectl -n "$NS" get pods -l rag-platform/postgres-role=master -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.nodeName}{"\n"}{end}' 2>/dev/null; }
 pg_ctl_() { kubectl -n "$NS" exec "$1" -c postgres -- patronictl -c /etc/patroni/patroni.yml "${@:2}"; }
 # the steady state the kill is about: a member on another node is the primary's synchronous standby and runs. After
 # a switchover the leader names it at its next loop (loop_wait 10 s); until then Patroni would refuse to promote it.
@@ -70,7 +70,9 @@ if [ $PG_SWITCHED = 1 ]; then
   victim=""
   for i in "${PG_LIVE[@]}"; do [ "$(cl_node_name "$i")" = "$pnode" ] && victim=$i; done
   # the writer's API pod: Ready, on node 1 (it survives the kill)
-  read -r wpod wip < <(kubectl -n "$NS" get pods -l app.kubernetes.io/component=api --field-selector "spec.nodeName=$n1,status.phase=Running" -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.podIP}{"\n"}{end}' | head -n1)
+  # (the switch rolled the API: an old pod still draining answers 503, then goes away)
+  kubectl -n "$NS" rollout status deploy/rag-api --timeout=180s >>"$LOGS/pg-failover.log" 2>&1
+  read -r wpod _ wip < <(api_pods | awk -v n="$n1" '$2 == n' | head -n1)
   restarts_before=$(restarts_total)
   if [ -z "$victim" ] || [ "$victim" = 1 ] || [ -z "$wip" ] || [ -n "$probs" ]; then
     fail "HA PostgreSQL failover: ${probs}victim node ${victim:-none} (primary $primary on $pnode), writer's API pod ${wpod:-none} on $n1" "$LOGS/pg-failover.log"
@@ -100,7 +102,7 @@ if [ $PG_SWITCHED = 1 ]; then
     restarts=$(($(restarts_total) - restarts_before))
     record_time "HA PostgreSQL failover: seconds to a new primary" "$primary_s"
     record_time "HA PostgreSQL failover: seconds until the API wrote again" "$back"
-    read -r newp newnode < <(pg_primary)
+    read -r newp newnode < <(pg_primary | awk -v d="$pnode" '$2 != d')
     if [ "$lost" = 0 ] && [ "$acked" -gt 0 ] && [ "$newnode" = "$n1" ] && [ "$restarts" = 0 ] && ha_docs_answer "after the primary's node died"; then
       pass "HA PostgreSQL failover ($pnode, the primary $primary's node, killed hard): new primary $newp after ${primary_s}s; $sent writes at 2/s: $acked acknowledged, $failed failed during the switch, 0 acknowledged lost; the API wrote again ${back}s after the kill (its synchronous standby had been waited for ${sync_s}s before), no container restarted; every document answers"
     else
