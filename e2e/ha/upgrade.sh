@@ -70,6 +70,12 @@ if [ $PINNED_UP = 1 ]; then
     HA_UP=1
     up_s=$LAST_SECS
     record_time "HA: pulumi up of the current tree over the pinned release, under load" "$up_s"
+    # the provider's Deployment await has once returned before the rollout began (0.57 s, "initialization complete",
+    # as in pulumi-kubernetes#3329 for StatefulSets): the load goes on until the rollouts really end
+    t_roll=$(now)
+    for d in rag-api rag-frontend; do kubectl -n "$NS" rollout status "deploy/$d" --timeout=300s >>"$LOGS/ha-up.log" 2>&1; done
+    roll_s=$(elapsed "$t_roll")
+    awk -v s="$roll_s" 'BEGIN{exit !(s > 3)}' && say "the rollouts ended ${roll_s}s after pulumi up returned (the provider's await returned early)"
     sleep 5
     load_stop upgrade-load
     uf=$(load_summary upgrade-load failed)
