@@ -116,6 +116,21 @@ describe("PostgreSQL mode ha (Patroni)", () => {
         assert.equal(env.PGHOST, "rag-postgres-primary");
     });
 
+    it("monitoring follows it: the exporter series' service label is the primary's Service, the StatefulSet's is the members'", () => {
+        const rules = ofType(ha, "kubernetes:monitoring.coreos.com/v1:PrometheusRule")[0].inputs.spec.groups[0].rules as any[];
+        const board = byName(ha, T.ConfigMap, "rag-dashboard").inputs.data["rag-platform.json"] as string;
+        const exprs = rules.map((r) => r.expr as string).join("\n") + board;
+        const services = ofType(ha, T.Service).map((x) => x.inputs.metadata.name);
+        const named = [...exprs.matchAll(/service=\\?"([^"\\]+)\\?"/g)].map((m) => m[1]);
+        for (const n of named) assert.ok(services.includes(n), `a series names the Service ${n}, which is not rendered`);
+        const pg = rules.find((r) => r.alert === "RagPostgresConnectionsNearMax");
+        assert.match(pg.expr, /service="rag-postgres-primary"/);
+        assert.match(exprs, /statefulset="rag-postgres-ha"/);
+        // the ServiceMonitor reaches the exporter through the primary's Service, which has the metrics port
+        const primary = byName(ha, T.Service, "rag-postgres-primary");
+        assert.ok(primary.inputs.spec.ports.some((p: any) => p.name === "metrics"));
+    });
+
     it("NetworkPolicies: the members reach each other on 5432 and 8008, and the API server; the single instance needs neither", () => {
         const peers = policy(ha, "rag-allow-postgres-peers");
         assert.deepEqual(

@@ -53,6 +53,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
     readonly workload: WorkloadRef;
     readonly endpoint: Endpoint;
     readonly metrics?: MetricsEndpoint;
+    /** The client Service Prometheus scrapes the exporter through (its series' `service` label); absent without one. */
+    readonly metricsService?: string;
     /** The Patroni scope: the StatefulSet's name, the prefix of the ConfigMaps Patroni writes. */
     readonly scope: string;
 
@@ -68,6 +70,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
             : undefined;
         this.metrics = exporter?.metrics;
         this.workload = { kind: "StatefulSet", name: scope };
+        // the exporters are scraped through the primary's Service only: one series set, the primary's
+        this.metricsService = exporter && objectName(identity, "primary");
         this.endpoint = { component: identity.component, ports: [POSTGRES_PORT], peerPorts: [POSTGRES_PORT, PATRONI_PORT], callsKubeApi: true };
         const options = args.workloads?.postgres;
 

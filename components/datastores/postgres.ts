@@ -54,6 +54,8 @@ export class PostgresDatabase extends pulumi.ComponentResource {
     readonly endpoint: Endpoint;
     /** Where Prometheus scrapes postgres_exporter; undefined without it. */
     readonly metrics?: MetricsEndpoint;
+    /** The client Service Prometheus scrapes the exporter through (its series' `service` label); absent without one. */
+    readonly metricsService?: string;
 
     constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:PostgresDatabase", name, {}, opts);
@@ -100,6 +102,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         );
         this.serviceName = store.serviceName;
         this.workload = store.workload;
+        this.metricsService = exporter && store.workload.name;
         this.endpoint = store.endpoint;
         this.registerOutputs({ serviceName: this.serviceName });
     }

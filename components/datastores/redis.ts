@@ -29,6 +29,8 @@ export class RedisCache extends pulumi.ComponentResource {
     readonly endpoint: Endpoint;
     /** Where Prometheus scrapes redis_exporter; undefined without it. */
     readonly metrics?: MetricsEndpoint;
+    /** The client Service Prometheus scrapes the exporter through (its series' `service` label); absent without one. */
+    readonly metricsService?: string;
 
     constructor(name: string, args: RedisCacheArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:RedisCache", name, {}, opts);
@@ -82,6 +84,7 @@ export class RedisCache extends pulumi.ComponentResource {
         );
         this.serviceName = store.serviceName;
         this.workload = store.workload;
+        this.metricsService = exporter && store.workload.name;
         this.endpoint = store.endpoint;
         this.registerOutputs({ serviceName: this.serviceName });
     }

@@ -225,8 +225,8 @@ export class RagPlatform extends pulumi.ComponentResource {
                         vectorStore: vector.inCluster?.workload.name,
                     },
                     exporters: {
-                        postgres: postgres.inCluster?.metrics && postgres.inCluster.workload.name,
-                        redis: redis.inCluster?.metrics && redis.inCluster.workload.name,
+                        postgres: postgres.inCluster?.metricsService,
+                        redis: redis.inCluster?.metricsService,
                     },
                     indexerCronJob: indexer.scheduledName,
                     backupCronJob: backups.backup?.scheduledName,
