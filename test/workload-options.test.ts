@@ -741,9 +741,10 @@ describe("workloads.<name> and ingress.extraAnnotations: rendered objects", () =
 });
 
 describe("workloads.<name>: what the platform sets stays the platform's", () => {
-    it("every env name a platform container sets is refused as extra env for that workload (each vector engine, every model server, external datastores)", async () => {
+    it("every env name a platform container sets is refused as extra env for that workload (each vector engine, every model server, PostgreSQL's modes)", async () => {
         const stacks = await Promise.all([
             renderStack("prod", ALL_MODEL_SERVERS),
+            renderStack("prod", { postgres: { mode: "ha" } }), // the Patroni members' PATRONI_*
             renderStack("dev", { vectorStore: { engine: "chroma" } }),
             renderStack("dev", { vectorStore: { engine: "milvus" } }),
             // External datastores: the app's credentials come from the operator's Secrets, under the same names.

@@ -75,8 +75,9 @@ export const MANAGED_ENV: Record<WorkloadName, { names: readonly string[]; prefi
     api: APP_MANAGED,
     frontend: APP_MANAGED,
     indexer: APP_MANAGED,
-    // DATA_SOURCE_*: postgres_exporter's connection (its sidecar gets the workload's extra env too); PG* covers PG_EXPORTER_*.
-    postgres: { names: [], prefixes: ["POSTGRES_", "PG", "DATA_SOURCE_"] },
+    // DATA_SOURCE_*: postgres_exporter's connection (its sidecar gets the workload's extra env too); PG* covers PG_EXPORTER_*;
+    // PATRONI_*: mode ha's members (their scope, roles, passwords and Kubernetes access are the platform's).
+    postgres: { names: [], prefixes: ["POSTGRES_", "PG", "DATA_SOURCE_", "PATRONI_"] },
     redis: { names: ["REDIS_PASSWORD", "REDISCLI_AUTH"], prefixes: ["REDIS"] },
     vectorStore: {
         names: [
