@@ -20,6 +20,7 @@ import {
 import { ExporterArgs, postgresExporter } from "./exporters";
 import { APPLY_PASSWORD, CONFIG_PATH, patroniConfig, POST_BOOTSTRAP, REPLICATION_USER, SUPERUSER } from "./patroni-config";
 import { POSTGRES_PORT } from "./postgres";
+import { dataClaimTemplate } from "./stateful-service";
 
 /** Patroni's REST API: the probes, and the members' view of each other (health checks before a failover). */
 export const PATRONI_PORT = 8008;
@@ -245,16 +246,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
                         metadata: { labels: { ...labels(identity), [SCOPE_LABEL]: scope }, ...(annotations ? { annotations } : {}) },
                         spec: podSpec,
                     },
-                    volumeClaimTemplates: [
-                        {
-                            metadata: { name: "data", labels: labels(identity) },
-                            spec: {
-                                accessModes: ["ReadWriteOnce"],
-                                ...(args.storageClassName ? { storageClassName: args.storageClassName } : {}),
-                                resources: { requests: { storage: config.storage } },
-                            },
-                        },
-                    ],
+                    volumeClaimTemplates: [dataClaimTemplate(identity, config.storage, args.storageClassName)],
                 },
             },
             { parent: this, protect: args.protect },

@@ -45,6 +45,18 @@ export interface StatefulServiceArgs {
  * A single-replica datastore: ServiceAccount, StatefulSet with a volumeClaimTemplate for its data, a
  * headless Service for stable pod DNS and a ClusterIP Service for clients.
  */
+/** The claim template every datastore member mounts as `data`: ReadWriteOnce, the stack's class when it names one. */
+export function dataClaimTemplate(identity: Identity, storage: string, storageClassName?: pulumi.Input<string>) {
+    return {
+        metadata: { name: "data", labels: labels(identity) },
+        spec: {
+            accessModes: ["ReadWriteOnce"],
+            ...(storageClassName ? { storageClassName } : {}),
+            resources: { requests: { storage } },
+        },
+    };
+}
+
 export class StatefulService extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly statefulSetName: pulumi.Output<string>;
@@ -96,16 +108,7 @@ export class StatefulService extends pulumi.ComponentResource {
                             options: args.options,
                         }),
                     },
-                    volumeClaimTemplates: [
-                        {
-                            metadata: { name: "data", labels: labels(identity) },
-                            spec: {
-                                accessModes: ["ReadWriteOnce"],
-                                ...(args.storageClassName ? { storageClassName: args.storageClassName } : {}),
-                                resources: { requests: { storage: args.storageSize } },
-                            },
-                        },
-                    ],
+                    volumeClaimTemplates: [dataClaimTemplate(identity, args.storageSize, args.storageClassName)],
                 },
             },
             { parent: this, protect: args.protect },
