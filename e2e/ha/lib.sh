@@ -112,3 +112,19 @@ api_ready_count() { kubectl -n "$NS" get pods -l "app.kubernetes.io/component=ap
 restarts_total() { kubectl -n "$NS" get pods -o jsonpath='{range .items[*]}{range .status.containerStatuses[*]}{.restartCount}{"\n"}{end}{end}' | awk '{s+=$1} END{print s+0}'; }
 node_of() { kubectl -n "$NS" get pod "$1" -o jsonpath='{.spec.nodeName}'; }
 zone_of() { kubectl get node "$1" -o jsonpath='{.metadata.labels.topology\.kubernetes\.io/zone}'; }
+# Moves the single-replica datastores whose component matches REGEX off NODE before a check kills it (a
+# StatefulSet pod on a dead node waits for the node; what that costs is in docs/operations.md): cordon, delete
+# their pods, every StatefulSet rolled out elsewhere, uncordon. Prints how many such pods remain on NODE.
+move_datastores_off() { # NODE REGEX
+  local moved o
+  moved=$(kubectl -n "$NS" get pods --field-selector "spec.nodeName=$1" -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.metadata.labels.app\.kubernetes\.io/component}{"\n"}{end}' | awk -v r="^($2)\$" '$2 ~ r {print $1}')
+  if [ -n "$moved" ]; then
+    kubectl cordon "$1" >/dev/null
+    # shellcheck disable=SC2086
+    kubectl -n "$NS" delete pod $moved --wait=true >/dev/null 2>&1
+    sleep 3
+    for o in $(kubectl -n "$NS" get statefulset -o name); do kubectl -n "$NS" rollout status "$o" --timeout=300s >/dev/null 2>&1; done
+    kubectl uncordon "$1" >/dev/null
+  fi
+  kubectl -n "$NS" get pods --field-selector "spec.nodeName=$1" -o jsonpath='{range .items[*]}{.metadata.labels.app\.kubernetes\.io/component}{" "}{end}' | tr ' ' '\n' | grep -cE "^($2)\$"
+}

@@ -23,16 +23,7 @@ for ((i = CL_NODES; i >= 2; i--)); do
 done
 if [ -n "$victim" ]; then
   vname=$(cl_node_name "$victim")
-  moved=$(kubectl -n "$NS" get pods --field-selector "spec.nodeName=$vname" -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.metadata.labels.app\.kubernetes\.io/component}{"\n"}{end}' | awk '$2 ~ /^(postgres|redis|vector-store)$/ {print $1}')
-  if [ -n "$moved" ]; then
-    kubectl cordon "$vname" >/dev/null
-    # shellcheck disable=SC2086
-    kubectl -n "$NS" delete pod $moved --wait=true >/dev/null 2>&1
-    sleep 3
-    for o in $(kubectl -n "$NS" get statefulset -o name); do kubectl -n "$NS" rollout status "$o" --timeout=300s >/dev/null 2>&1; done
-    kubectl uncordon "$vname" >/dev/null
-  fi
-  victim_ds=$(kubectl -n "$NS" get pods --field-selector "spec.nodeName=$vname" -o jsonpath='{range .items[*]}{.metadata.labels.app\.kubernetes\.io/component}{" "}{end}' | tr ' ' '\n' | grep -cE '^(postgres|redis|vector-store)$')
+  victim_ds=$(move_datastores_off "$vname" "postgres|redis|vector-store")
 fi
 if [ -z "$victim" ]; then
   fail "HA node loss: no node but node 1 runs an API pod ($(api_pods | tr '\n' ';'))"
