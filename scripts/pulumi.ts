@@ -31,7 +31,10 @@ import {
     step,
 } from "./lib/local-cluster";
 import { imagesDeps, runImages } from "./images";
+import { parseConfig } from "../components/config";
+import { postgresSwitchProblem, StateResource } from "./lib/postgres-switch";
 import { reachFromOutputs } from "./lib/reach";
+import { readRawConfig } from "./stack-config";
 
 // The CLI, backend and stack helpers live in scripts/lib/stack.ts (shared with npm run ask and npm run images).
 export { DEV_PASSPHRASE };
@@ -211,6 +214,18 @@ async function embeddedImages(selected: Stack, stack: string): Promise<void> {
     );
 }
 
+/** A PostgreSQL mode switch the config asks for on a stack whose running instance is still protected (scripts/lib/postgres-switch.ts). */
+async function postgresSwitch(selected: Stack, stack: string): Promise<string | undefined> {
+    let cfg;
+    try {
+        cfg = parseConfig(stack, readRawConfig(stack));
+    } catch {
+        return undefined; // a config problem: the program reports it, with its key
+    }
+    const state = await selected.exportStack();
+    return postgresSwitchProblem(stack, (state.deployment?.resources ?? []) as StateResource[], cfg);
+}
+
 async function main(): Promise<void> {
     const t0 = Date.now();
     const { command, stack, passthrough, noLocalCluster } = parseArgs(process.argv.slice(2));
@@ -233,6 +248,10 @@ async function main(): Promise<void> {
     const embedded = choice ? useCluster(choice) : false;
 
     const selected = await selectOrCreateStack(await workspace(cli, ROOT), stack, note);
+    if (command === "up" || command === "preview") {
+        const problem = await postgresSwitch(selected, stack);
+        if (problem) die(problem);
+    }
     if (embedded && command === "up") await embeddedImages(selected, stack);
 
     const args =

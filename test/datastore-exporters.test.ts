@@ -10,6 +10,7 @@ const SM = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
 const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 const podSpecOf = (r: RenderResult, statefulSet: string) => byName(r, T.StatefulSet, statefulSet).inputs.spec.template.spec;
 const containerOf = (r: RenderResult, statefulSet: string, name: string) => podSpecOf(r, statefulSet).containers.find((c: any) => c.name === name);
+const SINGLE = { postgres: { mode: "in-cluster" } };
 const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
 const alertsOf = (r: RenderResult) => (ofType(r, RULE)[0]?.inputs.spec.groups[0].rules ?? []).map((x: any) => x.alert as string);
 
@@ -23,7 +24,8 @@ describe("datastore exporters (postgres_exporter, redis_exporter)", () => {
     let prod: RenderResult;
     before(async () => {
         dev = await renderStack("dev");
-        prod = await renderStack("prod");
+        // the single instance's sidecar (prod's default is mode ha: test/postgres-ha.test.ts covers its exporter)
+        prod = await renderStack("prod", SINGLE);
     });
 
     describe("prod (monitoring on)", () => {
@@ -141,7 +143,7 @@ describe("datastore exporters (postgres_exporter, redis_exporter)", () => {
         });
 
         it("monitoring.exporters.enabled false: monitoring stays, the exporters and everything read from them go", async () => {
-            const r = await renderStack("prod", { monitoring: { exporters: { enabled: false } } });
+            const r = await renderStack("prod", { ...SINGLE, monitoring: { exporters: { enabled: false } } });
             for (const e of EXPORTERS) {
                 assert.equal(podSpecOf(r, e.statefulSet).containers.length, 1, e.statefulSet);
                 assert.ok(!ofType(r, SM).some((s) => s.inputs.metadata.name === e.statefulSet), e.statefulSet);
@@ -194,6 +196,7 @@ describe("datastore exporters (postgres_exporter, redis_exporter)", () => {
 
         it("a stack's images and resources reach the containers", async () => {
             const r = await renderStack("prod", {
+                ...SINGLE,
                 monitoring: {
                     exporters: {
                         postgresImage: "registry.example.com/postgres-exporter:v0.19.1",

@@ -12,6 +12,6 @@ describe("several platforms in one stack", () => {
         assert.equal(new Set(keys).size, keys.length, "two objects share a Kubernetes identity");
         assert.deepEqual(r.outputs.namespaces, ["rag-prod-1", "rag-prod-2", "rag-prod-3"]);
         assert.equal(objects.filter((o) => o.type === T.StorageClass).length, 3);
-        assert.equal(objects.length, 3 * 73); // as the prod stack (platform.test.ts "resource counts per stack")
+        assert.equal(objects.length, 3 * 80); // as the prod stack (platform.test.ts "resource counts per stack")
     });
 });

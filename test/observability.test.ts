@@ -114,7 +114,7 @@ describe("observability and scaling extras", () => {
         });
 
         it("scrape Qdrant's /metrics with its API key from the platform Secret (Qdrant exempts only health endpoints)", () => {
-            const secret = ofType(prod, T.Secret)[0];
+            const secret = ofType(prod, T.Secret).find((s) => s.name === "rag-secrets-secret")!; // the platform's (not Patroni's roles)
             const vector = byName(prod, SM, "rag-vector-store").inputs.spec.endpoints[0];
             assert.equal(vector.path, "/metrics");
             // The Secret is autonamed: the ServiceMonitor names it by the Secret's output name.
@@ -316,7 +316,7 @@ describe("observability and scaling extras", () => {
             assert.deepEqual(vpas.map((v) => v.inputs.spec.targetRef.name).sort(), [
                 "rag-api",
                 "rag-frontend",
-                "rag-postgres",
+                "rag-postgres-ha",
                 "rag-redis",
                 "rag-vector-store",
             ]);

@@ -444,7 +444,8 @@ describe("platform (dev and prod stacks under mocks)", () => {
             const claim = s.inputs.spec.volumeClaimTemplates[0].spec;
             assert.equal(claim.resources.requests.storage, "2Gi");
             assert.equal(claim.storageClassName, "rag-dev-data");
-            assert.equal(byName(prod, T.StatefulSet, "rag-postgres").inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "10Gi");
+            // prod's members (mode ha) get prod's size
+            assert.equal(byName(prod, T.StatefulSet, "rag-postgres-ha").inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "10Gi");
         });
         it("applies the Secret's password to the running database at every start (rotation without a manual step)", () => {
             const c = containerOf(byName(dev, T.StatefulSet, "rag-postgres"), "postgres");
@@ -731,8 +732,10 @@ describe("platform (dev and prod stacks under mocks)", () => {
             // + 2 HPAs, the re-index CronJob, 3 ServiceMonitors, rules, dashboard, scrape policy (43, no sample documents),
             // and the model-serving tier: LLM and embedding servers (ServiceAccount, 2 Services, StatefulSet, PDB each; the
             // LLM's HPA), their ServiceMonitors, and 5 NetworkPolicies (each server's clients both ways, model download),
-            // and the ServiceMonitors of PostgreSQL's and Redis' exporters (sidecars: no object of their own).
-            assert.equal(count(prod), 73);
+            // and the ServiceMonitors of PostgreSQL's and Redis' exporters (sidecars: no object of their own); 73 with one
+            // PostgreSQL instance. Mode ha, prod's default: + Patroni's Role, RoleBinding, roles Secret, ConfigMap and PDB,
+            // the primary's Service and 2 NetworkPolicies (members; Kubernetes API) in place of the client Service.
+            assert.equal(count(prod), 80);
         });
     });
 });

@@ -14,11 +14,11 @@ describe("PostgreSQL mode ha (Patroni)", () => {
     let ha: RenderResult;
     let single: RenderResult;
     before(async () => {
-        ha = await renderStack("prod", { postgres: { mode: "ha" } });
-        single = await renderStack("prod");
+        ha = await renderStack("prod"); // prod's default
+        single = await renderStack("prod", { postgres: { mode: "in-cluster" } });
     });
 
-    it("runs 3 members by default, one per node, started together, protected and retained in prod", () => {
+    it("is prod's default (dev keeps one instance): 3 members, one per node, started together, protected and retained in prod", () => {
         const sts = byName(ha, T.StatefulSet, "rag-postgres-ha");
         assert.equal(sts.inputs.spec.replicas, 3);
         assert.equal(sts.inputs.spec.podManagementPolicy, "Parallel");

@@ -228,7 +228,8 @@ export const ENV_DEFAULTS: Record<Environment, DeepPartial<DefaultedConfig>> = {
             resources: resources("100m", "128Mi", "500m", "256Mi"),
             autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 5, cpuUtilization: 70, memoryUtilization: 80 },
         },
-        postgres: { resources: resources("500m", "1Gi", "2", "2Gi"), storage: "10Gi" },
+        // PostgreSQL fails over in prod: Patroni, 3 members on 3 nodes, synchronous replication
+        postgres: { mode: "ha", resources: resources("500m", "1Gi", "2", "2Gi"), storage: "10Gi" },
         redis: { resources: resources("100m", "256Mi", "500m", "512Mi"), storage: "2Gi" },
         vectorStore: { resources: resources("1", "2Gi", "2", "4Gi"), storage: "20Gi" },
         indexer: { resources: resources("500m", "1Gi", "2", "2Gi"), schedule: "0 2 * * *" },
