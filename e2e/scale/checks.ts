@@ -4,7 +4,7 @@
 //                                                     applied) and every pod is placed; with --pending, until
 //                                                     the unplaced ones are stable, each marked by the scheduler
 //   checks.ts placement NS...                          GPU pods on GPU nodes only, one LLM replica per node,
-//                                                     the API's spread over zones
+//                                                     the API's and PostgreSQL members' spread over zones
 //   checks.ts scale-to-max NS...                       every HPA's target scaled to the HPA's maxReplicas
 //   checks.ts run-cronjobs CAPACITY_JSON NS            one Job from each CronJob the capacity report counts
 //                                                     and that has no pod yet (the backups)
@@ -38,6 +38,8 @@ import {
 } from "./kube";
 
 const workloadKinds = ["deployments", "statefulsets"];
+/** The label Patroni's members carry (components/datastores/postgres-ha.ts SCOPE_LABEL). */
+const PATRONI_SCOPE = "rag-platform/patroni-cluster";
 
 /** What is still missing before the pods of these namespaces are all there; "" when nothing is. */
 function notYetCreated(namespaces: string[]): string {
@@ -140,6 +142,9 @@ function placement(namespaces: string[]): boolean {
     let shared = 0;
     let apiSkew = 0;
     const apiDetail: string[] = [];
+    let pgMembers = 0;
+    let pgShared = 0;
+    let pgSkew = 0;
     for (const ns of namespaces) {
         const inNs = pods.filter((p) => p.metadata.namespace === ns);
         const perNode = countBy(
@@ -152,6 +157,17 @@ function placement(namespaces: string[]): boolean {
         const s = skew(byZone, zones);
         apiSkew = Math.max(apiSkew, s);
         const maxPerNode = Math.max(0, ...Object.values(countBy(api, (p) => p.spec.nodeName)));
+        // PostgreSQL in mode ha (prod's default): Patroni's members, never two of one cluster on one node, over the zones
+        const members = inNs.filter((p) => p.metadata.labels?.[PATRONI_SCOPE] !== undefined);
+        pgMembers += members.length;
+        pgShared += Object.values(countBy(members, (p) => p.spec.nodeName)).filter((n) => n > 1).length;
+        pgSkew = Math.max(
+            pgSkew,
+            skew(
+                countBy(members, (p) => nodes.get(p.spec.nodeName)?.metadata.labels?.[ZONE] ?? "?"),
+                zones,
+            ),
+        );
         if (namespaces.length <= 2)
             apiDetail.push(`${ns}: ${api.length} API pods, zones ${zones.map((z) => `${z}=${byZone[z] ?? 0}`).join(" ")}, at most ${maxPerNode} per node`);
     }
@@ -162,7 +178,11 @@ function placement(namespaces: string[]): boolean {
     (apiSkew <= 1 ? ok : fail)(
         `API spread across zones ${zones.join("/")}: skew ${apiSkew} (<= 1)${apiDetail.length ? `; ${apiDetail.join("; ")}` : ` (largest of ${namespaces.length} instances)`}`,
     );
-    return bad.length === 0 && over.length === 0 && shared === 0 && apiSkew <= 1;
+    const pgOk = pgMembers >= 2 * namespaces.length && pgShared === 0 && pgSkew <= 1;
+    (pgOk ? ok : fail)(
+        `PostgreSQL members (mode ha) on distinct nodes across zones: ${pgMembers} member(s) in ${namespaces.length} namespace(s), ${pgShared} node(s) with two of one cluster, zone skew ${pgSkew} (<= 1)`,
+    );
+    return bad.length === 0 && over.length === 0 && shared === 0 && apiSkew <= 1 && pgOk;
 }
 
 function scaleToMax(namespaces: string[]): boolean {
