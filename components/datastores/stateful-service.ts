@@ -41,10 +41,6 @@ export interface StatefulServiceArgs {
     options?: WorkloadOptions;
 }
 
-/**
- * A single-replica datastore: ServiceAccount, StatefulSet with a volumeClaimTemplate for its data, a
- * headless Service for stable pod DNS and a ClusterIP Service for clients.
- */
 /** The claim template every datastore member mounts as `data`: ReadWriteOnce, the stack's class when it names one. */
 export function dataClaimTemplate(identity: Identity, storage: string, storageClassName?: pulumi.Input<string>) {
     return {
@@ -57,6 +53,10 @@ export function dataClaimTemplate(identity: Identity, storage: string, storageCl
     };
 }
 
+/**
+ * A single-replica datastore: ServiceAccount, StatefulSet with a volumeClaimTemplate for its data, a
+ * headless Service for stable pod DNS and a ClusterIP Service for clients.
+ */
 export class StatefulService extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly statefulSetName: pulumi.Output<string>;
