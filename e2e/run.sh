@@ -103,7 +103,7 @@ trap 'exit 130' INT TERM
 mkdir -p "$WORK/pulumi-home" "$WORK/state"
 ln -s "$PULUMI_HOME/plugins" "$WORK/pulumi-home/plugins"
 export PULUMI_HOME=$WORK/pulumi-home
-export PULUMI_BACKEND_URL=file://$WORK/state
+export PULUMI_BACKEND_URL="file://$WORK/state?metadata=skip" # no metadata sidecars: scripts/lib/local-state.ts
 export PULUMI_SKIP_CONFIRMATIONS=true PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_IGNORE_AMBIENT_PLUGINS=true
 export PULUMI_NODEJS_TRANSPILE_ONLY=${E2E_TRANSPILE_ONLY:-true}

@@ -180,7 +180,7 @@ if [ $UP_OK = 1 ]; then
   # measures with them.
   CKPT_NOTE=", intermediate checkpoints skipped"
   [ "${E2E_SCALE_CHECKPOINTS:-0}" = 1 ] && CKPT_NOTE=", with a checkpoint after every step"
-  MP=(env PULUMI_BACKEND_URL="file://$WORK/state-multi" E2E_PROG="$PROG_MULTI")
+  MP=(env PULUMI_BACKEND_URL="file://$WORK/state-multi?metadata=skip" E2E_PROG="$PROG_MULTI")
   [ "${E2E_SCALE_CHECKPOINTS:-0}" = 1 ] || MP+=(PULUMI_SKIP_CHECKPOINTS=true)
   say "pulumi up of $INSTANCES instances (test/fixtures/multi-platform.ts; log: $LOGS/up-multi.log)"
   t0=$(now)

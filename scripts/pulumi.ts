@@ -34,6 +34,7 @@ import { imagesDeps, runImages } from "./images";
 import { parseConfig } from "../components/config";
 import { postgresSwitchProblem, StateResource } from "./lib/postgres-switch";
 import { reachFromOutputs } from "./lib/reach";
+import { localBackendUrl } from "./lib/local-state";
 import { readRawConfig } from "./stack-config";
 
 // The CLI, backend and stack helpers live in scripts/lib/stack.ts (shared with npm run ask and npm run images).
@@ -126,7 +127,7 @@ async function render(cli: string, stack: string, passthrough: string[]): Promis
         fs.mkdirSync(out, { recursive: true });
         fs.mkdirSync(path.join(work, ".state"));
         const env: Record<string, string> = {
-            PULUMI_BACKEND_URL: `file://${work}/.state`,
+            PULUMI_BACKEND_URL: localBackendUrl(path.join(work, ".state")),
             PULUMI_CONFIG_PASSPHRASE: `render-${Math.random().toString(36).slice(2)}`,
         };
         const ws = await workspace(cli, work, env);

@@ -1,6 +1,8 @@
 // `npm run recover -- [--stack dev] [--yes]`: after a `pulumi up` (or destroy) was killed part-way. Pulumi's own
 // recovery, made non-interactive with the answers read from the cluster (scripts/lib/recover.ts says why it adopts
 // instead of using `--import-pending-creates`):
+//   0. a local file:// backend: each torn metadata sidecar removed (scripts/lib/local-state.ts says how a kill tears
+//      one, and why only `?metadata=skip` backends, like the .pulumi-state/ npm run up makes, are immune);
 //   1. `pulumi cancel`: the killed run's lock goes (a self-managed backend keeps it in .pulumi/locks; Pulumi Cloud
 //      marks the update as still running). Make sure no other `pulumi` runs on this stack first.
 //   2. `pulumi stack export`: the pending operations; for each pending create, does its object exist?
@@ -10,7 +12,9 @@
 // Then `npm run up` converges. Without --yes it prints the plan and changes nothing. Same CLI, backend and dev
 // passphrase as `npm run up`; the kube context the stack pins (else the current one) answers "does it exist".
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import { findCli, pinnedKubeContext, ROOT, useDevPassphrase, useLocalBackendUnlessLoggedIn, UserError } from "./lib/stack";
+import { brokenSidecars, fileBackendDir } from "./lib/local-state";
 import { KubeRef, managedFieldsOf, PendingOperation, planRecovery, providerId, refreshArgs, releasePatch } from "./lib/recover";
 
 const USAGE = "usage: npm run recover -- [--stack NAME] [--yes] [--cwd DIR]";
@@ -71,6 +75,16 @@ export function main(argv: string[], log: (l: string) => void): number {
         useDevPassphrase(stack);
         useLocalBackendUnlessLoggedIn(cli, (m) => log(m), cwd);
         const context = pinnedKubeContext(stack, cwd);
+        const stateDir = fileBackendDir(process.env.PULUMI_BACKEND_URL, cwd);
+        const torn = stateDir ? brokenSidecars(stateDir) : [];
+        for (const f of torn) {
+            if (yes) fs.rmSync(f);
+            log(`${f}: torn metadata sidecar (the killed run was writing it) ${yes ? "removed" : "to remove"}; the checkpoint beside it is whole`);
+        }
+        if (torn.length > 0 && !yes) {
+            log("nothing changed: the state cannot be read until they are gone; run again with --yes (it lists the pending operations then)");
+            return 0;
+        }
         if (yes) {
             pulumi(cli, ["cancel", "--yes", "--stack", stack], cwd);
             log(`pulumi cancel: the interrupted run's lock on stack ${stack} is released`);

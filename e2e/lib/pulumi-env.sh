@@ -11,7 +11,7 @@ if ! run "$LOGS/toolchain-pulumi.log" bash "$REPO/scripts/toolchain.sh" pulumi p
 fi
 mkdir -p "$WORK/pulumi-home" "$WORK/state"
 ln -s "$PULUMI_HOME/plugins" "$WORK/pulumi-home/plugins"
-export PULUMI_HOME=$WORK/pulumi-home PULUMI_BACKEND_URL=file://$WORK/state
+export PULUMI_HOME=$WORK/pulumi-home PULUMI_BACKEND_URL="file://$WORK/state?metadata=skip"
 export PULUMI_SKIP_CONFIRMATIONS=true PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_IGNORE_AMBIENT_PLUGINS=true
 export PULUMI_NODEJS_TRANSPILE_ONLY=${E2E_TRANSPILE_ONLY:-true} NO_COLOR=1 FORCE_COLOR=0

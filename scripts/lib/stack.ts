@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { localBackendUrl } from "./local-state";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 // The same value as DEV_PASSPHRASE in scripts/pulumi.sh (read by e2e/node/platform.sh); Pulumi.dev.yaml holds its salt.
@@ -60,7 +61,7 @@ export function useDevPassphrase(stack: string): void {
 export function useLocalBackendUnlessLoggedIn(cli: string, note: (msg: string) => void, root = ROOT): void {
     if (!process.env.PULUMI_BACKEND_URL && spawnSync(cli, ["whoami"], { stdio: "ignore" }).status !== 0) {
         fs.mkdirSync(path.join(root, ".pulumi-state"), { recursive: true });
-        process.env.PULUMI_BACKEND_URL = `file://${root}/.pulumi-state`;
+        process.env.PULUMI_BACKEND_URL = localBackendUrl(path.join(root, ".pulumi-state"));
         note("not logged in to a Pulumi backend; using local state in .pulumi-state/");
     }
 }
