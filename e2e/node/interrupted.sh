@@ -3,8 +3,9 @@
 # external Redis, so the up that brings the in-cluster Redis back has objects to create). The up is started in a
 # session of its own and the whole process tree (CLI, language host, providers) is killed with SIGKILL while the
 # Redis StatefulSet is being created. Then the documented recovery, `npm run recover -- --yes` (scripts/recover.ts:
-# a torn metadata sidecar of the state removed; `pulumi cancel`; each pending create whose object exists: the killed run's field manager released, so that the
-# next up adopts it; `pulumi refresh --clear-pending-creates`), and `pulumi up`. Checked: the killed run left
+# a torn metadata sidecar of the state removed; `pulumi cancel`; each pending create whose object exists: the
+# killed run's field manager released, so that the next up adopts it; `pulumi refresh --clear-pending-creates`),
+# and `pulumi up`. Checked: the killed run left
 # pending operations; after the recovery and the up, every object of the kinds the program manages in the
 # namespace is in the state and every Kubernetes resource of the state exists (none unknown, none missing), the
 # StatefulSet the killed run created is the one in the state (same UID: adopted, not made again), every pod is
