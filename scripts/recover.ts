@@ -67,26 +67,15 @@ function release(ref: KubeRef, context: string): string[] {
     return released;
 }
 
-/** The state backend's URL: PULUMI_BACKEND_URL, else the one you are logged in to (`pulumi whoami --json`). */
-function backendUrl(cli: string, cwd: string): string | undefined {
-    if (process.env.PULUMI_BACKEND_URL) return process.env.PULUMI_BACKEND_URL;
-    const r = spawnSync(cli, ["whoami", "--json"], { cwd, encoding: "utf8" });
-    try {
-        return r.status === 0 ? (JSON.parse(r.stdout) as { url?: string }).url : undefined;
-    } catch {
-        return undefined;
-    }
-}
-
 export function main(argv: string[], log: (l: string) => void): number {
     try {
         const { stack, yes, cwd } = parse(argv);
         const cli = findCli();
         process.env.PULUMI_SKIP_UPDATE_CHECK = "true";
         useDevPassphrase(stack);
-        useLocalBackendUnlessLoggedIn(cli, (m) => log(m), cwd);
+        const backend = useLocalBackendUnlessLoggedIn(cli, (m) => log(m), cwd);
         const context = pinnedKubeContext(stack, cwd);
-        const stateDir = fileBackendDir(backendUrl(cli, cwd), cwd);
+        const stateDir = fileBackendDir(backend, cwd);
         const torn = stateDir ? brokenSidecars(stateDir) : [];
         for (const f of torn) {
             if (yes) fs.rmSync(f);

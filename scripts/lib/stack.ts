@@ -57,13 +57,24 @@ export function useDevPassphrase(stack: string): void {
     }
 }
 
-/** State backend: yours if you are logged in (or PULUMI_BACKEND_URL is set), else .pulumi-state/ in the repository. */
-export function useLocalBackendUnlessLoggedIn(cli: string, note: (msg: string) => void, root = ROOT): void {
-    if (!process.env.PULUMI_BACKEND_URL && spawnSync(cli, ["whoami"], { stdio: "ignore" }).status !== 0) {
-        fs.mkdirSync(path.join(root, ".pulumi-state"), { recursive: true });
-        process.env.PULUMI_BACKEND_URL = localBackendUrl(path.join(root, ".pulumi-state"));
-        note("not logged in to a Pulumi backend; using local state in .pulumi-state/");
+/**
+ * State backend: yours if you are logged in (or PULUMI_BACKEND_URL is set), else .pulumi-state/ in the repository.
+ * Returns the backend's URL (the logged-in one from `pulumi whoami --json`; undefined if it printed none).
+ */
+export function useLocalBackendUnlessLoggedIn(cli: string, note: (msg: string) => void, root = ROOT): string | undefined {
+    if (process.env.PULUMI_BACKEND_URL) return process.env.PULUMI_BACKEND_URL;
+    const whoami = spawnSync(cli, ["whoami", "--json"], { encoding: "utf8" });
+    if (whoami.status === 0) {
+        try {
+            return (JSON.parse(whoami.stdout) as { url?: string }).url;
+        } catch {
+            return undefined;
+        }
     }
+    fs.mkdirSync(path.join(root, ".pulumi-state"), { recursive: true });
+    process.env.PULUMI_BACKEND_URL = localBackendUrl(path.join(root, ".pulumi-state"));
+    note("not logged in to a Pulumi backend; using local state in .pulumi-state/");
+    return process.env.PULUMI_BACKEND_URL;
 }
 
 export async function workspace(cli: string, dir: string, envVars: Record<string, string> = {}): Promise<LocalWorkspace> {
