@@ -110,7 +110,18 @@ describe("observability and scaling extras", () => {
                     `${sm.inputs.metadata.name}: no port ${port}`,
                 );
                 assert.equal(sm.inputs.spec.endpoints[0].interval, "30s");
+                assert.equal(sm.inputs.spec.endpoints[0].scrapeTimeout, "10s");
             }
+        });
+
+        it("never time out after their interval (the operator rejects such a ServiceMonitor): a 5s interval times out at 5s", async () => {
+            const fast = await renderStack("dev", { monitoring: { enabled: true, scrapeInterval: "5s" } });
+            const endpoints = ofType(fast, SM).map((sm) => sm.inputs.spec.endpoints[0]);
+            assert.ok(endpoints.length >= 3, `${endpoints.length} ServiceMonitors`);
+            for (const e of endpoints) assert.deepEqual([e.interval, e.scrapeTimeout], ["5s", "5s"]);
+            const slow = await renderStack("dev", { monitoring: { enabled: true, scrapeInterval: "2m" } });
+            for (const sm of ofType(slow, SM))
+                assert.deepEqual([sm.inputs.spec.endpoints[0].interval, sm.inputs.spec.endpoints[0].scrapeTimeout], ["2m", "10s"]);
         });
 
         it("scrape Qdrant's /metrics with its API key from the platform Secret (Qdrant exempts only health endpoints)", () => {

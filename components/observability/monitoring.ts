@@ -19,6 +19,15 @@ export interface PlatformMonitoringArgs {
 }
 
 /**
+ * A scrape's timeout: 10 s, or the interval when that is shorter. The Prometheus Operator rejects a ServiceMonitor
+ * whose timeout exceeds its interval (its event InvalidConfiguration; nothing of it is scraped).
+ */
+export function scrapeTimeout(interval: string): string {
+    const seconds = Number(interval.slice(0, -1)) * (interval.endsWith("m") ? 60 : 1);
+    return seconds < 10 ? interval : "10s";
+}
+
+/**
  * Prometheus Operator objects (ServiceMonitors, a PrometheusRule) and the Grafana dashboard ConfigMap.
  * The custom resources need the Prometheus Operator's CRDs (kube-prometheus-stack); the component exists
  * only when `monitoring.enabled` is true.
@@ -55,7 +64,7 @@ export class PlatformMonitoring extends pulumi.ComponentResource {
                                 port: target.portName,
                                 path: target.path,
                                 interval: config.scrapeInterval,
-                                scrapeTimeout: "10s",
+                                scrapeTimeout: scrapeTimeout(config.scrapeInterval),
                                 ...(target.bearerToken
                                     ? { authorization: { type: "Bearer", credentials: { name: target.bearerToken.secretName, key: target.bearerToken.key } } }
                                     : {}),
