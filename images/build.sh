@@ -56,6 +56,10 @@ declare -A REFS=(
   [rag-indexer]=$P/rag-indexer:$APP_TAG
   [metrics-server]=$P/metrics-server:v0.8.0
   [aws-cli]=$P/aws-cli:2.9.19-bookworm
+  [prometheus]=$P/prometheus:v3.16.0
+  [prometheus-operator]=$P/prometheus-operator:v0.85.0
+  [postgres-exporter]=$P/postgres-exporter:0.11.1-bookworm
+  [redis-exporter]=$P/redis-exporter:1.45.0-bookworm
 )
 if [ "$REFS_ONLY" = 1 ]; then
   for k in "${!REFS[@]}"; do echo "$k ${REFS[$k]}"; done
@@ -73,6 +77,8 @@ recipe_hash() { # NAME
     case "$1" in
       rag-*) echo "app=$APP_HASH base=$(recipe_hash node)" ;;
       metrics-server) sha256sum <"${TOOLCHAIN_BIN:-/nonexistent}/metrics-server" 2>/dev/null ;;
+      prometheus) sha256sum <"${TOOLCHAIN_BIN:-/nonexistent}/prometheus" 2>/dev/null ;;
+      prometheus-operator) cat "${TOOLCHAIN_BIN:-/nonexistent}"/prometheus-{operator,config-reloader} 2>/dev/null | sha256sum ;;
     esac
   } | sha256sum | cut -c1-16
 }

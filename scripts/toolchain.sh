@@ -13,6 +13,8 @@
 #           alone), never in `all`; needs iptables and ipset from Debian at run time
 #   versitygw  on demand only (the node tier's S3 server for the backups' off-site copy: Versity S3 Gateway,
 #           Apache-2.0, its POSIX backend)
+#   prometheus, prometheus-operator, prometheus-config-reloader  on demand only (the node tier's live monitoring;
+#           the datastore exporters are Debian's packages, images/*-exporter)
 #
 # Usage: scripts/toolchain.sh [--env] [--progress] [--quiet] [GROUP|COMPONENT ...]
 #   GROUP: kube, pulumi, admission (what e2e/run.sh needs: etcd, kube-apiserver, kube-controller-manager,
@@ -62,10 +64,17 @@ KUBE_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kube
 PULUMI_COMPONENTS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-random plugins)
 KWOK_COMPONENTS=(kwok)
 KWOK_VERSION=0.8.0
-# on-demand programs built alone from one module each: NAME -> "module version package version-variable"
+# on-demand programs built alone from one module each: NAME -> "module version package version-variable [tags]"
+# (version-variable: main.X or a full import path gets v<version>; "path.X=value" that value; "-" nothing)
 declare -A SOLO=(
   [kube-router]="github.com/cloudnativelabs/kube-router/v2 2.1.0 cmd/kube-router pkg/version.Version" # the only v2 the proxy serves
   [versitygw]="github.com/versity/versitygw 1.8.0 cmd/versitygw main.Version"
+  # the node tier's live monitoring (e2e/node/monitoring.sh): the operator and the reloader it adds to Prometheus
+  [prometheus-operator]="github.com/prometheus-operator/prometheus-operator 0.85.0 cmd/operator github.com/prometheus/common/version.Version"
+  [prometheus-config-reloader]="github.com/prometheus-operator/prometheus-operator 0.85.0 cmd/prometheus-config-reloader github.com/prometheus/common/version.Version"
+  # Prometheus 3.16 (its Go module's tag v0.316.0, promtool's in scripts/alerts-check.sh) with the Kubernetes
+  # service discovery alone (the cloud SDKs left out); the web UI's assets are not embedded (the API serves)
+  [prometheus]="github.com/prometheus/prometheus 0.316.0 cmd/prometheus github.com/prometheus/common/version.Version=3.16.0 netgo,remove_all_sd,enable_kubernetes_sd"
 )
 ADMISSION_COMPONENTS=(etcd kube-apiserver kube-controller-manager kubectl "${PULUMI_COMPONENTS[@]}")
 
@@ -86,7 +95,7 @@ for a in "$@"; do
   case "$a" in
     --env) ENV_ONLY=1 ;;
     --progress) PROGRESS=1 ;;
-    -h | --help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,/^set -euo pipefail/{/^set/!p}' "$0"; exit 0 ;;
     kube) WANT+=("${KUBE_COMPONENTS[@]}") ;;
     pulumi) WANT+=("${PULUMI_COMPONENTS[@]}") ;;
     admission) WANT+=("${ADMISSION_COMPONENTS[@]}") ;;
@@ -115,7 +124,7 @@ hash_of() { (cd "$HERE/toolchain" && find "$@" -type f | LC_ALL=C sort | xargs s
 KUBE_HASH=$(echo "r$RECIPE_KUBE $KUBERNETES_VERSION $ETCD_VERSION $COREDNS_VERSION $LOCAL_PATH_PROVISIONER_VERSION $METRICS_SERVER_VERSION $KUBE_NETWORK_POLICIES_VERSION $(hash_of kube.sh kube)" | sha256sum | cut -c1-16)
 PULUMI_HASH=$(echo "r$RECIPE_PULUMI $PULUMI_VERSION $K8S_PROVIDER_VERSION $RANDOM_PROVIDER_VERSION $(hash_of pulumi.sh standins)" | sha256sum | cut -c1-16)
 KWOK_HASH=$(echo "kwok $KWOK_VERSION" | sha256sum | cut -c1-16)
-solo_hash() { read -r _ v _ <<<"${SOLO[$1]}" && echo "$1 $v" | sha256sum | cut -c1-16; }
+solo_hash() { echo "$1 ${SOLO[$1]}" | sha256sum | cut -c1-16; } # the whole recipe line: module, version, package, stamp, tags
 group_hash() {
   case " ${KUBE_COMPONENTS[*]} " in
     *" $1 "*) echo "$KUBE_HASH" ;;
@@ -159,13 +168,13 @@ build_kwok() {
 # 0.29), the version stamped into it. kube-router: only its network-policy controller is used (--run-firewall,
 # no router, no service proxy: scripts/cluster/addons.sh).
 build_solo() {
-  local name=$1 w=$SRC/$1 t=$SECONDS module version pkg var
-  read -r module version pkg var <<<"${SOLO[$name]}"
-  [[ $var == main.* ]] || var=$module/$var
+  local name=$1 w=$SRC/$1 t=$SECONDS module version pkg var tags ld="-s -w"
+  read -r module version pkg var tags <<<"${SOLO[$name]}"
+  case $var in -) ;; *=*) ld+=" -X $var" ;; main.* | *.*/*) ld+=" -X $var=v$version" ;; *) ld+=" -X $module/$var=v$version" ;; esac
   log "$name $version: building"
   (rm -rf "$w" && mkdir -p "$w" && cd "$w" &&
     printf 'module ragtoolchain/%s\n\ngo 1.26.0\n\nrequire %s v%s\n' "$name" "$module" "$version" >go.mod &&
-    "$GO" build -trimpath -ldflags "-s -w -X $var=v$version" -o "$BIN/$name.tmp" "$module/$pkg" &&
+    "$GO" build -trimpath ${tags:+-tags "$tags"} -ldflags "$ld" -o "$BIN/$name.tmp" "$module/$pkg" &&
     mv "$BIN/$name.tmp" "$BIN/$name" && "$BIN/$name" --version) >"$LOGS/$name.log" 2>&1 || { log "$name: FAILED (log: $LOGS/$name.log)"; return 1; }
   stamp "$name" && record "$name" $((SECONDS - t))
 }
