@@ -43,7 +43,7 @@ export PATH="$PATH:/usr/local/go/bin"
 eval "$(bash "$REPO/scripts/toolchain.sh" --env)"
 T_TOOLCHAIN=$(now)
 TOOLCHAIN_GROUPS=(all)
-[[ " $E2E_TIERS " == *" node "* ]] && TOOLCHAIN_GROUPS+=(versitygw)
+[[ " $E2E_TIERS " == *" node "* ]] && TOOLCHAIN_GROUPS+=(versitygw prometheus prometheus-operator prometheus-config-reloader)
 [ "$CL_NETPOL" = 1 ] && TOOLCHAIN_GROUPS+=(kube-router)
 bash "$REPO/scripts/toolchain.sh" "${TOOLCHAIN_GROUPS[@]}" >"${TMPDIR:-/tmp}/rag-node-e2e-toolchain.log" 2>&1 || {
   echo "FAIL - scripts/toolchain.sh (log: ${TMPDIR:-/tmp}/rag-node-e2e-toolchain.log)"
@@ -102,7 +102,7 @@ fi
 declare -A IMG=()
 while read -r k v; do IMG[$k]=$v; done < <(bash "$REPO/images/build.sh" ${APPDIR:+--app "$APPDIR"} --refs)
 IMGS="pause busybox postgres redis chroma node"
-[[ " $E2E_TIERS " == *" node "* ]] && IMGS+=" aws-cli"
+[[ " $E2E_TIERS " == *" node "* ]] && IMGS+=" aws-cli prometheus prometheus-operator postgres-exporter redis-exporter"
 [[ " $E2E_TIERS " == *" ha "* ]] && IMGS+=" patroni"
 [ -n "$APPDIR" ] && IMGS+=" rag-api rag-frontend rag-indexer"
 [ "${CL_METRICS_SERVER:-0}" = 1 ] && IMGS+=" metrics-server"
@@ -122,7 +122,7 @@ fi
 say "starting the control plane and $CL_NODES node(s) (work dir $WORK)"
 t0=$(now)
 CL_APPDIR=$APPDIR CL_IMAGES="postgres redis chroma node ${APPDIR:+rag-api rag-frontend rag-indexer}"
-[[ " $E2E_TIERS " == *" node "* ]] && CL_IMAGES+=" aws-cli"
+[[ " $E2E_TIERS " == *" node "* ]] && CL_IMAGES+=" aws-cli prometheus prometheus-operator postgres-exporter redis-exporter"
 [[ " $E2E_TIERS " == *" ha "* ]] && CL_IMAGES+=" patroni"
 if cl_up 2>"$LOGS/cluster-up.err"; then
   record_time "cluster start: control plane + $CL_NODES node(s) Ready, images imported" "$(elapsed "$t0")"

@@ -144,6 +144,15 @@ if [ $UP_OK != 1 ]; then
   fail "secret rotation: not run (pulumi up failed)"
 fi
 
+# live monitoring: the operator's Prometheus scraping the platform, its rules and panels, alerts caused for real
+# (e2e/node/monitoring.sh); before the external Redis, whose up also takes monitoring away again
+if [ $UP_OK = 1 ] && [ "${QUERY_OK:-0}" = 1 ]; then
+  # shellcheck source=monitoring.sh
+  . "$E2E_DIR/node/monitoring.sh"
+else
+  fail "live monitoring: not run (pulumi up failed or no document was posted)"
+fi
+
 # a datastore outside the cluster under enforced NetworkPolicies (issue 23 item 4): e2e/node/external.sh
 if [ "${CL_NETPOL:-0}" = 1 ] && [ $UP_OK = 1 ] && [ -n "${DOC_ID:-}" ]; then
   # shellcheck source=external.sh

@@ -1,0 +1,90 @@
+# shellcheck shell=bash
+# Live monitoring (issue 21; sourced by e2e/node/platform-ops.sh, the dev stack deployed and a document cited):
+# the monitoring stack installed as kube-prometheus-stack users have it (e2e/lib/monitoring.sh), the stack switched
+# to `monitoring.enabled` with the datastore exporters (images built here from Debian's packages) and a 5 s scrape
+# interval through stack config, then, against that Prometheus (e2e/monitoring/check.ts):
+#   - every ServiceMonitor target of the platform is up, the exporters' own pg_up/redis_up are 1 (their
+#     credentials, from the platform's Secret by key reference, let them in);
+#   - every rule of the PrometheusRule loads and evaluates with no error;
+#   - every dashboard query of the parts that run here returns a series (the rest listed with the reason);
+#   - Redis really filled past its maxmemory: RagRedisMemoryNearLimit and RagRedisEvictingKeys go pending (their
+#     expressions hold on the live series; firing waits out their `for:` of 15 and 10 minutes, which
+#     test/alerts' promtool cases cover), and the memory alert clears once the keys are gone.
+# The stack's config goes back afterwards; the next `pulumi up` (e2e/node/external.sh) removes what monitoring
+# added. The monitoring namespace is removed at the end.
+
+# shellcheck source=../lib/monitoring.sh
+. "$E2E_DIR/lib/monitoring.sh"
+MON_DIR=$WORK/monitoring
+mkdir -p "$MON_DIR"
+cp "$PROG/Pulumi.dev.yaml" "$MON_DIR/Pulumi.dev.yaml.before"
+t_mon=$(now)
+mon() { node -r "$REPO/node_modules/ts-node/register/transpile-only" "$REPO/e2e/monitoring/check.ts" "$1" --url "$MON_URL" --namespace "$NS" "${@:2}"; }
+mon_check() { # COMMAND ARGS...: its ok/FAIL line counted
+  local out
+  out=$(mon "$@" 2>&1 | tail -n1)
+  echo "$out" >>"$LOGS/monitoring-checks.log"
+  case "$out" in "ok   - "*) pass "monitoring: ${out#ok   - }" ;; *) fail "monitoring: ${out#FAIL - }" ;; esac
+  [[ $out == "ok   - "* ]]
+}
+
+if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-install.log"; then
+  pass "monitoring stack: Prometheus Operator $(prometheus-operator --version 2>&1 | grep -oE 'v[0-9.]+' | head -n1) (CRDs and RBAC from its module) and Prometheus $(K -n monitoring get prometheus rag-e2e -o jsonpath='{.spec.version}') Ready in ${MON_SECS}s in namespace monitoring (Pod Security restricted enforced), selecting release=kube-prometheus-stack in every namespace"
+  record_time "monitoring stack installed (operator + Prometheus Ready)" "$MON_SECS"
+  if P config "$PROJECT:monitoring.enabled" true --path >"$LOGS/config-monitoring.log" 2>&1 &&
+    P config "$PROJECT:monitoring.scrapeInterval" "$MON_INTERVAL" --path >>"$LOGS/config-monitoring.log" 2>&1 &&
+    P config "$PROJECT:monitoring.exporters.postgresImage" "${IMG[postgres-exporter]}" --path >>"$LOGS/config-monitoring.log" 2>&1 &&
+    P config "$PROJECT:monitoring.exporters.redisImage" "${IMG[redis-exporter]}" --path >>"$LOGS/config-monitoring.log" 2>&1 &&
+    run "$LOGS/up-monitoring.log" P up "${POLICY_ARGS[@]}"; then
+    record_time "pulumi up: monitoring on (ServiceMonitors, rules, dashboard, exporters)" "$LAST_SECS"
+    pass "pulumi up with monitoring.enabled (${LAST_SECS}s): $(K -n "$NS" get servicemonitors -o name | sed 's#.*/##' | tr '\n' ' ')ServiceMonitors, $(K -n "$NS" get prometheusrules -o name | sed 's#.*/##') PrometheusRule, exporters $(K -n "$NS" get pods -o jsonpath='{range .items[*]}{range .spec.containers[*]}{.name}{" "}{end}{end}' | tr ' ' '\n' | grep -- '-exporter$' | sort -u | tr '\n' ' ')"
+    check_workloads "after monitoring was switched on" >/dev/null || fail "workloads after monitoring on: $(ns_pods_summary)"
+    # traffic for the API's series (requests, latency), then every target, rule and panel
+    for i in 1 2 3; do api POST /v1/query "{\"question\":\"Monitoring $i: what colour is the lighthouse on Skerry Point?\"}" >/dev/null 2>&1; done
+    mon_check targets --deadline 120 &&
+      say "monitoring: no ServiceMonitor for the vector store here (Chroma serves no metrics; Qdrant's, with its key, is rendered in prod) nor for model serving (prod only, GPUs)"
+    ups=$(curl -fsS --max-time 10 "$MON_URL/api/v1/query" --data-urlencode "query={__name__=~\"pg_up|redis_up\",namespace=\"$NS\"}" |
+      python3 -c 'import json,sys; print(" ".join(r["metric"]["__name__"]+"="+r["value"][1] for r in json.load(sys.stdin)["data"]["result"]))' 2>/dev/null)
+    if [[ $ups == *pg_up=1* && $ups == *redis_up=1* && $ups != *=0* ]]; then
+      pass "monitoring: the exporters reach their datastores with the platform's credentials (secretKeyRef): $ups"
+    else
+      fail "monitoring: exporters' own health: ${ups:-no pg_up/redis_up series}"
+    fi
+    mon_check rules --deadline 60
+    sleep 12 # two more samples for the panels' rate() windows
+    mon_check panels
+
+    # Redis past its maxmemory: the fill is real; maxmemory is lowered for it at runtime (16 MB, then restored),
+    # so that 20 MB of keys do it rather than 200 MB in a container limited to 256 Mi
+    rpod=$(K -n "$NS" get pods -l app.kubernetes.io/name=redis -o name | head -n1)
+    rcli() { K -n "$NS" exec "$rpod" -c redis -- redis-cli --no-auth-warning "$@"; }
+    maxmem=$(rcli config get maxmemory | tail -n1)
+    t_fill=$(now)
+    rfill() { # 5 x 400 keys of 10 KiB
+      local b
+      for b in 0 1 2 3 4; do
+        rcli eval "for i=tonumber(ARGV[1]),tonumber(ARGV[1])+399 do redis.call('SET','e2e:fill:'..i,string.rep('x',10240)) end return 1" 0 $((b * 400)) >/dev/null || return 1
+      done
+    }
+    if rcli config set maxmemory 16mb >/dev/null && rfill; then
+      evicted=$(rcli info stats | sed -n 's/^evicted_keys:\([0-9]*\).*/\1/p' | tr -d '\r')
+      pass "monitoring: Redis filled past its maxmemory (2,000 keys of 10 KiB into 16 MB) in $(elapsed "$t_fill")s: $evicted keys evicted"
+      mon_check alert --alert RagRedisMemoryNearLimit --state pending --deadline 60
+      mon_check alert --alert RagRedisEvictingKeys --state pending --deadline 60
+      rcli eval "for i=0,1999 do redis.call('DEL','e2e:fill:'..i) end return 1" 0 >/dev/null
+      rcli config set maxmemory "$maxmem" >/dev/null
+      mon_check alert --alert RagRedisMemoryNearLimit --state inactive --deadline 60
+      record_time "Redis filled: alerts pending, then the memory alert cleared" "$(elapsed "$t_fill")"
+    else
+      fail "monitoring: could not fill Redis ($rpod)"
+      rcli config set maxmemory "$maxmem" >/dev/null 2>&1
+    fi
+  else
+    fail "pulumi up with monitoring.enabled" "$LOGS/up-monitoring.log" 30
+  fi
+else
+  fail "monitoring stack: not Ready ($(tail -n 3 "$LOGS/monitoring-install.log" | tr '\n' ' ' | cut -c1-300)); pods: $(K -n monitoring get pods --no-headers 2>&1 | tr '\n' ';' | cut -c1-300)"
+fi
+cp "$MON_DIR/Pulumi.dev.yaml.before" "$PROG/Pulumi.dev.yaml"
+mon_remove
+record_time "monitoring phase (install, up, checks)" "$(elapsed "$t_mon")"
