@@ -53,7 +53,7 @@ function alertDrafts(names: MonitoredNames, t: AlertThresholds): AlertDraft[] {
         },
         {
             alert: "RagApiHighLatencyP99",
-            expr: `histogram_quantile(0.99, sum by (le) (rate(${APP.requestDuration}_bucket{${api}}[5m]))) > ${t.p99LatencySeconds}`,
+            expr: `histogram_quantile(0.99, sum by (namespace, le) (rate(${APP.requestDuration}_bucket{${api}}[5m]))) > ${t.p99LatencySeconds}`,
             for: "10m",
             labels: { severity: "warning" },
             annotations: {
@@ -63,7 +63,9 @@ function alertDrafts(names: MonitoredNames, t: AlertThresholds): AlertDraft[] {
         },
         {
             alert: "RagApiErrorRatio",
-            expr: `sum(rate(${APP.requestsTotal}{${api}, status=~"5.."}[5m]))\n` + `  / sum(rate(${APP.requestsTotal}{${api}}[5m])) > ${t.errorRatio}`,
+            expr:
+                `sum by (namespace) (rate(${APP.requestsTotal}{${api}, status=~"5.."}[5m]))\n` +
+                `  / sum by (namespace) (rate(${APP.requestsTotal}{${api}}[5m])) > ${t.errorRatio}`,
             for: "5m",
             labels: { severity: "critical" },
             annotations: {
@@ -73,7 +75,7 @@ function alertDrafts(names: MonitoredNames, t: AlertThresholds): AlertDraft[] {
         },
         {
             alert: "RagVectorIndexIncomplete",
-            expr: `max(${APP.vectorIndexMissing}{${api}}) > 0`,
+            expr: `max by (namespace) (${APP.vectorIndexMissing}{${api}}) > 0`,
             for: "10m",
             labels: { severity: "critical" },
             annotations: {

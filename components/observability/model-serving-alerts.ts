@@ -12,7 +12,7 @@ export function modelServingAlertRules(names: MonitoredNames, t: ModelServingAle
     const drafts: AlertDraft[] = [
         {
             alert: "RagLlmTimeToFirstTokenP99",
-            expr: `histogram_quantile(0.99, sum by (le) (rate(${M.llmTimeToFirstToken}_bucket{${llm}}[5m]))) > ${t.timeToFirstTokenP99Seconds}`,
+            expr: `histogram_quantile(0.99, sum by (namespace, le) (rate(${M.llmTimeToFirstToken}_bucket{${llm}}[5m]))) > ${t.timeToFirstTokenP99Seconds}`,
             for: "10m",
             labels: { severity: "warning" },
             annotations: {
@@ -22,7 +22,7 @@ export function modelServingAlertRules(names: MonitoredNames, t: ModelServingAle
         },
         {
             alert: "RagLlmRequestsWaiting",
-            expr: `max by (pod) (${M.llmRequestsWaiting}{${llm}}) > ${t.requestsWaiting}`,
+            expr: `max by (namespace, pod) (${M.llmRequestsWaiting}{${llm}}) > ${t.requestsWaiting}`,
             for: "5m",
             labels: { severity: "warning" },
             annotations: {
@@ -32,7 +32,7 @@ export function modelServingAlertRules(names: MonitoredNames, t: ModelServingAle
         },
         {
             alert: "RagLlmKvCacheNearlyFull",
-            expr: `max by (pod) (${M.llmKvCacheUsage}{${llm}}) > ${t.kvCacheUsageRatio}`,
+            expr: `max by (namespace, pod) (${M.llmKvCacheUsage}{${llm}}) > ${t.kvCacheUsageRatio}`,
             for: "10m",
             labels: { severity: "warning" },
             annotations: {
@@ -43,7 +43,7 @@ export function modelServingAlertRules(names: MonitoredNames, t: ModelServingAle
         {
             alert: "RagGpuMemoryNearlyFull",
             expr:
-                `max by (pod, gpu) (${GPU.framebufferUsed}{${gpuPods}}\n` +
+                `max by (namespace, pod, gpu) (${GPU.framebufferUsed}{${gpuPods}}\n` +
                 `  / (${GPU.framebufferUsed}{${gpuPods}} + ${GPU.framebufferFree}{${gpuPods}})) > ${t.gpuMemoryUsageRatio}`,
             for: "15m",
             labels: { severity: "warning" },

@@ -123,7 +123,7 @@ function cases(scope: AlertScope, rule: RenderedAlert): Case {
                     series: sel("http_request_duration_seconds_bucket", { ...api, le: `${le}` }),
                     values: counter(typeof le === "number" && le < upper ? 0 : 10),
                 }));
-            return { evalMinutes, labels: {}, fire: buckets(slowBucket), quiet: buckets(fastBucket) };
+            return { evalMinutes, labels: ns, fire: buckets(slowBucket), quiet: buckets(fastBucket) };
         }
         case "RagApiErrorRatio": {
             const api = { ...ns, service: scope.apiService, method: "POST", handler: "/v1/query" };
@@ -131,12 +131,12 @@ function cases(scope: AlertScope, rule: RenderedAlert): Case {
                 { series: sel("http_requests_total", { ...api, status: "5xx" }), values: counter(100 * errorShare) },
                 { series: sel("http_requests_total", { ...api, status: "2xx" }), values: counter(100 * (1 - errorShare)) },
             ];
-            return { evalMinutes, labels: {}, fire: mix(Math.min(1, t.errorRatio * 2)), quiet: mix(t.errorRatio / 2) };
+            return { evalMinutes, labels: ns, fire: mix(Math.min(1, t.errorRatio * 2)), quiet: mix(t.errorRatio / 2) };
         }
         case "RagVectorIndexIncomplete": {
             const pod = { ...ns, service: scope.apiService, pod: "rag-api-0" };
             const missing = (n: number) => [{ series: sel("rag_vector_index_missing_chunks", pod), values: gauge(n) }];
-            return { evalMinutes, labels: {}, fire: missing(42), quiet: missing(0) };
+            return { evalMinutes, labels: ns, fire: missing(42), quiet: missing(0) };
         }
         case "RagVolumeAlmostFull": {
             const c = { ...ns, persistentvolumeclaim: "data-rag-postgres-0" };
@@ -218,17 +218,17 @@ function cases(scope: AlertScope, rule: RenderedAlert): Case {
                     series: sel("vllm:time_to_first_token_seconds_bucket", { ...llm, le: `${le}` }),
                     values: counter(slow && i < 2 ? 0 : 10),
                 }));
-            return { evalMinutes, labels: {}, fire: buckets(true), quiet: buckets(false) };
+            return { evalMinutes, labels: { namespace: llm.namespace }, fire: buckets(true), quiet: buckets(false) };
         }
         case "RagLlmRequestsWaiting": {
             const { llm, t: m } = llmScope(scope);
-            const pod = { pod: `${scope.llm!.statefulSet}-0` };
+            const pod = { namespace: llm.namespace, pod: `${scope.llm!.statefulSet}-0` };
             const waiting = (n: number) => [{ series: sel("vllm:num_requests_waiting", { ...llm, ...pod }), values: gauge(n) }];
             return { evalMinutes, labels: pod, fire: waiting(m.requestsWaiting + 5), quiet: waiting(m.requestsWaiting - 1) };
         }
         case "RagLlmKvCacheNearlyFull": {
             const { llm, t: m } = llmScope(scope);
-            const pod = { pod: `${scope.llm!.statefulSet}-0` };
+            const pod = { namespace: llm.namespace, pod: `${scope.llm!.statefulSet}-0` };
             const usage = (u: number) => [{ series: sel("vllm:kv_cache_usage_perc", { ...llm, ...pod }), values: gauge(u) }];
             return { evalMinutes, labels: pod, fire: usage(Math.min(1, m.kvCacheUsageRatio + 0.05)), quiet: usage(m.kvCacheUsageRatio / 2) };
         }
@@ -242,7 +242,7 @@ function cases(scope: AlertScope, rule: RenderedAlert): Case {
             ];
             return {
                 evalMinutes,
-                labels: { pod: c.pod, gpu: c.gpu },
+                labels: c,
                 fire: used(Math.min(1, m.gpuMemoryUsageRatio + (1 - m.gpuMemoryUsageRatio) / 2)),
                 quiet: used(m.gpuMemoryUsageRatio / 2),
             };
