@@ -312,6 +312,11 @@ describe("observability and scaling extras", () => {
             }
         });
 
+        it("shows a 0 error ratio, not 'no data', while the API serves and nothing has failed (the live node e2e found it empty)", () => {
+            const panel = dashboardOf(prod).panels.find((p) => p.title === "API error ratio (5xx)")!;
+            assert.match(panel.targets[0].expr, /^\(sum\(rate\(http_requests_total\{[^}]*status=~"5\.\."\}\[5m\]\)\) or vector\(0\)\) \/ sum\(rate\(/);
+        });
+
         it("panels have unique ids and do not overlap", () => {
             const panels = dashboardOf(prod).panels;
             assert.equal(new Set(panels.map((p) => p.id)).size, panels.length);

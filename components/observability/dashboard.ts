@@ -59,7 +59,8 @@ export function platformDashboard(names: MonitoredNames): Dashboard {
         {
             title: "API error ratio (5xx)",
             unit: "percentunit",
-            targets: [[`sum(rate(${APP.requestsTotal}{${api}, status=~"5.."}[5m])) / sum(rate(${APP.requestsTotal}{${api}}[5m]))`, "5xx ratio"]],
+            // `or vector(0)`: 0, not "no data", while the API serves and nothing failed (no 5xx series exists yet)
+            targets: [[`(sum(rate(${APP.requestsTotal}{${api}, status=~"5.."}[5m])) or vector(0)) / sum(rate(${APP.requestsTotal}{${api}}[5m]))`, "5xx ratio"]],
         },
         {
             title: "Replicas vs HPA bounds",
