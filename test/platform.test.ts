@@ -698,8 +698,9 @@ describe("platform (dev and prod stacks under mocks)", () => {
             for (const s of datastores(prod)) {
                 assert.deepEqual(s.inputs.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Retain", whenScaled: "Retain" });
             }
+            // dev: destroy removes the claims, a scale to 0 and back keeps the data
             for (const s of ofType(dev, T.StatefulSet)) {
-                assert.deepEqual(s.inputs.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Delete", whenScaled: "Delete" });
+                assert.deepEqual(s.inputs.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Delete", whenScaled: "Retain" });
             }
         });
 

@@ -94,7 +94,10 @@ export class StatefulService extends pulumi.ComponentResource {
                     updateStrategy: { type: "RollingUpdate" },
                     revisionHistoryLimit: 5,
                     selector: { matchLabels: selectorLabels(identity) },
-                    persistentVolumeClaimRetentionPolicy: { whenDeleted: retention, whenScaled: retention },
+                    // Scaling to 0 is how a datastore is stopped (kubectl scale): its claim stays for the scale-up, in
+                    // dev too (the node e2e's outage lost every vector with whenScaled Delete). Deleting the StatefulSet
+                    // (pulumi destroy) deletes the claims unless the stack protects them.
+                    persistentVolumeClaimRetentionPolicy: { whenDeleted: retention, whenScaled: "Retain" },
                     template: {
                         metadata: { labels: labels(identity), ...(annotations ? { annotations } : {}) },
                         spec: pod({
