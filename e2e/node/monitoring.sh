@@ -9,7 +9,9 @@
 #   - every dashboard query of the parts that run here returns a series (the rest listed with the reason);
 #   - Redis really filled past its maxmemory: RagRedisMemoryNearLimit and RagRedisEvictingKeys go pending (their
 #     expressions hold on the live series; firing waits out their `for:` of 15 and 10 minutes, which
-#     test/alerts' promtool cases cover), and the memory alert clears once the keys are gone.
+#     test/alerts' promtool cases cover), and the memory alert clears once the keys are gone;
+#   - the vector store taken away (scaled to 0): the API answers questions 503 and RagApiErrorRatio goes pending;
+#     the store comes back and the document is cited again.
 # The stack's config goes back afterwards; the next `pulumi up` (e2e/node/external.sh) removes what monitoring
 # added. The monitoring namespace is removed at the end.
 
@@ -79,6 +81,36 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
       fail "monitoring: could not fill Redis ($rpod)"
       rcli config set maxmemory "$maxmem" >/dev/null 2>&1
     fi
+
+    # the API's error ratio: its vector store taken away (scaled to 0), every question answered 503, then back. The
+    # questions are spread over 20 s (several scrapes): rate() sees no increase in a series' first sample, so a
+    # burst that creates the 5xx series at once would leave the ratio at 0 (Prometheus' counter semantics)
+    vs=$(K -n "$NS" get statefulset -o name | grep vector-store | head -n1)
+    t_err=$(now)
+    if [ -n "$vs" ] && K -n "$NS" scale "$vs" --replicas=0 >/dev/null &&
+      cl_wait 90 sh -c "! kubectl -n $NS get pods -o name | grep -q vector-store"; then
+      codes=$(for i in $(seq 1 20); do
+        curl -s -o /dev/null -w '%{http_code}\n' --max-time 20 -X POST -H 'content-type: application/json' -H "authorization: Bearer $API_KEY" \
+          --data "{\"question\":\"Outage $i: what colour is the lighthouse on Skerry Point?\"}" "http://$API_IP:$API_PORT/v1/query"
+        sleep 1
+      done | sort | uniq -c | awk '{printf "%s x%s ", $2, $1}')
+      if [[ $codes == 5* ]] && [[ $codes != *" 2"* ]]; then
+        pass "monitoring: the vector store taken away (${vs#*/} scaled to 0): 20 questions answered HTTP ${codes% }"
+      else
+        fail "monitoring: with the vector store gone the API answered HTTP ${codes% } (expected only 5xx)"
+      fi
+      mon_check alert --alert RagApiErrorRatio --state pending --deadline 60
+      K -n "$NS" scale "$vs" --replicas=1 >/dev/null
+      if K -n "$NS" rollout status "$vs" --timeout=180s >/dev/null && cl_wait 90 query_cites "After the outage, which colour is the Skerry Point lighthouse?"; then
+        pass "monitoring: the vector store back (${vs#*/} scaled 0 -> 1, $(elapsed "$t_err")s in all), the document cited again; RagApiErrorRatio stays pending until the 5xx leave its 5m window"
+      else
+        fail "monitoring: the vector store did not come back after the outage: $(ns_pods_summary)"
+      fi
+    else
+      fail "monitoring: could not take the vector store away (${vs:-no StatefulSet})"
+      [ -n "$vs" ] && K -n "$NS" scale "$vs" --replicas=1 >/dev/null 2>&1
+    fi
+    record_time "vector store gone: RagApiErrorRatio pending, store back" "$(elapsed "$t_err")"
   else
     fail "pulumi up with monitoring.enabled" "$LOGS/up-monitoring.log" 30
   fi
