@@ -30,6 +30,7 @@ function exporter(
     port: number,
     healthPath: string,
     config: DatastoreExportersConfig,
+    service: string,
     env: ContainerArgs["env"],
 ): DatastoreExporter {
     // Liveness and readiness read the exporter's own page, never the datastore: a datastore that is down is
@@ -44,22 +45,23 @@ function exporter(
             env,
             probes: { liveness: { ...probe, periodSeconds: 20 }, readiness: probe },
         },
-        metrics: { identity, portName: EXPORTER_PORT_NAME, port, path: "/metrics" },
+        metrics: { identity, portName: EXPORTER_PORT_NAME, port, path: "/metrics", service },
     };
 }
 
 /**
  * postgres_exporter against the pod's own PostgreSQL: DATA_SOURCE_URI (host, port, database, no TLS inside the
  * pod), DATA_SOURCE_USER and DATA_SOURCE_PASS, the password from the datastore's credential. It serves a landing
- * page on `/` that needs no database: the probes read it.
+ * page on `/` that needs no database: the probes read it. `service`: the Service Prometheus scrapes it through.
  */
 export function postgresExporter(
     identity: Identity,
     config: DatastoreExportersConfig,
     db: { port: number; user: string; database: string },
     credential: SecretRef,
+    service: string,
 ): DatastoreExporter {
-    return exporter(identity, "postgres-exporter", config.postgresImage, POSTGRES_EXPORTER_PORT, "/", config, [
+    return exporter(identity, "postgres-exporter", config.postgresImage, POSTGRES_EXPORTER_PORT, "/", config, service, [
         { name: "DATA_SOURCE_URI", value: `127.0.0.1:${db.port}/${db.database}?sslmode=disable` },
         { name: "DATA_SOURCE_USER", value: db.user },
         secretRefEnv("DATA_SOURCE_PASS", credential),
@@ -67,8 +69,8 @@ export function postgresExporter(
 }
 
 /** redis_exporter against the pod's own Redis: REDIS_ADDR and REDIS_PASSWORD; it serves `/health` for the probes. */
-export function redisExporter(identity: Identity, config: DatastoreExportersConfig, port: number, credential: SecretRef): DatastoreExporter {
-    return exporter(identity, "redis-exporter", config.redisImage, REDIS_EXPORTER_PORT, "/health", config, [
+export function redisExporter(identity: Identity, config: DatastoreExportersConfig, port: number, credential: SecretRef, service: string): DatastoreExporter {
+    return exporter(identity, "redis-exporter", config.redisImage, REDIS_EXPORTER_PORT, "/health", config, service, [
         { name: "REDIS_ADDR", value: `redis://127.0.0.1:${port}` },
         secretRefEnv("REDIS_PASSWORD", credential),
     ]);

@@ -53,9 +53,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
     readonly runAs: RunAs = { uid: 70, gid: 70 };
     readonly workload: WorkloadRef;
     readonly endpoint: Endpoint;
+    /** Where Prometheus scrapes the members' postgres_exporter (through the primary's Service); undefined without it. */
     readonly metrics?: MetricsEndpoint;
-    /** The client Service Prometheus scrapes the exporter through (its series' `service` label); absent without one. */
-    readonly metricsService?: string;
     /** The Patroni scope: the StatefulSet's name, the prefix of the ConfigMaps Patroni writes. */
     readonly scope: string;
 
@@ -67,12 +66,17 @@ export class PostgresCluster extends pulumi.ComponentResource {
         // The members, and only they: while a stack switches modes the single instance's pod has the same name labels
         const members = { ...selectorLabels(identity), [SCOPE_LABEL]: scope };
         const exporter = args.exporter
-            ? postgresExporter(identity, args.exporter.config, { port: POSTGRES_PORT, user: config.user, database: config.database }, args.credential)
+            ? postgresExporter(
+                  identity,
+                  args.exporter.config,
+                  { port: POSTGRES_PORT, user: config.user, database: config.database },
+                  args.credential,
+                  // the exporters are scraped through the primary's Service only: one series set, the primary's
+                  objectName(identity, "primary"),
+              )
             : undefined;
         this.metrics = exporter?.metrics;
         this.workload = { kind: "StatefulSet", name: scope };
-        // the exporters are scraped through the primary's Service only: one series set, the primary's
-        this.metricsService = exporter && objectName(identity, "primary");
         this.endpoint = { component: identity.component, ports: [POSTGRES_PORT], peerPorts: [POSTGRES_PORT, PATRONI_PORT], callsKubeApi: true };
         const options = args.workloads?.postgres;
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "../config";
 import type { Endpoint, DatastoreArgs, MetricsEndpoint, WorkloadRef } from "../shared";
-import { secretRefEnv, execProbe, RunAs, startupProbe } from "../shared";
+import { secretRefEnv, execProbe, objectName, RunAs, startupProbe } from "../shared";
 import { ExporterArgs, postgresExporter } from "./exporters";
 import { StatefulService } from "./stateful-service";
 
@@ -52,16 +52,20 @@ export class PostgresDatabase extends pulumi.ComponentResource {
     readonly runAs: RunAs = { uid: 70, gid: 70 };
     readonly workload: WorkloadRef;
     readonly endpoint: Endpoint;
-    /** Where Prometheus scrapes postgres_exporter; undefined without it. */
+    /** Where Prometheus scrapes postgres_exporter (through the client Service); undefined without it. */
     readonly metrics?: MetricsEndpoint;
-    /** The client Service Prometheus scrapes the exporter through (its series' `service` label); absent without one. */
-    readonly metricsService?: string;
 
     constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:PostgresDatabase", name, {}, opts);
         const { identity, config } = args;
         const exporter = args.exporter
-            ? postgresExporter(identity, args.exporter.config, { port: POSTGRES_PORT, user: config.user, database: config.database }, args.credential)
+            ? postgresExporter(
+                  identity,
+                  args.exporter.config,
+                  { port: POSTGRES_PORT, user: config.user, database: config.database },
+                  args.credential,
+                  objectName(identity),
+              )
             : undefined;
         this.metrics = exporter?.metrics;
         const ready = execProbe(["pg_isready", "-U", config.user, "-d", config.database, "-h", "127.0.0.1", "-p", `${POSTGRES_PORT}`]);
@@ -102,7 +106,6 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         );
         this.serviceName = store.serviceName;
         this.workload = store.workload;
-        this.metricsService = exporter && store.workload.name;
         this.endpoint = store.endpoint;
         this.registerOutputs({ serviceName: this.serviceName });
     }

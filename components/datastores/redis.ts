@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DatastoreConfig } from "../config";
 import type { Endpoint, DatastoreArgs, MetricsEndpoint, WorkloadRef } from "../shared";
-import { parseQuantity, secretRefEnv, execProbe, startupProbe } from "../shared";
+import { parseQuantity, secretRefEnv, execProbe, objectName, startupProbe } from "../shared";
 import { ExporterArgs, redisExporter } from "./exporters";
 import { StatefulService } from "./stateful-service";
 
@@ -27,15 +27,13 @@ export class RedisCache extends pulumi.ComponentResource {
     readonly port = REDIS_PORT;
     readonly workload: WorkloadRef;
     readonly endpoint: Endpoint;
-    /** Where Prometheus scrapes redis_exporter; undefined without it. */
+    /** Where Prometheus scrapes redis_exporter (through the client Service); undefined without it. */
     readonly metrics?: MetricsEndpoint;
-    /** The client Service Prometheus scrapes the exporter through (its series' `service` label); absent without one. */
-    readonly metricsService?: string;
 
     constructor(name: string, args: RedisCacheArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:RedisCache", name, {}, opts);
         const { identity, config } = args;
-        const exporter = args.exporter ? redisExporter(identity, args.exporter.config, REDIS_PORT, args.credential) : undefined;
+        const exporter = args.exporter ? redisExporter(identity, args.exporter.config, REDIS_PORT, args.credential, objectName(identity)) : undefined;
         this.metrics = exporter?.metrics;
         const ping = execProbe(["sh", "-c", `redis-cli -h 127.0.0.1 -p ${REDIS_PORT} ping | grep -q PONG`]);
         const store = new StatefulService(
@@ -84,7 +82,6 @@ export class RedisCache extends pulumi.ComponentResource {
         );
         this.serviceName = store.serviceName;
         this.workload = store.workload;
-        this.metricsService = exporter && store.workload.name;
         this.endpoint = store.endpoint;
         this.registerOutputs({ serviceName: this.serviceName });
     }

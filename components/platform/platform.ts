@@ -225,8 +225,8 @@ export class RagPlatform extends pulumi.ComponentResource {
                         vectorStore: vector.inCluster?.workload.name,
                     },
                     exporters: {
-                        postgres: postgres.inCluster?.metricsService,
-                        redis: redis.inCluster?.metricsService,
+                        postgres: postgres.inCluster?.metrics?.service,
+                        redis: redis.inCluster?.metrics?.service,
                     },
                     indexerCronJob: indexer.scheduledName,
                     backupCronJob: backups.backup?.scheduledName,

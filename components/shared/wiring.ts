@@ -84,4 +84,9 @@ export interface WorkloadRef {
 /** Where Prometheus scrapes a component: the Service port (by name and number) and the path. */
 export interface MetricsEndpoint extends ScrapeTarget {
     port: number;
+    /**
+     * The Service Prometheus scrapes it through, where alerts select its series by their `service` label (the
+     * datastores' exporters). @default not named
+     */
+    service?: string;
 }
