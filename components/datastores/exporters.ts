@@ -49,29 +49,43 @@ function exporter(
     };
 }
 
+/** What the exporters read from their datastore component's args; `exporter` absent: monitoring off, no exporter. */
+interface ExportedDatastore {
+    identity: Identity;
+    credential: SecretRef;
+    exporter?: ExporterArgs;
+}
+
 /**
- * postgres_exporter against the pod's own PostgreSQL: DATA_SOURCE_URI (host, port, database, no TLS inside the
- * pod), DATA_SOURCE_USER and DATA_SOURCE_PASS, the password from the datastore's credential. It serves a landing
- * page on `/` that needs no database: the probes read it. `service`: the Service Prometheus scrapes it through.
+ * postgres_exporter against the pod's own PostgreSQL (either mode): DATA_SOURCE_URI (host, port, database, no TLS
+ * inside the pod), DATA_SOURCE_USER and DATA_SOURCE_PASS, the password from the datastore's credential. It serves
+ * a landing page on `/` that needs no database: the probes read it. `service`: the Service Prometheus scrapes it
+ * through.
  */
 export function postgresExporter(
-    identity: Identity,
-    config: DatastoreExportersConfig,
-    db: { port: number; user: string; database: string },
-    credential: SecretRef,
+    args: ExportedDatastore & { config: { user: string; database: string } },
+    port: number,
     service: string,
-): DatastoreExporter {
-    return exporter(identity, "postgres-exporter", config.postgresImage, POSTGRES_EXPORTER_PORT, "/", config, service, [
-        { name: "DATA_SOURCE_URI", value: `127.0.0.1:${db.port}/${db.database}?sslmode=disable` },
-        { name: "DATA_SOURCE_USER", value: db.user },
-        secretRefEnv("DATA_SOURCE_PASS", credential),
-    ]);
+): DatastoreExporter | undefined {
+    const { identity, config, credential, exporter: on } = args;
+    return (
+        on &&
+        exporter(identity, "postgres-exporter", on.config.postgresImage, POSTGRES_EXPORTER_PORT, "/", on.config, service, [
+            { name: "DATA_SOURCE_URI", value: `127.0.0.1:${port}/${config.database}?sslmode=disable` },
+            { name: "DATA_SOURCE_USER", value: config.user },
+            secretRefEnv("DATA_SOURCE_PASS", credential),
+        ])
+    );
 }
 
 /** redis_exporter against the pod's own Redis: REDIS_ADDR and REDIS_PASSWORD; it serves `/health` for the probes. */
-export function redisExporter(identity: Identity, config: DatastoreExportersConfig, port: number, credential: SecretRef, service: string): DatastoreExporter {
-    return exporter(identity, "redis-exporter", config.redisImage, REDIS_EXPORTER_PORT, "/health", config, service, [
-        { name: "REDIS_ADDR", value: `redis://127.0.0.1:${port}` },
-        secretRefEnv("REDIS_PASSWORD", credential),
-    ]);
+export function redisExporter(args: ExportedDatastore, port: number, service: string): DatastoreExporter | undefined {
+    const { identity, credential, exporter: on } = args;
+    return (
+        on &&
+        exporter(identity, "redis-exporter", on.config.redisImage, REDIS_EXPORTER_PORT, "/health", on.config, service, [
+            { name: "REDIS_ADDR", value: `redis://127.0.0.1:${port}` },
+            secretRefEnv("REDIS_PASSWORD", credential),
+        ])
+    );
 }

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PostgresConfig } from "../config";
-import type { DatastoreArgs, Endpoint, MetricsEndpoint, RunAs, WorkloadRef } from "../shared";
+import type { DatastoreArgs, Endpoint, MetricsEndpoint, WorkloadRef } from "../shared";
 import {
     httpProbe,
     labels,
@@ -19,7 +19,7 @@ import {
 } from "../shared";
 import { ExporterArgs, postgresExporter } from "./exporters";
 import { APPLY_PASSWORD, CONFIG_PATH, patroniConfig, POST_BOOTSTRAP, REPLICATION_USER, SUPERUSER } from "./patroni-config";
-import { POSTGRES_PORT } from "./postgres";
+import { POSTGRES_PORT, POSTGRES_RUN_AS } from "./postgres";
 import { dataClaimTemplate } from "./stateful-service";
 
 /** Patroni's REST API: the probes, and the members' view of each other (health checks before a failover). */
@@ -50,7 +50,7 @@ export type PostgresClusterArgs = DatastoreArgs<PostgresConfig> & {
 export class PostgresCluster extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly port = POSTGRES_PORT;
-    readonly runAs: RunAs = { uid: 70, gid: 70 };
+    readonly runAs = POSTGRES_RUN_AS;
     readonly workload: WorkloadRef;
     readonly endpoint: Endpoint;
     /** Where Prometheus scrapes the members' postgres_exporter (through the primary's Service); undefined without it. */
@@ -65,16 +65,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
         this.scope = scope;
         // The members, and only they: while a stack switches modes the single instance's pod has the same name labels
         const members = { ...selectorLabels(identity), [SCOPE_LABEL]: scope };
-        const exporter = args.exporter
-            ? postgresExporter(
-                  identity,
-                  args.exporter.config,
-                  { port: POSTGRES_PORT, user: config.user, database: config.database },
-                  args.credential,
-                  // the exporters are scraped through the primary's Service only: one series set, the primary's
-                  objectName(identity, "primary"),
-              )
-            : undefined;
+        // the exporters are scraped through the primary's Service only: one series set, the primary's
+        const exporter = postgresExporter(args, POSTGRES_PORT, objectName(identity, "primary"));
         this.metrics = exporter?.metrics;
         this.workload = { kind: "StatefulSet", name: scope };
         this.endpoint = { component: identity.component, ports: [POSTGRES_PORT], peerPorts: [POSTGRES_PORT, PATRONI_PORT], callsKubeApi: true };

@@ -6,6 +6,8 @@ import { ExporterArgs, postgresExporter } from "./exporters";
 import { StatefulService } from "./stateful-service";
 
 export const POSTGRES_PORT = 5432;
+/** The image's UID/GID (postgres:*-alpine: 70), in both modes; also what the backup runs as. */
+export const POSTGRES_RUN_AS: RunAs = { uid: 70, gid: 70 };
 const DATA_PATH = "/var/lib/postgresql/data";
 
 // The schema belongs to the application: its migrations (app/src/migrations, run by the API pod's `migrate`
@@ -48,8 +50,7 @@ export const APPLY_PASSWORD_SCRIPT = [
 export class PostgresDatabase extends pulumi.ComponentResource {
     readonly serviceName: pulumi.Output<string>;
     readonly port = POSTGRES_PORT;
-    /** The image's UID/GID (postgres:*-alpine: 70), also what the backup runs as. */
-    readonly runAs: RunAs = { uid: 70, gid: 70 };
+    readonly runAs = POSTGRES_RUN_AS;
     readonly workload: WorkloadRef;
     readonly endpoint: Endpoint;
     /** Where Prometheus scrapes postgres_exporter (through the client Service); undefined without it. */
@@ -58,15 +59,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
     constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:PostgresDatabase", name, {}, opts);
         const { identity, config } = args;
-        const exporter = args.exporter
-            ? postgresExporter(
-                  identity,
-                  args.exporter.config,
-                  { port: POSTGRES_PORT, user: config.user, database: config.database },
-                  args.credential,
-                  objectName(identity),
-              )
-            : undefined;
+        const exporter = postgresExporter(args, POSTGRES_PORT, objectName(identity));
         this.metrics = exporter?.metrics;
         const ready = execProbe(["pg_isready", "-U", config.user, "-d", config.database, "-h", "127.0.0.1", "-p", `${POSTGRES_PORT}`]);
         const store = new StatefulService(

@@ -33,7 +33,7 @@ export class RedisCache extends pulumi.ComponentResource {
     constructor(name: string, args: RedisCacheArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rag-platform:index:RedisCache", name, {}, opts);
         const { identity, config } = args;
-        const exporter = args.exporter ? redisExporter(identity, args.exporter.config, REDIS_PORT, args.credential, objectName(identity)) : undefined;
+        const exporter = redisExporter(args, REDIS_PORT, objectName(identity));
         this.metrics = exporter?.metrics;
         const ping = execProbe(["sh", "-c", `redis-cli -h 127.0.0.1 -p ${REDIS_PORT} ping | grep -q PONG`]);
         const store = new StatefulService(
