@@ -18,5 +18,6 @@ done
 [ "$(id -u)" = 0 ] || { echo "host packages: missing ${missing[*]} and not root" >&2; exit 1; }
 echo "host packages: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# (another apt run, e.g. e2e/browser/install.sh beside it in CI, holds the lock: wait for it)
+apt-get -o DPkg::Lock::Timeout=900 update -qq
+apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"
