@@ -100,15 +100,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # private PULUMI_HOME per run (the toolchain's plugins are shared read-only), local file backend
-mkdir -p "$WORK/pulumi-home" "$WORK/state"
-ln -s "$PULUMI_HOME/plugins" "$WORK/pulumi-home/plugins"
-export PULUMI_HOME=$WORK/pulumi-home
-export PULUMI_BACKEND_URL="file://$WORK/state?metadata=skip" # no metadata sidecars: scripts/lib/local-state.ts
-export PULUMI_SKIP_CONFIRMATIONS=true PULUMI_SKIP_UPDATE_CHECK=true
-export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_IGNORE_AMBIENT_PLUGINS=true
-export PULUMI_NODEJS_TRANSPILE_ONLY=${E2E_TRANSPILE_ONLY:-true}
-export NO_COLOR=1 FORCE_COLOR=0
-unset PULUMI_ACCESS_TOKEN
+# shellcheck source=lib/pulumi-work.sh
+. "$E2E_DIR/lib/pulumi-work.sh"
+pulumi_work_env
 
 # ---------------------------------------------------------------------------------------------
 # the program under test, copied so that the repository's Pulumi.<stack>.yaml are never modified
@@ -121,10 +115,7 @@ if [ "$MODE" = auto ]; then
   fi
 fi
 COPY=$WORK/project
-mkdir -p "$COPY"
-tar -C "$REPO" --exclude=./node_modules --exclude=./.git --exclude=./.pulumi --exclude=./.pulumi-state \
-  --exclude=./rendered --exclude=./.e2e --exclude=./bin --exclude=./policy/bin -cf - . | tar -C "$COPY" -xf -
-ln -s "$REPO/node_modules" "$COPY/node_modules"
+pulumi_work_copy "$COPY"
 # the program and the policy pack run as JavaScript (Pulumi.yaml main: main.js): compile the copy's sources
 # into the copy's bin/ and policy/bin/ (npm run build:js), never the repository's
 if [ -f "$COPY/scripts/build-js.js" ]; then

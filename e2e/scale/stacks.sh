@@ -6,21 +6,15 @@
 #   stacks_setup                       copies, environment, the `P` wrapper; PROG, PROG_MULTI, POLICY_ARGS
 #   stack_prod_config                  the prod stack's config changes (the only ones; see e2e/README.md)
 
+# shellcheck source=../lib/pulumi-work.sh
+. "$E2E_DIR/lib/pulumi-work.sh"
+
 stacks_setup() {
-  mkdir -p "$WORK/pulumi-home" "$WORK/state" "$WORK/state-multi" "$WORK/bin"
-  ln -s "$PULUMI_HOME/plugins" "$WORK/pulumi-home/plugins"
-  export PULUMI_HOME=$WORK/pulumi-home PULUMI_BACKEND_URL="file://$WORK/state?metadata=skip"
-  export PULUMI_SKIP_CONFIRMATIONS=true PULUMI_SKIP_UPDATE_CHECK=true
-  export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_IGNORE_AMBIENT_PLUGINS=true
-  export PULUMI_NODEJS_TRANSPILE_ONLY=${E2E_TRANSPILE_ONLY:-true} NO_COLOR=1 FORCE_COLOR=0
+  mkdir -p "$WORK/state-multi"
+  pulumi_work_env
   export PULUMI_CONFIG_PASSPHRASE=${E2E_PROD_PASSPHRASE:-e2e-prod-passphrase}
-  unset PULUMI_ACCESS_TOKEN
   PROG=$WORK/project
-  mkdir -p "$PROG"
-  tar -C "$REPO" --exclude=./node_modules --exclude=./.git --exclude=./.pulumi --exclude=./.pulumi-state \
-    --exclude=./rendered --exclude=./.e2e --exclude=./app/node_modules --exclude=./app/dist --exclude=./bin \
-    --exclude=./policy/bin -cf - . | tar -C "$PROG" -xf -
-  ln -s "$REPO/node_modules" "$PROG/node_modules"
+  pulumi_work_copy "$PROG"
   # the program and the pack run as JavaScript (Pulumi.yaml main: main.js): compile the copy (npm run build:js)
   (cd "$PROG" && node scripts/build-js.js --quiet) || { echo "e2e: npm run build:js failed in $PROG" >&2; return 1; }
   PROJECT=$(sed -n 's/^name:[[:space:]]*//p' "$PROG/Pulumi.yaml" | head -n1 | tr -d '"'"'"' ')
@@ -30,12 +24,8 @@ stacks_setup() {
   cp -a "$PROG" "$PROG_MULTI"
   # (TypeScript through the language host's ts-node: the fixture is not part of the bundle)
   sed -i -e 's|^main: .*|main: test/fixtures/multi-platform.ts|' -e 's|^    typescript: false|    typescript: true|' "$PROG_MULTI/Pulumi.yaml"
-  cat >"$WORK/bin/P" <<EOF
-#!/usr/bin/env bash
-exec node -r "$REPO/node_modules/ts-node/register/transpile-only" "$REPO/e2e/stack.ts" "\$@"
-EOF
-  chmod +x "$WORK/bin/P"
-  export PATH="$WORK/bin:$PATH" E2E_PROG=$PROG STACK=prod
+  pulumi_work_p
+  export E2E_PROG=$PROG STACK=prod
   POLICY_ARGS=(--policy-pack "$PROG/policy" --policy-pack-config "$PROG/policy/config/prod.json")
 }
 
