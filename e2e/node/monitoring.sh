@@ -4,12 +4,15 @@
 # to `monitoring.enabled` with the datastore exporters (images built here from Debian's packages) and a 5 s scrape
 # interval through stack config, then, against that Prometheus (e2e/monitoring/check.ts):
 #   - every ServiceMonitor target of the platform is up, the exporters' own pg_up/redis_up are 1 (their
-#     credentials, from the platform's Secret by key reference, let them in);
+#     credentials, from the platform's Secret by key reference, let them in), and the same connections without
+#     the credentials are refused (so up is the credentials' doing, not an open door);
 #   - every rule of the PrometheusRule loads and evaluates with no error;
 #   - every dashboard query of the parts that run here returns a series (the rest listed with the reason);
 #   - Redis really filled past its maxmemory: RagRedisMemoryNearLimit and RagRedisEvictingKeys go pending (their
 #     expressions hold on the live series; firing waits out their `for:` of 15 and 10 minutes, which
 #     test/alerts' promtool cases cover), and the memory alert clears once the keys are gone;
+#   - PostgreSQL held at 90% of max_connections (one dblink session): RagPostgresConnectionsNearMax goes pending,
+#     then clears once they close;
 #   - the vector store taken away (scaled to 0): the API answers questions 503 and RagApiErrorRatio goes pending;
 #     the store comes back and the document is cited again.
 # The stack's config goes back afterwards; the next `pulumi up` (e2e/node/external.sh) removes what monitoring
@@ -52,6 +55,21 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
     else
       fail "monitoring: exporters' own health: ${ups:-no pg_up/redis_up series}"
     fi
+    # ... and up because of them: the exporters' connection (TCP to 127.0.0.1 in the pod) without the credentials
+    # is refused, and each exporter's password is a reference to the very Secret key its datastore reads
+    pgpod=$(datastore_pods | grep -i postgres | head -n1)
+    rpod=$(K -n "$NS" get pods -l app.kubernetes.io/name=redis -o jsonpath='{.items[0].metadata.name}')
+    # shellcheck disable=SC2016 # expanded in the container
+    pg_no=$(K -n "$NS" exec "$pgpod" -c postgres -- sh -c 'PGPASSWORD=not-the-credential PGPASSFILE=/dev/null psql -w -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "select 1"' 2>&1 | grep -m1 -E 'FATAL|rror|^1$')
+    r_no=$(K -n "$NS" exec "$rpod" -c redis -- env -u REDISCLI_AUTH redis-cli -h 127.0.0.1 ping 2>&1 | grep -m1 -E 'NOAUTH|PONG|ERR|rror')
+    ref() { K -n "$NS" get pod "$1" -o jsonpath="{.spec.containers[?(@.name==\"$2\")].env[?(@.name==\"$3\")].valueFrom.secretKeyRef}"; }
+    pg_ref=$(ref "$pgpod" postgres POSTGRES_PASSWORD) pge_ref=$(ref "$pgpod" postgres-exporter DATA_SOURCE_PASS)
+    r_ref=$(ref "$rpod" redis REDIS_PASSWORD) re_ref=$(ref "$rpod" redis-exporter REDIS_PASSWORD)
+    if [[ $pg_no == *"password authentication failed"* && $r_no == *NOAUTH* && -n $pg_ref && $pg_ref == "$pge_ref" && -n $r_ref && $r_ref == "$re_ref" ]]; then
+      pass "monitoring: without the credentials the exporters' connections are refused (PostgreSQL: '${pg_no#*FATAL:  }'; Redis: '$r_no'); the exporters' passwords reference their datastores' own keys ($(echo "$pge_ref" | grep -o '"key":"[^"]*"'), $(echo "$re_ref" | grep -o '"key":"[^"]*"'))"
+    else
+      fail "monitoring: credentials: PostgreSQL without them '${pg_no:0:160}', Redis without them '${r_no:0:80}'; refs postgres=$pg_ref exporter=$pge_ref redis=$r_ref exporter=$re_ref"
+    fi
     mon_check rules --deadline 60
     sleep 12 # two more samples for the panels' rate() windows
     mon_check panels
@@ -80,6 +98,30 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
     else
       fail "monitoring: could not fill Redis ($rpod)"
       rcli config set maxmemory "$maxmem" >/dev/null 2>&1
+    fi
+
+    # PostgreSQL's connections past the alert's ratio of max_connections: one session opens them with dblink over
+    # the pod's socket (one client process, not one per connection, inside the container's memory limit) and holds
+    # them 40 s; RagPostgresConnectionsNearMax goes pending, then clears once they close
+    # shellcheck disable=SC2016 # expanded in the container
+    pgq() { K -n "$NS" exec "$pgpod" -c postgres -- sh -c 'psql -v ON_ERROR_STOP=1 -h /var/run/postgresql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tA "$@"' sh "$@"; }
+    pg_max=$(pgq -c 'SHOW max_connections' 2>/dev/null)
+    pg_now=$(pgq -c 'SELECT count(*) FROM pg_stat_activity WHERE datname IS NOT NULL' 2>/dev/null)
+    pg_open=$((${pg_max:-0} * 90 / 100 - ${pg_now:-0}))
+    t_conn=$(now)
+    if [ "${pg_max:-0}" -gt 0 ] && [ "$pg_open" -gt 0 ] && pgq -c 'CREATE EXTENSION IF NOT EXISTS dblink' >"$LOGS/monitoring-pg-conns.log" 2>&1; then
+      pgq -c "SELECT count(dblink_connect('e2e' || i, 'host=/var/run/postgresql dbname=' || current_database() || ' user=' || current_user)) FROM generate_series(1, $pg_open) i" \
+        -c 'SELECT pg_sleep(40)' >>"$LOGS/monitoring-pg-conns.log" 2>&1 &
+      held=$!
+      sleep 5
+      pass "monitoring: PostgreSQL held at $(pgq -c 'SELECT count(*) FROM pg_stat_activity WHERE datname IS NOT NULL' 2>/dev/null) of $pg_max connections ($pg_open opened by one dblink session; the alert's threshold, monitoring.alerts.postgresConnectionsRatio, is 0.8 by default)"
+      mon_check alert --alert RagPostgresConnectionsNearMax --state pending --deadline 60
+      wait "$held"
+      mon_check alert --alert RagPostgresConnectionsNearMax --state inactive --deadline 60
+      pgq -c 'DROP EXTENSION dblink' >>"$LOGS/monitoring-pg-conns.log" 2>&1
+      record_time "PostgreSQL connections near max: alert pending, then cleared" "$(elapsed "$t_conn")"
+    else
+      fail "monitoring: could not hold PostgreSQL's connections (max ${pg_max:-?}, now ${pg_now:-?})" "$LOGS/monitoring-pg-conns.log" 5
     fi
 
     # the API's error ratio: its vector store taken away (scaled to 0), every question answered 503, then back. The
