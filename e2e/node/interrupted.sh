@@ -46,6 +46,13 @@ print(f"#{len(live)}", file=sys.stderr)
 PY
 }
 
+tree_pids() { # PID: it and every descendant (the CLI starts its plugins in process groups of their own, which a
+  # group kill misses: they outlived the run before)
+  local c
+  echo "$1"
+  for c in $(ps -o pid= --ppid "$1"); do tree_pids "$c"; done
+}
+
 ir_t0=$(now)
 probs=""
 K -n "$NS" label secret e2e-external-redis app.kubernetes.io/managed-by=e2e --overwrite >/dev/null 2>&1
@@ -54,8 +61,15 @@ ir_pid=$!
 # killed once the StatefulSet exists (the engine records the pending create before it asks the provider, and the
 # provider then waits for its pod): the kill lands between the create and its end, the case the recovery adopts
 if cl_wait 180 K -n "$NS" get statefulset rag-redis; then
+  ir_tree=$(tree_pids "$ir_pid")
   kill -9 -- "-$ir_pid" 2>/dev/null
+  # shellcheck disable=SC2086 # a list of PIDs
+  kill -9 $ir_tree 2>/dev/null
   wait "$ir_pid" 2>/dev/null
+  sleep 0.5
+  # shellcheck disable=SC2086 # (a zombie is dead: only its parent has not read its status yet)
+  alive=$(ps -o stat= -p "$(echo $ir_tree | tr ' ' ',')" 2>/dev/null | grep -vc '^Z')
+  [ "$alive" -eq 0 ] || probs+="$alive process(es) of the killed run still alive; "
   killed_at=$(elapsed "$ir_t0")
   sleep 1
   pending=$( (cd "$PROG" && pulumi stack export --stack dev) 2>/dev/null | python3 -c 'import json,sys; ops=json.load(sys.stdin)["deployment"].get("pending_operations",[]); print(len(ops), " ".join(sorted(set(o["type"] for o in ops))))')
