@@ -23,16 +23,20 @@ export interface ExporterArgs {
     config: DatastoreExportersConfig;
 }
 
-function exporter(
-    identity: Identity,
-    name: string,
-    image: string,
-    port: number,
-    healthPath: string,
-    config: DatastoreExportersConfig,
-    service: string,
-    env: ContainerArgs["env"],
-): DatastoreExporter {
+/** One exporter sidecar: its container name, image, port and health page, and the env that points it at its datastore. */
+interface ExporterSpec {
+    identity: Identity;
+    name: string;
+    image: string;
+    port: number;
+    healthPath: string;
+    config: DatastoreExportersConfig;
+    /** The Service Prometheus scrapes it through. */
+    service: string;
+    env: ContainerArgs["env"];
+}
+
+function exporter({ identity, name, image, port, healthPath, config, service, env }: ExporterSpec): DatastoreExporter {
     // Liveness and readiness read the exporter's own page, never the datastore: a datastore that is down is
     // what the exporter reports (pg_up, redis_up 0), not a reason to restart or unready the exporter.
     const probe = httpProbe(healthPath, EXPORTER_PORT_NAME);
@@ -70,11 +74,20 @@ export function postgresExporter(
     const { identity, config, credential, exporter: on } = args;
     return (
         on &&
-        exporter(identity, "postgres-exporter", on.config.postgresImage, POSTGRES_EXPORTER_PORT, "/", on.config, service, [
-            { name: "DATA_SOURCE_URI", value: `127.0.0.1:${port}/${config.database}?sslmode=disable` },
-            { name: "DATA_SOURCE_USER", value: config.user },
-            secretRefEnv("DATA_SOURCE_PASS", credential),
-        ])
+        exporter({
+            identity,
+            name: "postgres-exporter",
+            image: on.config.postgresImage,
+            port: POSTGRES_EXPORTER_PORT,
+            healthPath: "/",
+            config: on.config,
+            service,
+            env: [
+                { name: "DATA_SOURCE_URI", value: `127.0.0.1:${port}/${config.database}?sslmode=disable` },
+                { name: "DATA_SOURCE_USER", value: config.user },
+                secretRefEnv("DATA_SOURCE_PASS", credential),
+            ],
+        })
     );
 }
 
@@ -83,9 +96,15 @@ export function redisExporter(args: ExportedDatastore, port: number, service: st
     const { identity, credential, exporter: on } = args;
     return (
         on &&
-        exporter(identity, "redis-exporter", on.config.redisImage, REDIS_EXPORTER_PORT, "/health", on.config, service, [
-            { name: "REDIS_ADDR", value: `redis://127.0.0.1:${port}` },
-            secretRefEnv("REDIS_PASSWORD", credential),
-        ])
+        exporter({
+            identity,
+            name: "redis-exporter",
+            image: on.config.redisImage,
+            port: REDIS_EXPORTER_PORT,
+            healthPath: "/health",
+            config: on.config,
+            service,
+            env: [{ name: "REDIS_ADDR", value: `redis://127.0.0.1:${port}` }, secretRefEnv("REDIS_PASSWORD", credential)],
+        })
     );
 }
