@@ -43,7 +43,7 @@ export PATH="$PATH:/usr/local/go/bin"
 eval "$(bash "$REPO/scripts/toolchain.sh" --env)"
 T_TOOLCHAIN=$(now)
 TOOLCHAIN_GROUPS=(all)
-[[ " $E2E_TIERS " == *" node "* ]] && TOOLCHAIN_GROUPS+=(versitygw prometheus prometheus-operator prometheus-config-reloader)
+[[ " $E2E_TIERS " == *" node "* ]] && TOOLCHAIN_GROUPS+=(versitygw prometheus prometheus-operator prometheus-config-reloader kube-state-metrics)
 [ "$CL_NETPOL" = 1 ] && TOOLCHAIN_GROUPS+=(kube-router)
 bash "$REPO/scripts/toolchain.sh" "${TOOLCHAIN_GROUPS[@]}" >"${TMPDIR:-/tmp}/rag-node-e2e-toolchain.log" 2>&1 || {
   echo "FAIL - scripts/toolchain.sh (log: ${TMPDIR:-/tmp}/rag-node-e2e-toolchain.log)"
@@ -101,9 +101,11 @@ if [ -z "$APPDIR" ]; then
 fi
 declare -A IMG=()
 while read -r k v; do IMG[$k]=$v; done < <(bash "$REPO/images/build.sh" ${APPDIR:+--app "$APPDIR"} --refs)
-IMGS="pause busybox postgres redis chroma node"
-[[ " $E2E_TIERS " == *" node "* ]] && IMGS+=" aws-cli prometheus prometheus-operator postgres-exporter redis-exporter"
-[[ " $E2E_TIERS " == *" ha "* ]] && IMGS+=" patroni"
+# the images the nodes run (beyond the base): the node tier's backups target and monitoring, the HA tier's Patroni
+TIER_IMGS=
+[[ " $E2E_TIERS " == *" node "* ]] && TIER_IMGS+=" aws-cli prometheus prometheus-operator kube-state-metrics postgres-exporter redis-exporter"
+[[ " $E2E_TIERS " == *" ha "* ]] && TIER_IMGS+=" patroni"
+IMGS="pause busybox postgres redis chroma node$TIER_IMGS"
 [ -n "$APPDIR" ] && IMGS+=" rag-api rag-frontend rag-indexer"
 [ "${CL_METRICS_SERVER:-0}" = 1 ] && IMGS+=" metrics-server"
 say "building images (cached in ${RAG_IMAGE_CACHE:-$HOME/.cache/rag-platform-images}; log: $LOGS/images.log)"
@@ -121,9 +123,7 @@ fi
 # the cluster
 say "starting the control plane and $CL_NODES node(s) (work dir $WORK)"
 t0=$(now)
-CL_APPDIR=$APPDIR CL_IMAGES="postgres redis chroma node ${APPDIR:+rag-api rag-frontend rag-indexer}"
-[[ " $E2E_TIERS " == *" node "* ]] && CL_IMAGES+=" aws-cli prometheus prometheus-operator postgres-exporter redis-exporter"
-[[ " $E2E_TIERS " == *" ha "* ]] && CL_IMAGES+=" patroni"
+CL_APPDIR=$APPDIR CL_IMAGES="postgres redis chroma node ${APPDIR:+rag-api rag-frontend rag-indexer}$TIER_IMGS"
 if cl_up 2>"$LOGS/cluster-up.err"; then
   record_time "cluster start: control plane + $CL_NODES node(s) Ready, images imported" "$(elapsed "$t0")"
   zones=$(kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.metadata.labels.topology\.kubernetes\.io/zone}{" "}{end}')

@@ -60,6 +60,7 @@ declare -A REFS=(
   [prometheus-operator]=$P/prometheus-operator:v0.85.0
   [postgres-exporter]=$P/postgres-exporter:0.11.1-bookworm
   [redis-exporter]=$P/redis-exporter:1.45.0-bookworm
+  [kube-state-metrics]=$P/kube-state-metrics:v2.19.1
 )
 if [ "$REFS_ONLY" = 1 ]; then
   for k in "${!REFS[@]}"; do echo "$k ${REFS[$k]}"; done
@@ -76,8 +77,7 @@ recipe_hash() { # NAME
     echo "ref=${REFS[$1]}"
     case "$1" in
       rag-*) echo "app=$APP_HASH base=$(recipe_hash node)" ;;
-      metrics-server) sha256sum <"${TOOLCHAIN_BIN:-/nonexistent}/metrics-server" 2>/dev/null ;;
-      prometheus) sha256sum <"${TOOLCHAIN_BIN:-/nonexistent}/prometheus" 2>/dev/null ;;
+      metrics-server | prometheus | kube-state-metrics) sha256sum <"${TOOLCHAIN_BIN:-/nonexistent}/$1" 2>/dev/null ;;
       prometheus-operator) cat "${TOOLCHAIN_BIN:-/nonexistent}"/prometheus-{operator,config-reloader} 2>/dev/null | sha256sum ;;
     esac
   } | sha256sum | cut -c1-16

@@ -13,8 +13,8 @@
 #           alone), never in `all`; needs iptables and ipset from Debian at run time
 #   versitygw  on demand only (the node tier's S3 server for the backups' off-site copy: Versity S3 Gateway,
 #           Apache-2.0, its POSIX backend)
-#   prometheus, prometheus-operator, prometheus-config-reloader  on demand only (the node tier's live monitoring;
-#           the datastore exporters are Debian's packages, images/*-exporter)
+#   prometheus, prometheus-operator, prometheus-config-reloader, kube-state-metrics  on demand only (the node
+#           tier's live monitoring; the datastore exporters are Debian's packages, images/*-exporter)
 #
 # Usage: scripts/toolchain.sh [--env] [--progress] [--quiet] [GROUP|COMPONENT ...]
 #   GROUP: kube, pulumi, admission (what e2e/run.sh needs: etcd, kube-apiserver, kube-controller-manager,
@@ -75,6 +75,8 @@ declare -A SOLO=(
   # Prometheus 3.16 (its Go module's tag v0.316.0, promtool's in scripts/alerts-check.sh) with the Kubernetes
   # service discovery alone (the cloud SDKs left out); the web UI's assets are not embedded (the API serves)
   [prometheus]="github.com/prometheus/prometheus 0.316.0 cmd/prometheus github.com/prometheus/common/version.Version=3.16.0 netgo,remove_all_sd,enable_kubernetes_sd"
+  # the kube_* series the platform's alerts and dashboard read (its main package is the module's root)
+  [kube-state-metrics]="k8s.io/kube-state-metrics/v2 2.19.1 . github.com/prometheus/common/version.Version"
 )
 ADMISSION_COMPONENTS=(etcd kube-apiserver kube-controller-manager kubectl "${PULUMI_COMPONENTS[@]}")
 
@@ -170,12 +172,13 @@ build_kwok() {
 build_solo() {
   local name=$1 w=$SRC/$1 t=$SECONDS module version pkg var tags ld="-s -w"
   read -r module version pkg var tags <<<"${SOLO[$name]}"
+  [ "$pkg" = . ] && pkg= || pkg=/$pkg # "." names the module's root package
   case $var in -) ;; *=*) ld+=" -X $var" ;; main.* | *.*/*) ld+=" -X $var=v$version" ;; *) ld+=" -X $module/$var=v$version" ;; esac
   log "$name $version: building"
   (rm -rf "$w" && mkdir -p "$w" && cd "$w" &&
     printf 'module ragtoolchain/%s\n\ngo 1.26.0\n\nrequire %s v%s\n' "$name" "$module" "$version" >go.mod &&
-    "$GO" build -trimpath ${tags:+-tags "$tags"} -ldflags "$ld" -o "$BIN/$name.tmp" "$module/$pkg" &&
-    mv "$BIN/$name.tmp" "$BIN/$name" && "$BIN/$name" --version) >"$LOGS/$name.log" 2>&1 || { log "$name: FAILED (log: $LOGS/$name.log)"; return 1; }
+    "$GO" build -trimpath ${tags:+-tags "$tags"} -ldflags "$ld" -o "$BIN/$name.tmp" "$module$pkg" &&
+    mv "$BIN/$name.tmp" "$BIN/$name" && { "$BIN/$name" --version || "$BIN/$name" version; }) >"$LOGS/$name.log" 2>&1 || { log "$name: FAILED (log: $LOGS/$name.log)"; return 1; }
   stamp "$name" && record "$name" $((SECONDS - t))
 }
 
