@@ -4,6 +4,8 @@
 #   github.com/prometheus-operator/prometheus-operator  example/prometheus-operator-crd/  ServiceMonitor, PrometheusRule
 #   k8s.io/autoscaler/vertical-pod-autoscaler           deploy/vpa-v1-crd-gen.yaml        VerticalPodAutoscaler
 #   github.com/external-secrets/external-secrets        config/crds/bases/                ExternalSecret (v1)
+# With --module MODULE@VERSION it prints that module's directory instead (e2e/lib/monitoring.sh reads
+# kube-state-metrics' upstream manifests there).
 set -euo pipefail
 PROMETHEUS_OPERATOR_VERSION=v0.85.0
 VPA_VERSION=v1.8.1
@@ -12,6 +14,10 @@ export HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 export GOMODCACHE=${RAG_TOOLCHAIN_DIR:-$HOME/.cache/rag-platform-toolchain}/go/mod GOFLAGS=-mod=mod GOTOOLCHAIN=local
 export PATH="$PATH:/usr/local/go/bin"
 module_dir() { (cd "${TMPDIR:-/tmp}" && go mod download -json "$1") | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'; }
+if [ "${1:-}" = --module ]; then
+  d=$(module_dir "$2") && [ -d "$d" ] && echo "$d" && exit 0
+  echo "module $2 not downloaded" >&2 && exit 1
+fi
 po=$(module_dir "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION")
 vpa=$(module_dir "k8s.io/autoscaler/vertical-pod-autoscaler@$VPA_VERSION")
 eso=$(module_dir "github.com/external-secrets/external-secrets@$EXTERNAL_SECRETS_VERSION")

@@ -3,21 +3,30 @@
 # cl_wait and $E2E_DIR): the Prometheus Operator's CRDs and its upstream RBAC (from its Go module's example/, the
 # module e2e/lib/crds.sh reads), the operator (images/prometheus-operator: the toolchain's build), and one
 # Prometheus (images/prometheus: the toolchain's build of 3.16) that selects ServiceMonitors and PrometheusRules in every namespace
-# by the labels the platform puts on them (monitoring.selectorLabels), evaluating rules every MON_INTERVAL. Its
-# namespace enforces Pod Security restricted, as the platform's does.
+# by the labels the platform puts on them (monitoring.selectorLabels), evaluating rules every MON_INTERVAL, and
+# kube-state-metrics (images/kube-state-metrics; upstream's examples/standard manifests from its module) with the
+# ServiceMonitor kube-prometheus-stack gives it (honorLabels: a series keeps the namespace of the object it is
+# about), and the kubelets' cAdvisor and /metrics endpoints (the operator's --kubelet-service Endpoints, the
+# ServiceMonitor kube-prometheus-stack gives them; these nodes' kubelets take anonymous requests, so no token).
+# Here cAdvisor sees pods but names no container (it looks for containerd at its default socket; each node's
+# containerd listens elsewhere), so the kubelet's /metrics/resource is scraped as well: the same
+# container_cpu_usage_seconds_total and container_memory_working_set_bytes, per container.
+# Its namespace enforces Pod Security restricted, as the platform's does.
 #
 #   mon_install NAMESPACE LABEL=VALUE   installs it; 0 once Prometheus is Ready; sets MON_URL (its Service, which
 #                                       the host reaches through kube-proxy) and MON_SECS
-#   mon_remove                          deletes the namespace, the Prometheus and the operator's cluster objects
+#   mon_remove                          deletes the namespace, the Prometheus and the cluster objects
 MON_NS=
 MON_URL=
 MON_INTERVAL=${MON_INTERVAL:-5s}
+KSM_MODULE=k8s.io/kube-state-metrics/v2@v2.19.1
 
 mon_install() { # NAMESPACE LABEL=VALUE
   MON_NS=$1
-  local sel=$2 t0=$SECONDS crds po
+  local sel=$2 t0=$SECONDS crds po ksm
   crds=$(dirname "$(bash "$E2E_DIR/lib/crds.sh" | head -n1)") || return 1
   po=$(dirname "$(dirname "$crds")")
+  ksm=$(bash "$E2E_DIR/lib/crds.sh" --module "$KSM_MODULE")/examples/standard || return 1
   K create namespace "$MON_NS" >/dev/null 2>&1
   K label namespace "$MON_NS" pod-security.kubernetes.io/enforce=restricted --overwrite >/dev/null || return 1
   K apply --server-side -f "$crds" >/dev/null || return 1
@@ -27,6 +36,11 @@ mon_install() { # NAMESPACE LABEL=VALUE
     "$po"/example/rbac/prometheus/prometheus-{service-account,cluster-role,cluster-role-binding}.yaml; do
     echo "---"
     sed "s/namespace: default/namespace: $MON_NS/" "$f"
+  done | K -n "$MON_NS" apply -f - >/dev/null || return 1
+  # kube-state-metrics as upstream ships it, in our namespace, running the image built here
+  for f in "$ksm"/{service-account,cluster-role,cluster-role-binding,deployment,service}.yaml; do
+    echo "---"
+    sed -e "s/namespace: kube-system/namespace: $MON_NS/" -e "s#image: registry.k8s.io/kube-state-metrics/.*#image: ${IMG[kube-state-metrics]}#" "$f"
   done | K -n "$MON_NS" apply -f - >/dev/null || return 1
   K -n "$MON_NS" apply -f - >/dev/null <<EOF || return 1
 apiVersion: apps/v1
@@ -43,7 +57,7 @@ spec:
       containers:
         - name: prometheus-operator
           image: ${IMG[prometheus-operator]}
-          args: [--prometheus-config-reloader=${IMG[prometheus-operator]}, --log-level=info]
+          args: [--prometheus-config-reloader=${IMG[prometheus-operator]}, --kubelet-service=kube-system/kubelet, --log-level=info]
           ports: [{name: http, containerPort: 8080}]
           resources: {requests: {cpu: 50m, memory: 64Mi}, limits: {cpu: 500m, memory: 256Mi}}
           securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
@@ -73,9 +87,28 @@ metadata: {name: prometheus}
 spec:
   selector: {operator.prometheus.io/name: rag-e2e}
   ports: [{name: web, port: 9090, targetPort: 9090}]
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: kube-state-metrics, labels: {${sel%%=*}: ${sel#*=}}}
+spec:
+  selector: {matchLabels: {app.kubernetes.io/name: kube-state-metrics}}
+  endpoints: [{port: http-metrics, honorLabels: true}]
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: kubelet, labels: {${sel%%=*}: ${sel#*=}}}
+spec:
+  namespaceSelector: {matchNames: [kube-system]}
+  selector: {matchLabels: {app.kubernetes.io/name: kubelet}}
+  endpoints:
+    - {port: https-metrics, scheme: https, path: /metrics/cadvisor, honorLabels: true, tlsConfig: {insecureSkipVerify: true}}
+    - {port: https-metrics, scheme: https, path: /metrics/resource, honorLabels: true, tlsConfig: {insecureSkipVerify: true}}
+    - {port: https-metrics, scheme: https, path: /metrics, honorLabels: true, tlsConfig: {insecureSkipVerify: true}}
 EOF
   cl_wait 240 sh -c "kubectl -n $MON_NS get statefulset prometheus-rag-e2e >/dev/null 2>&1" || return 1
   K -n "$MON_NS" rollout status statefulset/prometheus-rag-e2e --timeout=180s >/dev/null || return 1
+  K -n "$MON_NS" rollout status deployment/kube-state-metrics --timeout=120s >/dev/null || return 1
   MON_URL="http://$(K -n "$MON_NS" get svc prometheus -o jsonpath='{.spec.clusterIP}'):9090"
   cl_wait 60 curl -fsS --max-time 3 -o /dev/null "$MON_URL/-/ready" || return 1
   MON_SECS=$((SECONDS - t0))
@@ -86,6 +119,7 @@ mon_remove() {
   # the Prometheus first, while its operator still runs to let it go
   K -n "$MON_NS" delete prometheus rag-e2e --ignore-not-found --timeout=60s >/dev/null 2>&1
   K delete namespace "$MON_NS" --wait=false >/dev/null 2>&1
-  K delete clusterrolebinding prometheus prometheus-operator --ignore-not-found >/dev/null 2>&1
-  K delete clusterrole prometheus prometheus-operator --ignore-not-found >/dev/null 2>&1
+  K -n kube-system delete service kubelet --ignore-not-found >/dev/null 2>&1
+  K delete clusterrolebinding prometheus prometheus-operator kube-state-metrics --ignore-not-found >/dev/null 2>&1
+  K delete clusterrole prometheus prometheus-operator kube-state-metrics --ignore-not-found >/dev/null 2>&1
 }

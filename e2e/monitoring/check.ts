@@ -2,14 +2,18 @@
 // runs on the node, configured only by the platform's ServiceMonitors and PrometheusRule). Each command prints one
 // `ok   - ` or `FAIL - ` line with its figures and exits 1 on FAIL. kubectl comes from PATH (KUBECONFIG).
 //
-//   check.ts targets --url URL --namespace NS [--deadline S]   every endpoint of every ServiceMonitor in NS has a
-//                                                              target, and every target is up (waits up to S)
+//   check.ts targets --url URL --namespace NS [--also NS2] [--deadline S]
+//                                                              every endpoint of every ServiceMonitor in NS (and
+//                                                              NS2: the monitoring stack's own) has a target, and
+//                                                              every target is up (waits up to S)
 //   check.ts rules   --url URL --namespace NS                  every rule of NS's PrometheusRule loaded and evaluated
 //                                                              without error
 //   check.ts panels  --url URL --namespace NS                  every dashboard query of the parts that run here
 //                                                              returns a series; the rest are listed with the reason
 //   check.ts alert   --url URL --namespace NS --alert NAME --state pending|firing|inactive [--deadline S]
-//                                                              waits until NAME is in that state (inactive: absent)
+//                    [--since EPOCH --after WHAT]              waits until NAME is in that state (inactive: absent);
+//                                                              the seconds printed count from --since (the Unix
+//                                                              time of WHAT: the fault, or its removal)
 import { execFileSync } from "node:child_process";
 
 interface Opts {
@@ -18,6 +22,9 @@ interface Opts {
     deadline: number;
     alert?: string;
     state?: string;
+    also?: string;
+    since?: number;
+    after?: string;
 }
 interface Target {
     scrapePool: string;
@@ -49,7 +56,19 @@ function parse(argv: string[]): [string, Opts] {
     const url = get("url");
     const namespace = get("namespace");
     if (!command || !url || !namespace) throw new Error("usage: check.ts targets|rules|panels|alert --url URL --namespace NS [...]");
-    return [command, { url, namespace, deadline: Number(get("deadline") ?? 120), alert: get("alert"), state: get("state") }];
+    return [
+        command,
+        {
+            url,
+            namespace,
+            deadline: Number(get("deadline") ?? 120),
+            alert: get("alert"),
+            state: get("state"),
+            also: get("also"),
+            since: get("since") === undefined ? undefined : Number(get("since")),
+            after: get("after"),
+        },
+    ];
 }
 
 async function api<T>(url: string, path: string): Promise<T> {
@@ -77,11 +96,11 @@ async function until<T extends { done: boolean }>(deadlineS: number, probe: () =
 async function targets(o: Opts): Promise<string> {
     const t0 = Date.now();
     type SM = { metadata: { name: string }; spec: { endpoints: { port?: string; interval?: string }[] } };
-    const monitors = kubectlJson<{ items: SM[] }>(["-n", o.namespace, "get", "servicemonitors"]).items;
-    if (monitors.length === 0) throw new Error(`no ServiceMonitor in ${o.namespace}`);
-    const pools = monitors.flatMap((m) =>
-        m.spec.endpoints.map((e, i) => ({ pool: `serviceMonitor/${o.namespace}/${m.metadata.name}/${i}`, interval: e.interval ?? "?" })),
-    );
+    const pools = [o.namespace, ...(o.also ? [o.also] : [])].flatMap((ns) => {
+        const monitors = kubectlJson<{ items: SM[] }>(["-n", ns, "get", "servicemonitors"]).items;
+        if (monitors.length === 0) throw new Error(`no ServiceMonitor in ${ns}`);
+        return monitors.flatMap((m) => m.spec.endpoints.map((e, i) => ({ pool: `serviceMonitor/${ns}/${m.metadata.name}/${i}`, interval: e.interval ?? "?" })));
+    });
     const v = await until(o.deadline, async () => {
         const active = (await api<{ activeTargets: Target[] }>(o.url, "/api/v1/targets?state=active")).activeTargets;
         const rows = pools.map((p) => ({ ...p, targets: active.filter((t) => t.scrapePool === p.pool) }));
@@ -89,9 +108,9 @@ async function targets(o: Opts): Promise<string> {
         return { done: bad.length === 0, rows, bad };
     });
     const describe = (r: (typeof v.rows)[number]) =>
-        `${r.pool.split("/")[2]}:${r.targets.length === 0 ? "no target" : r.targets.map((t) => `${t.health}${t.lastError ? ` (${t.lastError})` : ""} ${(t.lastScrapeDuration * 1000).toFixed(0)}ms`).join(",")}`;
+        `${r.pool.split("/").slice(2).join("/")}:${r.targets.length === 0 ? "no target" : r.targets.map((t) => `${t.health}${t.lastError ? ` (${t.lastError})` : ""} ${(t.lastScrapeDuration * 1000).toFixed(0)}ms`).join(",")}`;
     if (!v.done) throw new Error(`targets not all up after ${o.deadline}s: ${(v.bad ?? []).map(describe).join("; ")}`);
-    return `every ServiceMonitor target in ${o.namespace} is up, ${secondsSince(t0)}s after the check began (interval ${pools[0]?.interval}): ${v.rows.map(describe).join("; ")}`;
+    return `every ServiceMonitor target in ${o.namespace}${o.also ? ` and ${o.also}` : ""} is up, ${secondsSince(t0)}s after the check began (interval ${pools[0]?.interval}): ${v.rows.map(describe).join("; ")}`;
 }
 
 async function rules(o: Opts): Promise<string> {
@@ -111,10 +130,9 @@ async function rules(o: Opts): Promise<string> {
     return `every rule of ${o.namespace}'s PrometheusRule loaded and evaluated with no error (${secondsSince(t0)}s): ${v.groups.length} group(s), ${alerts} alerts, ${v.all.length - alerts} recording rules (${v.groups.map((g) => `${g.name} every ${g.interval}s`).join(", ")})`;
 }
 
-/** Why a panel's query cannot return data on this cluster, or undefined when it must. */
-function notHere(expr: string): string | undefined {
-    if (/\bkube_/.test(expr)) return "kube-state-metrics (not built here: its module is refused by the proxy)";
-    if (/\bcontainer_(cpu|memory)/.test(expr)) return "the kubelet's cAdvisor (kube-prometheus-stack scrapes it; not scraped here)";
+/** Why a panel's query cannot return data on this cluster (hpas: the stack's HPAs), or undefined when it must. */
+function notHere(expr: string, hpas: number): string | undefined {
+    if (/\bkube_horizontalpodautoscaler_/.test(expr) && hpas === 0) return "an HPA (this stack has autoscaling off)";
     if (/\b(vllm|tei|DCGM)_/i.test(expr)) return "model serving (GPU; not run here)";
     return undefined;
 }
@@ -126,8 +144,10 @@ async function panels(o: Opts): Promise<string> {
     const dash = cms.flatMap((c) => Object.values(c.data).map((s) => JSON.parse(s) as { panels: Panel[] }));
     if (dash.length === 0) throw new Error(`no dashboard ConfigMap (grafana_dashboard=1) in ${o.namespace}`);
     const queries = dash.flatMap((d) => d.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr }))));
-    const runnable = queries.filter((q) => !notHere(q.expr));
-    const skipped = queries.filter((q) => notHere(q.expr));
+    const hpas = kubectlJson<{ items: unknown[] }>(["-n", o.namespace, "get", "horizontalpodautoscalers"]).items.length;
+    const why = (expr: string) => notHere(expr, hpas);
+    const runnable = queries.filter((q) => !why(q.expr));
+    const skipped = queries.filter((q) => why(q.expr));
     const empty: string[] = [];
     let series = 0;
     for (const q of runnable) {
@@ -136,13 +156,13 @@ async function panels(o: Opts): Promise<string> {
         series += r.result.length;
     }
     if (empty.length > 0) throw new Error(`${empty.length} of ${runnable.length} dashboard queries returned nothing: ${empty.join(" | ")}`);
-    const reasons = [...new Set(skipped.map((q) => notHere(q.expr)))].map((why) => `${skipped.filter((q) => notHere(q.expr) === why).length} need ${why}`);
+    const reasons = [...new Set(skipped.map((q) => why(q.expr)))].map((w) => `${skipped.filter((q) => why(q.expr) === w).length} need ${w}`);
     return `every dashboard query of the parts that run here returns data: ${runnable.length} queries of ${new Set(runnable.map((q) => q.panel)).size} panels, ${series} series; not runnable here: ${reasons.join("; ") || "none"}`;
 }
 
 async function alert(o: Opts): Promise<string> {
     if (!o.alert || !o.state) throw new Error("alert needs --alert NAME --state pending|firing|inactive");
-    const t0 = Date.now();
+    const t0 = o.since === undefined ? Date.now() : o.since * 1000;
     const v = await until(o.deadline, async () => {
         const mine = (await api<{ alerts: Alert[] }>(o.url, "/api/v1/alerts")).alerts.filter(
             (a) => a.labels.alertname === o.alert && a.labels.namespace === o.namespace,
@@ -156,7 +176,7 @@ async function alert(o: Opts): Promise<string> {
     const groups = (await api<{ groups: Group[] }>(o.url, "/api/v1/rules?type=alert")).groups;
     const g = groups.find((x) => x.rules.some((r) => r.name === o.alert));
     const rule = g?.rules.find((r) => r.name === o.alert);
-    return `${o.alert} ${o.state} ${secondsSince(t0)}s after the check began (for: ${rule?.duration ?? "?"}s, evaluated every ${g?.interval ?? "?"}s)`;
+    return `${o.alert} ${o.state} ${secondsSince(t0)}s after ${o.since === undefined ? "the check began" : (o.after ?? "the fault")} (for: ${rule?.duration ?? "?"}s, evaluated every ${g?.interval ?? "?"}s)`;
 }
 
 async function main(): Promise<void> {

@@ -52,7 +52,7 @@ if [ $UP_OK = 1 ]; then
     probs="${probs_secret:-}"
     [ "$API_KEY" != "$old_key" ] && [ "$new_pg" != "$old_pg" ] || probs+="the Secret did not change; "
     check_workloads "after secret rotation" restarts-ok >"$LOGS/rotation-workloads.txt" || probs+="$(cut -c1-300 "$LOGS/rotation-workloads.txt"); "
-    pgpod=$(datastore_pods | grep -i postgres | head -n1)
+    pgpod=$(postgres_pod)
     pguser=$(K -n "$NS" get pod "$pgpod" -o jsonpath='{.spec.containers[0].env[?(@.name=="POSTGRES_USER")].value}' 2>/dev/null)
     pgdb=$(K -n "$NS" get pod "$pgpod" -o jsonpath='{.spec.containers[0].env[?(@.name=="POSTGRES_DB")].value}' 2>/dev/null)
     K -n "$NS" exec "$pgpod" -- env PGPASSWORD="$new_pg" psql -h 127.0.0.1 -U "$pguser" -d "$pgdb" -tAc 'select 1' >"$LOGS/rotation-pg.log" 2>&1 ||
@@ -99,7 +99,7 @@ if [ "${QUERY_OK:-0}" = 1 ] && [ $UP_OK = 1 ]; then
   dumpfile=$(echo "$wrote" | awk '{print $2}' | xargs -r basename)
   [ -n "$dumpfile" ] || probs+="the backup Job reported no dump; "
   doc_listed || probs+="document $DOC_ID not listed before the drop; "
-  pgpod=$(datastore_pods | grep -i postgres | head -n1)
+  pgpod=$(postgres_pod)
   pguser=$(K -n "$NS" get pod "$pgpod" -o jsonpath='{.spec.containers[0].env[?(@.name=="POSTGRES_USER")].value}' 2>/dev/null)
   pgdb=$(K -n "$NS" get pod "$pgpod" -o jsonpath='{.spec.containers[0].env[?(@.name=="POSTGRES_DB")].value}' 2>/dev/null)
   K -n "$NS" exec "$pgpod" -- psql -v ON_ERROR_STOP=1 -h /var/run/postgresql -U "$pguser" -d "$pgdb" -c 'DROP TABLE documents CASCADE' >"$LOGS/backup-drop.log" 2>&1 ||

@@ -91,6 +91,7 @@ datastore_pods() { # the StatefulSet pods of PostgreSQL and the vector store
   K -n "$NS" get pods -o jsonpath='{range .items[*]}{.metadata.name} {.metadata.ownerReferences[0].kind}{"\n"}{end}' |
     awk '$2=="StatefulSet"{print $1}' | grep -v redis
 }
+postgres_pod() { datastore_pods | grep -i postgres | head -n1; }
 
 # ---------------------------------------------------------------------------------------------
 if [ -z "${IMG[rag-api]:-}" ] || [ -z "$APPDIR" ]; then
