@@ -81,10 +81,11 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
     # default, 3, would take a third and fourth back-off of 40 s and 80 s); RagPodRestarting (for: 0m) fires, and
     # clears once the restarts leave its 5m window (checked after the outage below)
     restarts() { K -n "$NS" get pod "$rpod" -o jsonpath='{.status.containerStatuses[?(@.name=="redis")].restartCount}'; }
+    restarted() { [ "$(restarts)" -ge "$1" ]; } # N: Redis' container has restarted N times or more
     r0=$(restarts) t_restart=$(now)
     for i in 1 2; do
       K -n "$NS" exec "$rpod" -c redis -- redis-cli --no-auth-warning shutdown nosave >/dev/null 2>&1
-      cl_wait 90 sh -c "[ \"\$(kubectl -n $NS get pod $rpod -o jsonpath='{.status.containerStatuses[?(@.name==\"redis\")].restartCount}')\" -ge $((${r0:-0} + i)) ]" &&
+      cl_wait 90 restarted $((${r0:-0} + i)) &&
         K -n "$NS" wait --for=condition=Ready "pod/$rpod" --timeout=90s >/dev/null || break
     done
     r1=$(restarts)
