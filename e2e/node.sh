@@ -17,7 +17,8 @@
 # line), E2E_APP_DIR (a packaged app, OUTDIR/app of app/scripts/package.sh, instead of packaging ./app),
 # E2E_NETPOL=1 (NetworkPolicies enforced: kube-router's policy controller on every node, DNS pods in
 # kube-system; the node tier then probes its connection matrix, e2e/netpol/), E2E_CLUSTER (the cluster profile,
-# default e2e; another name needs its own CL_BRIDGE, CL_PREFIX, CL_POD_PREFIX, CL_NODE_PREFIX, CL_SERVICE_CIDR).
+# default e2e, ha for e2e/ha.sh; another name needs its own CL_BRIDGE, CL_PREFIX, CL_POD_PREFIX, CL_NODE_PREFIX,
+# CL_SERVICE_CIDR).
 # Output: one `ok   - ` / `FAIL - ` line per check, a timing table, peak memory, `N passed, N failed`.
 set -uo pipefail
 
@@ -45,9 +46,9 @@ T_TOOLCHAIN=$(now)
 TOOLCHAIN_GROUPS=(all)
 [[ " $E2E_TIERS " == *" node "* ]] && TOOLCHAIN_GROUPS+=(versitygw prometheus prometheus-operator prometheus-config-reloader kube-state-metrics)
 [ "$CL_NETPOL" = 1 ] && TOOLCHAIN_GROUPS+=(kube-router)
-bash "$REPO/scripts/toolchain.sh" "${TOOLCHAIN_GROUPS[@]}" >"${TMPDIR:-/tmp}/rag-node-e2e-toolchain.log" 2>&1 || {
-  echo "FAIL - scripts/toolchain.sh (log: ${TMPDIR:-/tmp}/rag-node-e2e-toolchain.log)"
-  tail -n 20 "${TMPDIR:-/tmp}/rag-node-e2e-toolchain.log"
+bash "$REPO/scripts/toolchain.sh" "${TOOLCHAIN_GROUPS[@]}" >"${TMPDIR:-/tmp}/rag-node-e2e-toolchain-$CL_NAME.log" 2>&1 || {
+  echo "FAIL - scripts/toolchain.sh (log: ${TMPDIR:-/tmp}/rag-node-e2e-toolchain-$CL_NAME.log)"
+  tail -n 20 "${TMPDIR:-/tmp}/rag-node-e2e-toolchain-$CL_NAME.log"
 }
 record_time "toolchain (built or found)" "$(elapsed "$T_TOOLCHAIN")"
 bash "$E2E_DIR/node/host-packages.sh" >/tmp/rag-e2e-host-packages.log 2>&1 || true
@@ -61,9 +62,10 @@ if ! why=$(cl_check); then
   summary
   exit 0
 fi
-# a cluster left by a killed run is removed by the next start, a live one is not (a profile of its own)
+# a cluster left by a killed run is removed by the next start, a live one is not (a profile of its own; checked
+# by the node tier, since the HA tier's run beside it in CI would meet the same profile)
 # shellcheck source=node/reclaim.sh
-. "$E2E_DIR/node/reclaim.sh"
+[[ " $E2E_TIERS " == *" node "* ]] && . "$E2E_DIR/node/reclaim.sh"
 
 WORK=$(mktemp -d "${E2E_WORK_DIR:-${TMPDIR:-/tmp}}/rag-node-e2e.XXXXXX")
 LOGS=$WORK/logs

@@ -87,7 +87,8 @@ build_one() { # NAME -> prints the tar path
   local name=$1 h tar
   h=$(recipe_hash "$name")
   tar=$CACHE/$name-$h.tar
-  if [ -f "$tar" ]; then log "$name: cached ($tar)"; echo "$tar"; return 0; fi
+  # (a hit marks the archive as used: the pruning below spares what a run beside this one uses)
+  if [ -f "$tar" ]; then touch "$tar"; log "$name: cached ($tar)"; echo "$tar"; return 0; fi
   local base=
   case "$name" in rag-*) base=$(build_one node) || return 1 ;; esac
   local t0=$SECONDS
@@ -101,8 +102,9 @@ build_one() { # NAME -> prints the tar path
   fi
   log "$name: built in $((SECONDS - t0))s ($(du -h "$tar" | cut -f1))"
   echo "$name $((SECONDS - t0))s $(date -u +%FT%TZ)" >>"$CACHE/logs/times.txt"
-  # older builds of the same image
-  find "$CACHE" -maxdepth 1 -name "$name-*.tar" ! -name "$(basename "$tar")" -delete
+  # older builds of the same image, unused for an hour (the HA tier builds the pinned release's app images while
+  # the node tier beside it imports the current ones)
+  find "$CACHE" -maxdepth 1 -name "$name-*.tar" ! -name "$(basename "$tar")" -mmin +60 -delete
   echo "$tar"
 }
 

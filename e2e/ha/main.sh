@@ -17,7 +17,7 @@
 say "HA tier: the prod shape on $CL_NODES nodes"
 NS=rag-prod
 HA_CHANGES=(
-  "kubeContext=rag-e2e: the test cluster"
+  "kubeContext=rag-$CL_NAME: the test cluster"
   "images: built here; vectorStore.engine=chroma (Qdrant is not buildable here)"
   "storage.provisioner=rancher.io/local-path (no EBS here; shared volumes stand in for network storage); storage.appData.storageClassName=rag-prod-data, the platform's class (no EFS class here; the class's shared path gives ReadWriteMany)"
   "ingress.enabled=false (no ingress controller here, and Pulumi waits for an Ingress's address; the load generator calls the API Service)"
@@ -29,7 +29,7 @@ HA_CHANGES=(
 )
 ha_configure() {
   local c=(
-    "kubeContext rag-e2e"
+    "kubeContext rag-$CL_NAME"
     "storage.provisioner rancher.io/local-path" "storage.appData.storageClassName rag-prod-data"
     "ingress.enabled false" "monitoring.exporters.enabled false"
     "modelServing.llm.mode local" "modelServing.embedding.mode local"

@@ -14,7 +14,8 @@
 # sysctls, the nodes, the settings (cluster.env). So a cluster can be stopped by another process than the
 # one that started it (`npm run cluster -- down` after `up` has exited), and a test's trap stops its own.
 #
-# Layout (per cluster; the e2e and the embedded cluster use different ranges, so both can exist at once):
+# Layout (per cluster; the embedded cluster, the node tier's (e2e) and the HA tier's (ha) use different ranges, so
+# all of them can exist at once):
 #   bridge CL_BRIDGE (host) with CL_GW, the nodes' network CL_NODE_NET: node i is 10.x.0.(10+i) in its own
 #   network namespace (a veth to the bridge); its pods get CL_POD_PREFIX.i.0/24 on a CNI bridge inside the
 #   node's namespace; routes between nodes and from the host; the API server and CoreDNS on CL_GW.
@@ -23,8 +24,8 @@
 
 CL_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# cl_settings NAME: the settings of a cluster profile (e2e or local), exported into the environment. Another
-# name (a third cluster beside those two, e.g. np) must set CL_BRIDGE, CL_PREFIX (its veths' prefix),
+# cl_settings NAME: the settings of a cluster profile (local, e2e or ha), exported into the environment. Another
+# name (a fourth cluster beside those, e.g. np) must set CL_BRIDGE, CL_PREFIX (its veths' prefix),
 # CL_POD_PREFIX, CL_NODE_PREFIX and CL_SERVICE_CIDR of its own (the e2e ranges are only the fallback).
 cl_settings() {
   CL_NAME=$1
@@ -32,6 +33,11 @@ cl_settings() {
     local)
       CL_BRIDGE=${CL_BRIDGE:-raglocal0} CL_PREFIX=${CL_PREFIX:-rl} CL_POD_PREFIX=${CL_POD_PREFIX:-10.244}
       CL_NODE_PREFIX=${CL_NODE_PREFIX:-10.245.0} CL_SERVICE_CIDR=${CL_SERVICE_CIDR:-10.96.0.0/16}
+      ;;
+    ha)
+      # the HA tier's cluster (e2e/ha.sh): its own ranges, so that it runs beside the node tier's (.ci/run)
+      CL_BRIDGE=${CL_BRIDGE:-ragha0} CL_PREFIX=${CL_PREFIX:-rh} CL_POD_PREFIX=${CL_POD_PREFIX:-10.248}
+      CL_NODE_PREFIX=${CL_NODE_PREFIX:-10.249.0} CL_SERVICE_CIDR=${CL_SERVICE_CIDR:-10.99.0.0/16}
       ;;
     *)
       CL_BRIDGE=${CL_BRIDGE:-rage2e0} CL_PREFIX=${CL_PREFIX:-re} CL_POD_PREFIX=${CL_POD_PREFIX:-10.246}
@@ -163,6 +169,18 @@ cl_check() {
 # Who holds this profile's network: "<state folder> <pid of the process that started it>", written by cl_up
 # before it makes anything, removed by cl_stop. /run is emptied by a reboot, as the bridge and tables are.
 cl_owner_file() { echo "/run/rag-cluster-$CL_NAME.owner"; }
+
+# cl_other_cluster_live: another profile's cluster runs on this machine (its owner record names a live process)
+cl_other_cluster_live() {
+  local f owner starter p
+  for f in /run/rag-cluster-*.owner; do
+    [ -f "$f" ] && [ "$f" != "$(cl_owner_file)" ] || continue
+    read -r owner starter <"$f" || continue
+    kill -0 "$starter" 2>/dev/null && return 0
+    for p in "$owner"/pids/*; do [ -f "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null && return 0; done
+  done
+  return 1
+}
 
 # cl_reclaim_stale: the bridge or guard of this profile exists. When the run that made them ended without
 # stopping its cluster (killed, or its machine's session cut) and none of its processes is alive, tear it

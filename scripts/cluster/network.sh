@@ -5,17 +5,22 @@
 CL_SYSCTLS=(net.ipv4.ip_forward vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
   kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
 
+# The machine's values, saved by the first cluster that starts and put back by the last one that stops: a cluster
+# started beside a live one (another profile, e.g. the node and HA tiers in CI) finds them saved and set already.
+CL_SYSCTLS_SAVED=/run/rag-cluster-sysctls.saved
 cl_sysctls_save() {
   local k
-  for k in "${CL_SYSCTLS[@]}"; do echo "$k=$(sysctl -n "$k" 2>/dev/null)"; done >"$CL_DIR/sysctls.saved"
+  [ -f "$CL_SYSCTLS_SAVED" ] && cl_other_cluster_live && return 0
+  for k in "${CL_SYSCTLS[@]}"; do echo "$k=$(sysctl -n "$k" 2>/dev/null)"; done >"$CL_SYSCTLS_SAVED"
 }
 cl_sysctls_restore() {
   local line
-  [ -f "$CL_DIR/sysctls.saved" ] || return 0
+  [ -f "$CL_SYSCTLS_SAVED" ] || return 0
+  cl_other_cluster_live && return 0
   while IFS= read -r line; do
     [ -n "${line#*=}" ] && sysctl -qw "$line" 2>/dev/null
-  done <"$CL_DIR/sysctls.saved"
-  rm -f "$CL_DIR/sysctls.saved"
+  done <"$CL_SYSCTLS_SAVED"
+  rm -f "$CL_SYSCTLS_SAVED"
 }
 
 # The guard: before any process starts. Hooks postrouting and forward, not output: in the output hook the

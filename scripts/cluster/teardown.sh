@@ -24,12 +24,25 @@ cl_node_shim_pids() {
   grep -lzxF -- "$sock" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3
 }
 
-# network namespaces the CRI made for pods of this cluster: cni-* created since it started, no process left in them
+# network namespaces the CRI made for this cluster's pods (named in its nodes' containerd: the sandboxes' runtime
+# specs and metadata; a cluster beside this one has cni-* namespaces of its own), created since it started, no
+# process left in them
+cl_pod_netns_named() {
+  local i d
+  for ((i = 1; i <= ${CL_NODES:-0}; i++)); do
+    d=$(cl_node_dir "$i")/containerd
+    grep -ahoE '/var/run/netns/cni-[0-9a-f-]+' "$d"/state/io.containerd.runtime.v2.task/*/*/config.json \
+      "$d/root/io.containerd.metadata.v1.bolt/meta.db" 2>/dev/null
+  done | sort -u
+}
 cl_stale_pod_netns() {
-  local f ino live
+  local f ino live ours
+  ours=$(cl_pod_netns_named)
+  [ -n "$ours" ] || return 0
   live=$(find /proc/[0-9]*/ns/net -maxdepth 0 -printf '%l\n' 2>/dev/null | sed -nE 's/net:\[([0-9]+)\]/\1/p' | sort -u)
   for f in /var/run/netns/cni-*; do
     [ -e "$f" ] || continue
+    grep -qxF "$f" <<<"$ours" || continue
     [ -n "${CL_STARTED:-}" ] && [ "$(stat -c %Y "$f" 2>/dev/null || echo 0)" -lt "$CL_STARTED" ] && continue
     ino=$(stat -L -c %i "$f" 2>/dev/null) || continue
     grep -qx "$ino" <<<"$live" || echo "$f"
