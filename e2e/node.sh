@@ -36,7 +36,9 @@ CL_NETPOL=${E2E_NETPOL:-0}
 cl_settings "${E2E_CLUSTER:-e2e}"
 CL_REPO=$REPO
 CL_NODES=$E2E_NODES
-case " $E2E_TIERS " in *" ha "*) CL_METRICS_SERVER=1 CL_SHARED_VOLUMES=1 ;; esac
+# metrics-server for the HPAs' CPU figures (the HA tier's scaling, the node tier's RagHpaAtMaximum)
+CL_METRICS_SERVER=1
+case " $E2E_TIERS " in *" ha "*) CL_SHARED_VOLUMES=1 ;; esac
 
 # ---------------------------------------------------------------------------------------------
 # toolchain, host packages, can this machine run nodes?

@@ -8,7 +8,7 @@
 // It stops at DURATION seconds, MAX_REQUESTS requests or when the file STOP_FILE exists (an emptyDir the
 // test touches with kubectl exec), whichever comes first. Environment: URL (the query endpoint), RATE
 // (requests per second), DURATION, MAX_REQUESTS, TIMEOUT_MS (per request), MAX_IN_FLIGHT, QUESTION_WORDS
-// (words per question: longer questions cost the API more CPU), STOP_FILE.
+// (words per question: longer questions cost the API more CPU), STOP_FILE, AUTHORIZATION (a header value).
 "use strict";
 const fs = require("fs");
 const http = require("http");
@@ -22,6 +22,7 @@ const TIMEOUT_MS = Number(env("TIMEOUT_MS", "30000"));
 const MAX_IN_FLIGHT = Number(env("MAX_IN_FLIGHT", "200"));
 const WORDS = Number(env("QUESTION_WORDS", "12"));
 const STOP_FILE = env("STOP_FILE", "/tmp/stop");
+const AUTHORIZATION = env("AUTHORIZATION", ""); // e.g. "Bearer <key>" when the API requires a key
 const QUERY = URL_ !== undefined && new URL(URL_).pathname.endsWith("/v1/query");
 if (!URL_) {
     console.error("URL is required");
@@ -68,7 +69,10 @@ function request(body) {
                 path: u.pathname + u.search,
                 method: body === undefined ? "GET" : "POST",
                 agent: false,
-                headers: body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+                headers: {
+                    ...(AUTHORIZATION ? { authorization: AUTHORIZATION } : {}),
+                    ...(body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(body) }),
+                },
                 timeout: TIMEOUT_MS,
             },
             (res) => {

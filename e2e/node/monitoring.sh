@@ -2,8 +2,8 @@
 # Live monitoring (issue 21; sourced by e2e/node/platform-ops.sh, the dev stack deployed and a document cited):
 # the monitoring stack installed as kube-prometheus-stack users have it (e2e/lib/monitoring.sh), the stack switched
 # to `monitoring.enabled` with the datastore exporters (images built here from Debian's packages) and a 5 s scrape
-# interval through stack config (and a re-indexing CronJob, scheduled once a year, for RagIndexerJobFailed), then,
-# against that Prometheus (e2e/monitoring/check.ts):
+# interval through stack config (and a re-indexing CronJob, scheduled once a year, for RagIndexerJobFailed; an HPA
+# of 1 to 2 API replicas for RagHpaAtMaximum), then, against that Prometheus (e2e/monitoring/check.ts):
 #   - every ServiceMonitor target of the platform, kube-state-metrics and the kubelet is up, the exporters' own
 #     pg_up/redis_up are 1 (their credentials, from the platform's Secret by key reference, let them in), and the
 #     same connections without the credentials are refused (so up is the credentials' doing, not an open door);
@@ -17,7 +17,9 @@
 #   - Redis shut down twice: RagPodRestarting firing, and clear once the restarts leave its 5m window;
 #   - the vector store and PostgreSQL taken away, a backup and a re-indexing run against them
 #     (e2e/node/monitoring-outage.sh): RagApiErrorRatio, RagPostgresBackupFailed and RagIndexerJobFailed pending,
-#     RagVectorStoreDown and RagPostgresDown firing, all cleared once both are back.
+#     RagVectorStoreDown and RagPostgresDown firing, all cleared once both are back;
+#   - the API's HPA driven to its maximum by a query load: RagHpaAtMaximum firing, clear once it scales back down
+#     (e2e/node/monitoring-hpa.sh).
 # The stack's config goes back afterwards; the next `pulumi up` (e2e/node/external.sh) removes what monitoring
 # added. The monitoring namespace is removed at the end.
 
@@ -39,13 +41,19 @@ mon_check() { # COMMAND ARGS...: its ok/FAIL line counted
 if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-install.log"; then
   pass "monitoring stack: Prometheus Operator $(prometheus-operator --version 2>&1 | grep -oE 'v[0-9.]+' | head -n1) (CRDs and RBAC from its module) and Prometheus $(K -n monitoring get prometheus rag-e2e -o jsonpath='{.spec.version}') Ready in ${MON_SECS}s in namespace monitoring (Pod Security restricted enforced), selecting release=kube-prometheus-stack in every namespace"
   record_time "monitoring stack installed (operator + Prometheus Ready)" "$MON_SECS"
-  if P config "$PROJECT:monitoring.enabled" true --path >"$LOGS/config-monitoring.log" 2>&1 &&
-    P config "$PROJECT:monitoring.scrapeInterval" "$MON_INTERVAL" --path >>"$LOGS/config-monitoring.log" 2>&1 &&
-    P config "$PROJECT:monitoring.alerts.restartsIn5m" 1 --path >>"$LOGS/config-monitoring.log" 2>&1 &&
-    P config "$PROJECT:indexer.schedule" "0 3 1 1 *" --path >>"$LOGS/config-monitoring.log" 2>&1 &&
-    P config "$PROJECT:monitoring.exporters.postgresImage" "${IMG[postgres-exporter]}" --path >>"$LOGS/config-monitoring.log" 2>&1 &&
-    P config "$PROJECT:monitoring.exporters.redisImage" "${IMG[redis-exporter]}" --path >>"$LOGS/config-monitoring.log" 2>&1 &&
-    run "$LOGS/up-monitoring.log" P up "${POLICY_ARGS[@]}"; then
+  mon_config=(
+    "monitoring.enabled true" "monitoring.scrapeInterval $MON_INTERVAL" "monitoring.alerts.restartsIn5m 1"
+    "indexer.schedule 0 3 1 1 *"
+    "monitoring.exporters.postgresImage ${IMG[postgres-exporter]}" "monitoring.exporters.redisImage ${IMG[redis-exporter]}"
+    # the API's HPA (dev has none) for RagHpaAtMaximum: 1 to 2 replicas, a 40% CPU target, 20 s to scale down
+    "api.autoscaling.enabled true" "api.autoscaling.maxReplicas 2" "api.autoscaling.cpuUtilization 40"
+    "api.autoscaling.behavior.scaleDown.stabilizationWindowSeconds 20" "monitoring.alerts.hpaAtMaxMinutes 1"
+  )
+  mon_configure() {
+    local kv
+    for kv in "${mon_config[@]}"; do P config "$PROJECT:${kv%% *}" "${kv#* }" --path || return 1; done
+  }
+  if mon_configure >"$LOGS/config-monitoring.log" 2>&1 && run "$LOGS/up-monitoring.log" P up "${POLICY_ARGS[@]}"; then
     record_time "pulumi up: monitoring on (ServiceMonitors, rules, dashboard, exporters)" "$LAST_SECS"
     pass "pulumi up with monitoring.enabled (${LAST_SECS}s): $(K -n "$NS" get servicemonitors -o name | sed 's#.*/##' | tr '\n' ' ')ServiceMonitors, $(K -n "$NS" get prometheusrules -o name | sed 's#.*/##') PrometheusRule, exporters $(K -n "$NS" get pods -o jsonpath='{range .items[*]}{range .spec.containers[*]}{.name}{" "}{end}{end}' | tr ' ' '\n' | grep -- '-exporter$' | sort -u | tr '\n' ' ')"
     check_workloads "after monitoring was switched on" >/dev/null || fail "workloads after monitoring on: $(ns_pods_summary)"
@@ -150,6 +158,10 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
     # the datastores taken away, the alerts kube-state-metrics' series raise (e2e/node/monitoring-outage.sh)
     # shellcheck source=monitoring-outage.sh
     . "$E2E_DIR/node/monitoring-outage.sh"
+    # the API's HPA raised to its maximum by load (e2e/node/monitoring-hpa.sh); last, since its thousands of
+    # answered questions stay in RagApiErrorRatio's 5m window and would hide the outage's 503s from it
+    # shellcheck source=monitoring-hpa.sh
+    . "$E2E_DIR/node/monitoring-hpa.sh"
   else
     fail "pulumi up with monitoring.enabled" "$LOGS/up-monitoring.log" 30
   fi
