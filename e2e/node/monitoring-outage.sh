@@ -15,7 +15,8 @@ pgs=$(K -n "$NS" get statefulset -o name | grep postgres | head -n1)
 icron=$(K -n "$NS" get cronjob -o name | grep indexer | head -n1) icron=${icron#*/}
 bjob=rag-postgres-backup-$(date +%s) ijob=$icron-$(date +%s)
 t_err=$(now)
-gone() { cl_wait 90 sh -c "! kubectl -n $NS get pod ${1#*/}-0 >/dev/null 2>&1"; } # STATEFULSET: its pod deleted
+no_pod() { ! K -n "$NS" get pod "$1" >/dev/null 2>&1; }  # POD: not there
+gone() { cl_wait 90 no_pod "${1#*/}-0"; }                 # STATEFULSET: its pod deleted
 # cron_run CRONJOB JOB LOG EDIT: one run of the CronJob's own template now, as a Job named the way the CronJob
 # names its runs (<cronjob>-<digits>, what the Job alerts match); EDIT: Python statements on j (the Job) and pod
 cron_run() {
@@ -28,8 +29,10 @@ json.dump(j, sys.stdout)" | K -n "$NS" create -f - >>"$3" 2>&1
 # job_failed JOB LOG WHAT ALERT: the Job gave up (its failed condition), its log's first line of its own, the alert pending
 job_failed() {
   if K -n "$NS" wait --for=condition=failed "job/$1" --timeout=240s >>"$2" 2>&1; then
+    local attempts limit
     K -n "$NS" logs "job/$1" --all-containers >>"$2" 2>&1
-    pass "monitoring: with PostgreSQL and the vector store gone, $3 $1 gave up $(elapsed "$t_pg")s after PostgreSQL went, after $(K -n "$NS" get job "$1" -o jsonpath='{.status.failed}') failed attempt(s) (backoffLimit $(K -n "$NS" get job "$1" -o jsonpath='{.spec.backoffLimit}')): '$(grep -m1 -E '^backup:|"level":"(error|fatal)"' "$2" | cut -c1-160)'"
+    read -r attempts limit < <(K -n "$NS" get job "$1" -o jsonpath='{.status.failed} {.spec.backoffLimit}')
+    pass "monitoring: with PostgreSQL and the vector store gone, $3 $1 gave up $(elapsed "$t_pg")s after PostgreSQL went, after $attempts failed attempt(s) (backoffLimit $limit): '$(grep -m1 -E '^backup:|"level":"(error|fatal)"' "$2" | cut -c1-160)'"
     mon_check alert --alert "$4" --state pending --deadline 60 --since "$t_pg" --after "PostgreSQL was scaled to 0"
   else
     fail "monitoring: $3 $1 did not fail with PostgreSQL gone ($(K -n "$NS" get job "$1" -o jsonpath='{.status}' 2>&1 | cut -c1-200))" "$2" 10
