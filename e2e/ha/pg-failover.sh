@@ -16,7 +16,9 @@
 
 PG_LIVE=() # the nodes still up
 for ((i = 1; i <= CL_NODES; i++)); do cl_node_ready "$i" && PG_LIVE+=("$i"); done
-pg_primary() { kubectl -n "$NS" get pods -l rag-platform/postgres-role=master -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.nodeName}{"\n"}{end}' 2>/dev/null; }
+PG_ROLE=rag-platform/postgres-role # the label Patroni keeps on each member: master or replica
+pg_primary() { kubectl -n "$NS" get pods -l "$PG_ROLE=master" -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.nodeName}{"\n"}{end}' 2>/dev/null; }
+pg_primary_off() { pg_primary | awk -v n="$1" '$2 != n' | grep -q .; } # NODE: a primary on another node
 pg_ctl_() { kubectl -n "$NS" exec "$1" -c postgres -- patronictl -c /etc/patroni/patroni.yml "${@:2}"; }
 # the steady state the kill is about: a member on another node is the primary's synchronous standby and runs. After
 # a switchover the leader names it at its next loop (loop_wait 10 s); until then Patroni would refuse to promote it.
@@ -59,7 +61,7 @@ if [ -z "$probs" ] && STACK=prod P config "$PROJECT:postgres.mode" ha --path >>"
   bash "$REPO/scripts/restore-postgres.sh" -n "$NS" -t 300 >"$LOGS/pg-switch-restore.log" 2>&1 || probs+="scripts/restore-postgres.sh failed; "
   record_time "HA PostgreSQL: restore into the new primary" "$(elapsed "$t_restore")"
 fi
-members=$(kubectl -n "$NS" get pods -l app.kubernetes.io/component=postgres -o jsonpath='{range .items[*]}{.metadata.name}@{.spec.nodeName}={.metadata.labels.rag-platform/postgres-role} {end}')
+members=$(kubectl -n "$NS" get pods -l app.kubernetes.io/component=postgres -o jsonpath="{range .items[*]}{.metadata.name}@{.spec.nodeName}={.metadata.labels.$PG_ROLE} {end}")
 if [ -z "$probs" ] && cl_wait 60 ha_docs_answer "after the switch to mode ha"; then
   pass "HA PostgreSQL: switched to mode ha as documented (dump, unprotect, up, restore) in $(elapsed "$t_switch")s: members $members; every document posted before answers"
   PG_SWITCHED=1
@@ -116,7 +118,7 @@ if [ $PG_SWITCHED_OVER = 1 ]; then
     kubectl -n "$NS" get pods -o wide >>"$LOGS/pg-failover.log" 2>&1
     cl_node_kill "$victim"
     # a new primary: another member labelled master and answering as one
-    cl_wait 180 sh -c "kubectl -n $NS get pods -l rag-platform/postgres-role=master --field-selector spec.nodeName!=$pnode -o name | grep -q ."
+    cl_wait 180 pg_primary_off "$pnode"
     t_primary=$(now)
     # the writer until 30 s after the first write acknowledged after the kill (or 120 s)
     kill_epoch=$(awk -v a="$t_kill" 'BEGIN{printf "%.3f", a}')
