@@ -77,7 +77,7 @@ if [ -n "$vs" ] && [ -n "$pgs" ] && [ -n "$icron" ] && K -n "$NS" scale "$vs" --
   for a in RagPostgresDown RagVectorStoreDown RagPostgresBackupFailed RagIndexerJobFailed; do
     mon_check alert --alert "$a" --state inactive --deadline 90 --since "$t_back" --after "both were scaled back and the failed Jobs deleted"
   done
-  say "monitoring: RagApiErrorRatio stays pending until the 5xx leave its 5m window"
+  say "monitoring: RagApiErrorRatio stays pending until answered questions outweigh the 503s in its 5m window (checked after the HPA's load)"
   [ -n "${t_restart:-}" ] && mon_check alert --alert RagPodRestarting --state inactive --deadline 240 --since "$t_restart" --after "Redis' first shutdown (the restarts leave the 5m window)"
 else
   fail "monitoring: could not take the datastores away (${vs:-no vector-store StatefulSet} ${pgs:-no PostgreSQL StatefulSet} ${icron:-no indexer CronJob})"

@@ -17,7 +17,8 @@
 #   - Redis shut down twice: RagPodRestarting firing, and clear once the restarts leave its 5m window;
 #   - the vector store and PostgreSQL taken away, a backup and a re-indexing run against them
 #     (e2e/node/monitoring-outage.sh): RagApiErrorRatio, RagPostgresBackupFailed and RagIndexerJobFailed pending,
-#     RagVectorStoreDown and RagPostgresDown firing, all cleared once both are back;
+#     RagVectorStoreDown and RagPostgresDown firing, all cleared once both are back (RagApiErrorRatio once the
+#     questions answered since outweigh the 503s in its 5m window: after the HPA's load);
 #   - the API's HPA driven to its maximum by a query load: RagHpaAtMaximum firing, clear once it scales back down
 #     (e2e/node/monitoring-hpa.sh).
 # The stack's config goes back afterwards; the next `pulumi up` (e2e/node/external.sh) removes what monitoring
@@ -162,6 +163,9 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
     # answered questions stay in RagApiErrorRatio's 5m window and would hide the outage's 503s from it
     # shellcheck source=monitoring-hpa.sh
     . "$E2E_DIR/node/monitoring-hpa.sh"
+    # the outage's 503s against the questions answered since (the HPA's load): RagApiErrorRatio clear
+    [ -n "${t_back:-}" ] && mon_check alert --alert RagApiErrorRatio --state inactive --deadline 90 --since "$t_back" \
+      --after "both datastores were back (the questions answered since, the HPA's load among them, outweigh the 503s)"
   else
     fail "pulumi up with monitoring.enabled" "$LOGS/up-monitoring.log" 30
   fi
