@@ -170,14 +170,24 @@ cl_check() {
 # before it makes anything, removed by cl_stop. /run is emptied by a reboot, as the bridge and tables are.
 cl_owner_file() { echo "/run/rag-cluster-$CL_NAME.owner"; }
 
+# cl_owner_alive STATE STARTER: what of the cluster an owner record names still runs (its starting process, the
+# processes its state folder records), as a list; empty when nothing does
+cl_owner_alive() {
+  local p alive=""
+  kill -0 "$2" 2>/dev/null && alive="its starting process $2"
+  for p in "$1"/pids/*; do
+    [ -f "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null && alive+="${alive:+, }$(basename "$p") ($(cat "$p"))"
+  done
+  echo "$alive"
+}
+
 # cl_other_cluster_live: another profile's cluster runs on this machine (its owner record names a live process)
 cl_other_cluster_live() {
-  local f owner starter p
+  local f owner starter
   for f in /run/rag-cluster-*.owner; do
     [ -f "$f" ] && [ "$f" != "$(cl_owner_file)" ] || continue
     read -r owner starter <"$f" || continue
-    kill -0 "$starter" 2>/dev/null && return 0
-    for p in "$owner"/pids/*; do [ -f "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null && return 0; done
+    [ -n "$(cl_owner_alive "$owner" "$starter")" ] && return 0
   done
   return 1
 }
@@ -186,16 +196,13 @@ cl_other_cluster_live() {
 # stopping its cluster (killed, or its machine's session cut) and none of its processes is alive, tear it
 # down from its state folder and carry on; otherwise print why not (and return 1).
 cl_reclaim_stale() {
-  local f owner starter p alive=""
+  local f owner starter p alive
   f=$(cl_owner_file)
   read -r owner starter 2>/dev/null <"$f" || {
     echo "bridge $CL_BRIDGE or nft table $CL_NFT_TABLE exists and no cluster of this project claims it ($f): stop whatever made it first"
     return 1
   }
-  kill -0 "$starter" 2>/dev/null && alive="its starting process $starter"
-  for p in "$owner"/pids/*; do
-    [ -f "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null && alive+="${alive:+, }$(basename "$p") ($(cat "$p"))"
-  done
+  alive=$(cl_owner_alive "$owner" "$starter")
   if [ -n "$alive" ]; then
     echo "a $CL_NAME cluster is running (state $owner; alive: $alive): stop it first"
     return 1

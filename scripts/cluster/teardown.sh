@@ -25,7 +25,7 @@ cl_node_shim_pids() {
 }
 
 # network namespaces the CRI made for this cluster's pods (named in its nodes' containerd: the sandboxes' runtime
-# specs and metadata; a cluster beside this one has cni-* namespaces of its own), created since it started, no
+# specs and metadata, so all made since it started; a cluster beside this one has cni-* namespaces of its own), no
 # process left in them
 cl_pod_netns_named() {
   local i d
@@ -43,7 +43,6 @@ cl_stale_pod_netns() {
   for f in /var/run/netns/cni-*; do
     [ -e "$f" ] || continue
     grep -qxF "$f" <<<"$ours" || continue
-    [ -n "${CL_STARTED:-}" ] && [ "$(stat -c %Y "$f" 2>/dev/null || echo 0)" -lt "$CL_STARTED" ] && continue
     ino=$(stat -L -c %i "$f" 2>/dev/null) || continue
     grep -qx "$ino" <<<"$live" || echo "$f"
   done
