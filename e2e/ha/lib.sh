@@ -106,8 +106,6 @@ api_pods() {
   kubectl -n "$NS" get pods -l "app.kubernetes.io/component=api" --field-selector=status.phase=Running \
     -o jsonpath='{range .items[*]}{.metadata.name} {.spec.nodeName} {.status.podIP} {.metadata.deletionTimestamp}{"\n"}{end}' | awk 'NF==3'
 }
-# hpa FIELD: a field of the API's HPA (e.g. status.desiredReplicas)
-hpa() { kubectl -n "$NS" get hpa -l app.kubernetes.io/component=api -o jsonpath="{.items[0].$1}"; }
 api_ready_count() { kubectl -n "$NS" get pods -l "app.kubernetes.io/component=api" -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True; }
 restarts_total() { kubectl -n "$NS" get pods -o jsonpath='{range .items[*]}{range .status.containerStatuses[*]}{.restartCount}{"\n"}{end}{end}' | awk '{s+=$1} END{print s+0}'; }
 node_of() { kubectl -n "$NS" get pod "$1" -o jsonpath='{.spec.nodeName}'; }

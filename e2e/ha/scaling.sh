@@ -6,7 +6,7 @@
 
 api_hpa_min=$(hpa spec.minReplicas)
 api_hpa_max=$(hpa spec.maxReplicas)
-cl_wait 120 sh -c "kubectl -n $NS get hpa -l app.kubernetes.io/component=api -o jsonpath='{.items[0].status.currentMetrics[0].resource.current.averageUtilization}' | grep -q '[0-9]'" ||
+cl_wait 120 hpa_measured ||
   fail "HA autoscaling: the API's HPA has no CPU figure from metrics-server after 120s ($(hpa status.conditions[*].message | cut -c1-300))"
 load_start scale-probe 4 900
 t_load=$(date +%s)

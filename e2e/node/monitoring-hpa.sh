@@ -5,10 +5,7 @@
 # questions, each worded differently, so the API's cache answers none) raises the API to maxReplicas;
 # RagHpaAtMaximum goes firing once its for: has passed, then clears after the load stops and the HPA scales the
 # API back down. The pods the HPA added are the HPA's doing: the Deployment carries no replica count.
-hpa() { K -n "$NS" get hpa -l app.kubernetes.io/component=api -o jsonpath="{.items[0].$1}"; }
 hpa_at() { [ "$(hpa status.currentReplicas)" = "$1" ]; } # N: the API's HPA has N replicas
-hpa_cpu() { hpa 'status.currentMetrics[?(@.resource.name=="cpu")].resource.current.averageUtilization'; }
-hpa_measured() { [ -n "$(hpa_cpu)" ]; }
 hpa_min=$(hpa spec.minReplicas) hpa_max=$(hpa spec.maxReplicas)
 t_hpa=$(now)
 if [ -n "$hpa_max" ] && cl_wait 120 hpa_measured; then

@@ -84,3 +84,9 @@ else
   fail "host -> Service ClusterIP $SVC_IP does not answer" "$LOGS/smoke.log"
 fi
 K delete namespace $SMOKE_NS --wait=false >/dev/null 2>&1
+
+# the API's HPA in the tier's namespace (NS), for the tiers after these checks: hpa FIELD (e.g.
+# status.desiredReplicas), its CPU utilisation from metrics-server, and whether it has one yet
+hpa() { kubectl -n "$NS" get hpa -l app.kubernetes.io/component=api -o jsonpath="{.items[0].$1}"; }
+hpa_cpu() { hpa 'status.currentMetrics[?(@.resource.name=="cpu")].resource.current.averageUtilization'; }
+hpa_measured() { [ -n "$(hpa_cpu)" ]; }
