@@ -39,9 +39,7 @@ ha_configure() {
     "api.autoscaling.behavior.scaleDown.stabilizationWindowSeconds 20"
     "frontend.autoscaling.behavior.scaleDown.stabilizationWindowSeconds 20"
   )
-  local kv
-  configure_stack prod || return 1
-  for kv in "${c[@]}"; do STACK=prod P config "$PROJECT:${kv%% *}" "${kv#* }" --path || return 1; done
+  configure_stack prod && config_pairs prod "${c[@]}" || return 1
   # a list value: the scale-down policy with a shorter period
   for w in api frontend; do
     STACK=prod P config "$PROJECT:$w.autoscaling.behavior.scaleDown.policies[0].type" Percent --path &&

@@ -27,14 +27,17 @@ export E2E_PROG=$PROG
 POLICY_ARGS=(--policy-pack "$PROG/policy")
 [ -f "$PROG/policy/config/dev.json" ] && POLICY_ARGS+=(--policy-pack-config "$PROG/policy/config/dev.json")
 
+# config_pairs STACK "KEY VALUE"...: stack config by path, one key and its value per argument (the value may hold
+# spaces, e.g. a cron schedule)
+config_pairs() {
+  local s=$1 kv
+  shift
+  for kv in "$@"; do STACK=$s P config "$PROJECT:${kv%% *}" "${kv#* }" --path || return 1; done
+}
+
 # stack config: images built here, Chroma as the vector store; nothing else changes
 configure_stack() { # STACK
-  local s=$1
-  STACK=$s P config "$PROJECT:postgres.image" "${IMG[postgres]}" --path &&
-    STACK=$s P config "$PROJECT:redis.image" "${IMG[redis]}" --path &&
-    STACK=$s P config "$PROJECT:vectorStore.engine" chroma --path &&
-    STACK=$s P config "$PROJECT:vectorStore.image" "${IMG[chroma]}" --path &&
-    STACK=$s P config "$PROJECT:api.image" "${IMG[rag-api]}" --path &&
-    STACK=$s P config "$PROJECT:frontend.image" "${IMG[rag-frontend]}" --path &&
-    STACK=$s P config "$PROJECT:indexer.image" "${IMG[rag-indexer]}" --path
+  config_pairs "$1" "postgres.image ${IMG[postgres]}" "redis.image ${IMG[redis]}" "vectorStore.engine chroma" \
+    "vectorStore.image ${IMG[chroma]}" "api.image ${IMG[rag-api]}" "frontend.image ${IMG[rag-frontend]}" \
+    "indexer.image ${IMG[rag-indexer]}"
 }

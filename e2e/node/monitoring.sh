@@ -50,11 +50,7 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
     "api.autoscaling.enabled true" "api.autoscaling.maxReplicas 2" "api.autoscaling.cpuUtilization 40"
     "api.autoscaling.behavior.scaleDown.stabilizationWindowSeconds 20" "monitoring.alerts.hpaAtMaxMinutes 1"
   )
-  mon_configure() {
-    local kv
-    for kv in "${mon_config[@]}"; do P config "$PROJECT:${kv%% *}" "${kv#* }" --path || return 1; done
-  }
-  if mon_configure >"$LOGS/config-monitoring.log" 2>&1 && run "$LOGS/up-monitoring.log" P up "${POLICY_ARGS[@]}"; then
+  if config_pairs "${STACK:-dev}" "${mon_config[@]}" >"$LOGS/config-monitoring.log" 2>&1 && run "$LOGS/up-monitoring.log" P up "${POLICY_ARGS[@]}"; then
     record_time "pulumi up: monitoring on (ServiceMonitors, rules, dashboard, exporters)" "$LAST_SECS"
     pass "pulumi up with monitoring.enabled (${LAST_SECS}s): $(K -n "$NS" get servicemonitors -o name | sed 's#.*/##' | tr '\n' ' ')ServiceMonitors, $(K -n "$NS" get prometheusrules -o name | sed 's#.*/##') PrometheusRule, exporters $(K -n "$NS" get pods -o jsonpath='{range .items[*]}{range .spec.containers[*]}{.name}{" "}{end}{end}' | tr ' ' '\n' | grep -- '-exporter$' | sort -u | tr '\n' ' ')"
     check_workloads "after monitoring was switched on" >/dev/null || fail "workloads after monitoring on: $(ns_pods_summary)"
