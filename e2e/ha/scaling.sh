@@ -8,6 +8,7 @@ api_hpa_min=$(hpa spec.minReplicas)
 api_hpa_max=$(hpa spec.maxReplicas)
 cl_wait 120 hpa_measured ||
   fail "HA autoscaling: the API's HPA has no CPU figure from metrics-server after 120s ($(hpa status.conditions[*].message | cut -c1-300))"
+heavy_load_begin "HA autoscaling" # until the scale-down's probe ends (e2e/lib/harness.sh)
 load_start scale-probe 4 900
 t_load=$(date +%s)
 hpa_log=$WORK/hpa.txt
@@ -54,6 +55,7 @@ for ((s = 0; s < 420; s += 5)); do
 done
 sleep 10
 load_stop scale-probe
+heavy_load_end
 pf=$(load_summary scale-probe failed) lf=$(load_summary scale-load failed)
 record_time "HA autoscaling: seconds to the first scale-up" "${first_up:-none}"
 record_time "HA autoscaling: seconds from the load's end back to minReplicas" "${down_s:-none}"

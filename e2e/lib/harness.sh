@@ -32,6 +32,29 @@ run() { # LOG CMD...
   echo "[exit $rc after ${LAST_SECS}s]" >>"$logf"
   return $rc
 }
+# heavy_load_begin WHAT / heavy_load_end: one CPU-heavy query load on this machine at a time. CI runs the node and
+# HA tiers side by side on 2 cores; the node tier's HPA load (80 questions a second) and the HA tier's scale load
+# (140 a second) at once starved both (a clean-clone CI: 356 of the HA load's requests not sent, 2,510 of the node
+# load's 7,059 timed out). A lock file both take: the second waits (WHAT and the wait are printed); the lock goes
+# with the holder's exit too. Processes started while it is held inherit its descriptor: close it for them
+# ({HEAVY_LOAD_FD}>&-) or they keep the lock after heavy_load_end.
+HEAVY_LOAD_LOCK=${HEAVY_LOAD_LOCK:-/run/rag-e2e-heavy-load.lock}
+HEAVY_LOAD_FD=
+heavy_load_begin() {
+  local t
+  t=$(now)
+  exec {HEAVY_LOAD_FD}>>"$HEAVY_LOAD_LOCK"
+  if flock -w "${E2E_HEAVY_LOAD_WAIT:-1200}" "$HEAVY_LOAD_FD"; then
+    say "$1: the machine's heavy-load lock taken after $(elapsed "$t")s"
+  else
+    say "$1: the machine's heavy-load lock still held by another run after $(elapsed "$t")s; going on without it"
+  fi
+}
+heavy_load_end() {
+  [ -n "$HEAVY_LOAD_FD" ] || return 0
+  exec {HEAVY_LOAD_FD}>&-
+  HEAVY_LOAD_FD=
+}
 # peak memory in use on the machine (MemTotal - MemAvailable), sampled by a background loop
 MEM_PEAK_FILE=
 mem_sampler_start() {

@@ -11,10 +11,11 @@ t_hpa=$(now)
 if [ -n "$hpa_max" ] && cl_wait 120 hpa_measured; then
   hpa_stop=$MON_DIR/hpa-load.stop
   rm -f "$hpa_stop"
+  heavy_load_begin "monitoring: the HPA's load"
   # 80 questions of 120 words a second: about 2.7 mCPU per question a second (measured by the HA tier), some 215m
   # of the API's 250m request, over twice the 40% target (e2e/ha/scaling.sh keeps the measurements)
   URL="http://$API_IP:$API_PORT/v1/query" RATE=${E2E_HPA_RATE:-80} DURATION=480 QUESTION_WORDS=120 MAX_IN_FLIGHT=2400 \
-    STOP_FILE=$hpa_stop AUTHORIZATION=${API_KEY:+Bearer $API_KEY} node "$E2E_DIR/ha/load.js" >"$LOGS/monitoring-hpa-load.jsonl" 2>&1 &
+    STOP_FILE=$hpa_stop AUTHORIZATION=${API_KEY:+Bearer $API_KEY} node "$E2E_DIR/ha/load.js" >"$LOGS/monitoring-hpa-load.jsonl" 2>&1 {HEAVY_LOAD_FD}>&- &
   hpa_load=$!
   t_load=$(date +%s)
   if cl_wait 240 hpa_at "$hpa_max"; then
@@ -26,6 +27,7 @@ if [ -n "$hpa_max" ] && cl_wait 120 hpa_measured; then
   fi
   touch "$hpa_stop"
   wait "$hpa_load"
+  heavy_load_end
   t_stop=$(date +%s)
   say "monitoring: the HPA's load: $(grep -o '"summary":.*' "$LOGS/monitoring-hpa-load.jsonl" | cut -c1-200)"
   mon_check alert --alert RagHpaAtMaximum --state inactive --deadline 240 --since "$t_stop" --after "the load stopped (the HPA back below its maximum)"
