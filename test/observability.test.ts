@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { ALERT_FOR_MINUTES, ALERT_NAMES } from "../components/config";
 import type { Dashboard } from "../components/observability";
 import { APP_METRICS, CLUSTER_METRICS, DATASTORE_METRICS, GPU_METRICS, MODEL_METRICS } from "../components/observability";
 import { autoname, byName, expectConfigProblem, ofType, RenderResult, renderStack, T } from "./harness";
@@ -254,7 +255,6 @@ describe("observability and scaling extras", () => {
                             p99LatencySeconds: 1.5,
                             errorRatio: 0.02,
                             restartsIn5m: 5,
-                            hpaAtMaxMinutes: 20,
                             pvcUsageRatio: 0.9,
                             cpuLimitRatio: 0.95,
                             postgresConnectionsRatio: 0.7,
@@ -268,12 +268,59 @@ describe("observability and scaling extras", () => {
             assert.match(rule("RagApiHighLatencyP99").expr, /> 1\.5$/);
             assert.match(rule("RagApiErrorRatio").expr, /> 0\.02$/);
             assert.match(rule("RagPodRestarting").expr, /> 5$/);
-            assert.equal(rule("RagHpaAtMaximum").for, "20m");
             assert.match(rule("RagVolumeAlmostFull").expr, /> 0\.9$/);
             assert.match(rule("RagHighCpuAgainstLimit").expr, /> 0\.95$/);
             assert.match(rule("RagPostgresConnectionsNearMax").expr, /> 0\.7$/);
             assert.match(rule("RagRedisMemoryNearLimit").expr, /> 0\.85$/);
             assert.match(rule("RagRedisEvictingKeys").expr, /> 0$/);
+        });
+
+        it("hold each alert for its default for: (ALERT_FOR_MINUTES), a table that names every alert prod renders", () => {
+            const rules = rulesOf(prod);
+            for (const r of rules) {
+                assert.equal(r.for, `${ALERT_FOR_MINUTES[r.alert as keyof typeof ALERT_FOR_MINUTES]}m`, r.alert);
+            }
+            assert.deepEqual(rules.map((r) => r.alert).sort(), [...ALERT_NAMES].sort());
+            const cpu = rules.find((r) => r.alert === "RagHighCpuAgainstLimit");
+            assert.match(cpu.annotations.description, / for 15 minutes: /);
+        });
+
+        it("take each alert's for: from monitoring.alerts.forMinutes by name, the rest keeping theirs", async () => {
+            const over = { RagApiErrorRatio: 1, RagHpaAtMaximum: 20, RagRedisEvictingKeys: 1, RagPostgresBackupFailed: 3, RagLlmRequestsWaiting: 0 };
+            const rules = rulesOf(await renderStack("prod", { monitoring: { alerts: { forMinutes: over } } }));
+            const rule = (name: string) => rules.find((r) => r.alert === name);
+            for (const [name, m] of Object.entries(over)) {
+                assert.equal(rule(name).for, `${m}m`, name);
+            }
+            assert.match(rule("RagApiErrorRatio").annotations.description, /have been 5xx for 1 minute\.$/);
+            assert.match(rule("RagHpaAtMaximum").annotations.description, /at maxReplicas for 20 minutes:/);
+            assert.match(rule("RagLlmRequestsWaiting").annotations.description, /waited in vLLM at the last evaluation:/);
+            assert.equal(rule("RagApiHighLatencyP99").for, "10m");
+            assert.equal(rule("RagIndexerJobFailed").for, "10m");
+            assert.equal(rules.length, ALERT_NAMES.length);
+        });
+
+        it("refuse a for: of an alert the platform does not have, naming the ones it has", () =>
+            rejects(
+                "prod",
+                { monitoring: { alerts: { forMinutes: { RagNoSuchAlert: 1 } } } },
+                "monitoring.alerts.forMinutes.RagNoSuchAlert",
+                /is not a known key.*RagApiErrorRatio/,
+            ));
+
+        it("refuse a for: that is not a whole number of minutes from 0 to 1440", async () => {
+            await rejects(
+                "prod",
+                { monitoring: { alerts: { forMinutes: { RagApiErrorRatio: 1.5 } } } },
+                "monitoring.alerts.forMinutes.RagApiErrorRatio",
+                /an integer from 0 to 1440/,
+            );
+            await rejects(
+                "dev",
+                { monitoring: { alerts: { forMinutes: { RagPostgresDown: 2000 } } } },
+                "monitoring.alerts.forMinutes.RagPostgresDown",
+                /an integer from 0 to 1440/,
+            );
         });
 
         it("reject a threshold out of range", () =>

@@ -2,6 +2,7 @@
 // top-level value is decoded, and every key path (walked by the docs test against docs/config.md).
 import {
     ALERT_KEYS,
+    ALERT_NAMES,
     DATASTORE_EXPORTERS_KEYS,
     DatastoreExportersConfig,
     DATASTORE_CONNECTION_KEYS,
@@ -186,7 +187,7 @@ const NESTED: Record<NestedKeys<PlatformConfig>, ConfigShape> = {
     ingress: shape<PlatformConfig["ingress"]>(INGRESS_KEYS, { tls: shape<PlatformConfig["ingress"]["tls"]>(INGRESS_TLS_KEYS, {}) }),
     networkPolicy: shape<PlatformConfig["networkPolicy"]>(NETWORK_POLICY_KEYS, {}),
     monitoring: shape<PlatformConfig["monitoring"]>(MONITORING_KEYS, {
-        alerts: shape<PlatformConfig["monitoring"]["alerts"]>(ALERT_KEYS, {}),
+        alerts: shape<PlatformConfig["monitoring"]["alerts"]>(ALERT_KEYS, { forMinutes: shape<AlertThresholds["forMinutes"]>(ALERT_NAMES, {}) }),
         exporters: shape<DatastoreExportersConfig>(DATASTORE_EXPORTERS_KEYS, { resources: RESOURCES }),
     }),
     verticalAutoscaling: shape<PlatformConfig["verticalAutoscaling"]>(VERTICAL_AUTOSCALING_KEYS, {}),

@@ -2,13 +2,41 @@
 // Split from types.ts, which re-exports everything here.
 import type { ResourceSpec, VPA_UPDATE_MODES } from "./types";
 
+/**
+ * Each alert's `for:` in minutes by default: how long its expression must hold before it fires (0: at once).
+ * `monitoring.alerts.forMinutes` overrides any of them by name, e.g. to page sooner on a small platform.
+ */
+export const ALERT_FOR_MINUTES = {
+    RagHighCpuAgainstLimit: 15,
+    RagPodRestarting: 0,
+    RagApiHighLatencyP99: 10,
+    RagApiErrorRatio: 5,
+    RagVectorIndexIncomplete: 10,
+    RagVolumeAlmostFull: 15,
+    RagHpaAtMaximum: 10,
+    RagPostgresDown: 2,
+    RagRedisDown: 2,
+    RagVectorStoreDown: 2,
+    RagIndexerJobFailed: 10,
+    RagPostgresBackupFailed: 10,
+    RagVectorSnapshotFailed: 10,
+    RagPostgresConnectionsNearMax: 5,
+    RagRedisMemoryNearLimit: 15,
+    RagRedisEvictingKeys: 10,
+    RagLlmTimeToFirstTokenP99: 10,
+    RagLlmRequestsWaiting: 5,
+    RagLlmKvCacheNearlyFull: 10,
+    RagGpuMemoryNearlyFull: 15,
+} as const satisfies Record<string, number>;
+/** Every alert the platform can render. */
+export type AlertName = keyof typeof ALERT_FOR_MINUTES;
+export const ALERT_NAMES = Object.keys(ALERT_FOR_MINUTES) as AlertName[];
+
 export interface AlertThresholds {
     /** CPU usage as a fraction of the limit that raises RagHighCpuAgainstLimit. */
     cpuLimitRatio: number;
     /** Container restarts within 5 minutes that raise RagPodRestarting. */
     restartsIn5m: number;
-    /** Minutes an HPA may sit at its maximum before RagHpaAtMaximum. */
-    hpaAtMaxMinutes: number;
     /** p99 API latency, seconds. */
     p99LatencySeconds: number;
     /** Fraction of API responses that are 5xx. */
@@ -21,17 +49,19 @@ export interface AlertThresholds {
     redisMemoryRatio: number;
     /** Keys Redis evicted within 5 minutes above which RagRedisEvictingKeys fires (0: any eviction). */
     redisEvictionsIn5m: number;
+    /** Minutes each alert's expression must hold before it fires (its `for:`), by alert name; ALERT_FOR_MINUTES by default. */
+    forMinutes: Record<AlertName, number>;
 }
 export const ALERT_KEYS = [
     "cpuLimitRatio",
     "restartsIn5m",
-    "hpaAtMaxMinutes",
     "p99LatencySeconds",
     "errorRatio",
     "pvcUsageRatio",
     "postgresConnectionsRatio",
     "redisMemoryRatio",
     "redisEvictionsIn5m",
+    "forMinutes",
 ] as const satisfies readonly (keyof AlertThresholds)[];
 
 /**
@@ -77,13 +107,13 @@ export function monitoringDefaults(images: Pick<DatastoreExportersConfig, "postg
         alerts: {
             cpuLimitRatio: 0.9,
             restartsIn5m: 3,
-            hpaAtMaxMinutes: 10,
             p99LatencySeconds: 2,
             errorRatio: 0.05,
             pvcUsageRatio: 0.8,
             postgresConnectionsRatio: 0.8,
             redisMemoryRatio: 0.9,
             redisEvictionsIn5m: 100,
+            forMinutes: { ...ALERT_FOR_MINUTES },
         },
         // An exporter uses a few MiB and little CPU (each scrape runs a handful of queries / one INFO).
         exporters: { enabled: true, ...images, resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } } },

@@ -2,7 +2,7 @@
 // PostgreSQL and Redis when monitoring is on), with thresholds from monitoring.alerts. An external datastore has
 // no exporter here: its provider watches it. Replication lag has no alert: the in-cluster PostgreSQL and Redis run
 // one replica each, so there is no replica to lag (docs/operations.md).
-import { AlertDraft, AlertRule, withRunbook } from "./alerts";
+import { AlertDraft, AlertRule, pendingFor, withRunbook } from "./alerts";
 import type { AlertThresholds } from "../config";
 import { DATASTORE_METRICS as D, inNamespace, MonitoredNames } from "./metrics";
 
@@ -12,43 +12,46 @@ export function datastoreAlertRules(names: MonitoredNames, t: AlertThresholds): 
     const postgres = names.exporters?.postgres;
     if (postgres !== undefined) {
         const pg = series(postgres);
+        const near = pendingFor(t.forMinutes, "RagPostgresConnectionsNearMax");
         drafts.push({
             alert: "RagPostgresConnectionsNearMax",
             expr:
                 `sum by (namespace, service) (${D.postgresConnections}{${pg}})\n` +
                 `  / max by (namespace, service) (${D.postgresMaxConnections}{${pg}}) > ${t.postgresConnectionsRatio}`,
-            for: "5m",
+            for: near.for,
             labels: { severity: "warning" },
             annotations: {
                 summary: "PostgreSQL {{ $labels.service }} is running out of connections",
-                description: `Client connections have been above ${Math.round(t.postgresConnectionsRatio * 100)}% of max_connections for 5 minutes: new connections will soon be refused. Check the API's and the indexer's pool sizes against their replica counts.`,
+                description: `Client connections have been above ${Math.round(t.postgresConnectionsRatio * 100)}% of max_connections ${near.lasting}: new connections will soon be refused. Check the API's and the indexer's pool sizes against their replica counts.`,
             },
         });
     }
     const redis = names.exporters?.redis;
     if (redis !== undefined) {
         const rd = series(redis);
+        const memory = pendingFor(t.forMinutes, "RagRedisMemoryNearLimit");
+        const evicting = pendingFor(t.forMinutes, "RagRedisEvictingKeys");
         drafts.push(
             {
                 alert: "RagRedisMemoryNearLimit",
                 expr:
                     `max by (namespace, service) (${D.redisMemoryUsed}{${rd}})\n` +
                     `  / max by (namespace, service) (${D.redisMemoryMax}{${rd}} > 0) > ${t.redisMemoryRatio}`,
-                for: "15m",
+                for: memory.for,
                 labels: { severity: "warning" },
                 annotations: {
                     summary: "Redis {{ $labels.service }} is near its maxmemory",
-                    description: `Redis has used more than ${Math.round(t.redisMemoryRatio * 100)}% of its maxmemory (80% of the container's memory limit) for 15 minutes: it evicts cached answers to make room. Raise redis.resources.limits.memory if the hit rate matters.`,
+                    description: `Redis has used more than ${Math.round(t.redisMemoryRatio * 100)}% of its maxmemory (80% of the container's memory limit) ${memory.lasting}: it evicts cached answers to make room. Raise redis.resources.limits.memory if the hit rate matters.`,
                 },
             },
             {
                 alert: "RagRedisEvictingKeys",
                 expr: `sum by (namespace, service) (increase(${D.redisEvictedKeys}{${rd}}[5m])) > ${t.redisEvictionsIn5m}`,
-                for: "10m",
+                for: evicting.for,
                 labels: { severity: "warning" },
                 annotations: {
                     summary: "Redis {{ $labels.service }} is evicting keys",
-                    description: `Redis has evicted more than ${t.redisEvictionsIn5m} keys in 5 minutes, for 10 minutes: the cache is too small for its working set, and answers are recomputed.`,
+                    description: `Redis has evicted more than ${t.redisEvictionsIn5m} keys in 5 minutes, ${evicting.lasting}: the cache is too small for its working set, and answers are recomputed.`,
                 },
             },
         );

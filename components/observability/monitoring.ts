@@ -90,7 +90,7 @@ export class PlatformMonitoring extends pulumi.ComponentResource {
                             rules: [
                                 ...alertRules(args.names, config.alerts),
                                 ...datastoreAlertRules(args.names, config.alerts),
-                                ...(args.modelServingAlerts ? modelServingAlertRules(args.names, args.modelServingAlerts) : []),
+                                ...(args.modelServingAlerts ? modelServingAlertRules(args.names, args.modelServingAlerts, config.alerts.forMinutes) : []),
                             ],
                         },
                     ],

@@ -1,8 +1,10 @@
 // Validators of monitoring, vertical autoscaling and local access (NodePorts).
 import type { Checker } from "../checker";
+import { isPlainObject } from "../defaults";
 import { checkResources } from "./shared";
 import {
     ALERT_KEYS,
+    ALERT_NAMES,
     DATASTORE_EXPORTERS_KEYS,
     LOCAL_ACCESS_KEYS,
     MONITORING_KEYS,
@@ -23,13 +25,18 @@ export function validateMonitoring(check: Checker, cfg: PlatformConfig): void {
     check.unknownKeys("monitoring.alerts", a, ALERT_KEYS);
     check.number("monitoring.alerts.cpuLimitRatio", a?.cpuLimitRatio, 0.01, 1);
     check.int("monitoring.alerts.restartsIn5m", a?.restartsIn5m, 1, 1000);
-    check.int("monitoring.alerts.hpaAtMaxMinutes", a?.hpaAtMaxMinutes, 1, 1440);
     check.number("monitoring.alerts.p99LatencySeconds", a?.p99LatencySeconds, 0.001, 600);
     check.number("monitoring.alerts.errorRatio", a?.errorRatio, 0.0001, 1);
     check.number("monitoring.alerts.pvcUsageRatio", a?.pvcUsageRatio, 0.01, 1);
     check.number("monitoring.alerts.postgresConnectionsRatio", a?.postgresConnectionsRatio, 0.01, 1);
     check.number("monitoring.alerts.redisMemoryRatio", a?.redisMemoryRatio, 0.01, 1);
     check.int("monitoring.alerts.redisEvictionsIn5m", a?.redisEvictionsIn5m, 0, 1_000_000_000);
+    check.unknownKeys("monitoring.alerts.forMinutes", a?.forMinutes, ALERT_NAMES);
+    if (isPlainObject(a?.forMinutes)) {
+        for (const name of ALERT_NAMES) {
+            check.int(`monitoring.alerts.forMinutes.${name}`, a.forMinutes[name], 0, 1440);
+        }
+    }
     const e = m.exporters;
     check.unknownKeys("monitoring.exporters", e, DATASTORE_EXPORTERS_KEYS);
     check.bool("monitoring.exporters.enabled", e.enabled);
