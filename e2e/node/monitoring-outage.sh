@@ -1,15 +1,17 @@
 # shellcheck shell=bash
 # The datastores taken away (sourced by e2e/node/monitoring.sh: monitoring on, kube-state-metrics scraped, a
-# document cited), and each alert the outage should raise seen in the state its `for:` allows within CI:
-#   - the vector store scaled to 0: every question answered 503, RagApiErrorRatio pending (its for: 5m). The
+# document cited), and each alert the outage should raise seen firing (the phase's stack config gives the alerts
+# whose default for: outlasts CI a for: of 1 minute, monitoring.alerts.forMinutes):
+#   - the vector store scaled to 0: every question answered 503, RagApiErrorRatio pending, then firing. The
 #     questions are spread over 20 s (several scrapes): rate() sees no increase in a series' first sample, so a
 #     burst that creates the 5xx series at once would leave the ratio at 0 (Prometheus' counter semantics);
 #   - PostgreSQL scaled to 0 as well, and the backup and re-indexing CronJobs run now (Jobs named as the CronJobs
 #     name their runs): neither can connect, each Job gives up at its backoffLimit, and RagPostgresBackupFailed
-#     and RagIndexerJobFailed go pending (their for: 10m outlasts what CI can wait);
+#     and RagIndexerJobFailed fire;
 #   - neither StatefulSet with a ready replica past the down alerts' for: 2m: RagVectorStoreDown and
 #     RagPostgresDown firing;
-#   - both back and the failed Jobs deleted: the four alerts inactive, and the document cited again.
+#   - both back and the failed Jobs deleted: the four alerts inactive, and the document cited again; Redis' earlier
+#     restarts and evictions out of their 5m windows: RagPodRestarting and RagRedisEvictingKeys inactive.
 vs=$(K -n "$NS" get statefulset -o name | grep vector-store | head -n1)
 pgs=$(K -n "$NS" get statefulset -o name | grep postgres | head -n1)
 icron=$(K -n "$NS" get cronjob -o name | grep indexer | head -n1) icron=${icron#*/}
@@ -26,14 +28,14 @@ j = json.load(sys.stdin); pod = j['spec']['template']['spec']
 $4
 json.dump(j, sys.stdout)" | K -n "$NS" create -f - >>"$3" 2>&1
 }
-# job_failed JOB LOG WHAT ALERT: the Job gave up (its failed condition), its log's first line of its own, the alert pending
+# job_failed JOB LOG WHAT ALERT: the Job gave up (its failed condition), its log's first line of its own, the alert firing
 job_failed() {
   if K -n "$NS" wait --for=condition=failed "job/$1" --timeout=240s >>"$2" 2>&1; then
     local attempts limit
     K -n "$NS" logs "job/$1" --all-containers >>"$2" 2>&1
     read -r attempts limit < <(K -n "$NS" get job "$1" -o jsonpath='{.status.failed} {.spec.backoffLimit}')
     pass "monitoring: with PostgreSQL and the vector store gone, $3 $1 gave up $(elapsed "$t_pg")s after PostgreSQL went, after $attempts failed attempt(s) (backoffLimit $limit): '$(grep -m1 -E '^backup:|"level":"(error|fatal)"' "$2" | cut -c1-160)'"
-    mon_check alert --alert "$4" --state pending --deadline 60 --since "$t_pg" --after "PostgreSQL was scaled to 0"
+    mon_check alert --alert "$4" --state firing --deadline 120 --since "$t_pg" --after "PostgreSQL was scaled to 0"
   else
     fail "monitoring: $3 $1 did not fail with PostgreSQL gone ($(K -n "$NS" get job "$1" -o jsonpath='{.status}' 2>&1 | cut -c1-200))" "$2" 10
   fi
@@ -57,6 +59,8 @@ if [ -n "$vs" ] && [ -n "$pgs" ] && [ -n "$icron" ] && K -n "$NS" scale "$vs" --
     cron_run rag-postgres-backup "$bjob" "$LOGS/monitoring-backup-job.log" 'for c in pod["containers"] + pod.get("initContainers", []):
     c["env"] = [e for e in c.get("env", []) if e["name"] != "PG_WAIT_TRIES"] + [{"name": "PG_WAIT_TRIES", "value": "5"}]'
     cron_run "$icron" "$ijob" "$LOGS/monitoring-indexer-job.log" 'j["spec"]["backoffLimit"] = 0'
+    # while the Jobs try: the 503s (the only API traffic since) hold the error ratio above its threshold
+    mon_check alert --alert RagApiErrorRatio --state firing --deadline 90 --since "$t_err" --after "the store was scaled to 0"
     job_failed "$bjob" "$LOGS/monitoring-backup-job.log" "the backup Job" RagPostgresBackupFailed
     job_failed "$ijob" "$LOGS/monitoring-indexer-job.log" "the re-indexing Job" RagIndexerJobFailed
   else
@@ -77,10 +81,11 @@ if [ -n "$vs" ] && [ -n "$pgs" ] && [ -n "$icron" ] && K -n "$NS" scale "$vs" --
   for a in RagPostgresDown RagVectorStoreDown RagPostgresBackupFailed RagIndexerJobFailed; do
     mon_check alert --alert "$a" --state inactive --deadline 90 --since "$t_back" --after "both were scaled back and the failed Jobs deleted"
   done
-  say "monitoring: RagApiErrorRatio stays pending until answered questions outweigh the 503s in its 5m window (checked after the HPA's load)"
+  say "monitoring: RagApiErrorRatio stays firing until answered questions outweigh the 503s in its 5m window (checked after the HPA's load)"
   [ -n "${t_restart:-}" ] && mon_check alert --alert RagPodRestarting --state inactive --deadline 240 --since "$t_restart" --after "Redis' first shutdown (the restarts leave the 5m window)"
+  [ -n "${t_fill:-}" ] && mon_check alert --alert RagRedisEvictingKeys --state inactive --deadline 240 --since "$t_fill" --after "Redis' fill (the evictions leave the 5m window)"
 else
   fail "monitoring: could not take the datastores away (${vs:-no vector-store StatefulSet} ${pgs:-no PostgreSQL StatefulSet} ${icron:-no indexer CronJob})"
   [ -n "$vs" ] && K -n "$NS" scale "$vs" --replicas=1 >/dev/null 2>&1
 fi
-record_time "datastores gone: down alerts firing, Job alerts pending, all back" "$(elapsed "$t_err")"
+record_time "datastores gone: down, Job and error-ratio alerts firing, all back" "$(elapsed "$t_err")"

@@ -3,20 +3,20 @@
 # the monitoring stack installed as kube-prometheus-stack users have it (e2e/lib/monitoring.sh), the stack switched
 # to `monitoring.enabled` with the datastore exporters (images built here from Debian's packages) and a 5 s scrape
 # interval through stack config (and a re-indexing CronJob, scheduled once a year, for RagIndexerJobFailed; an HPA
-# of 1 to 2 API replicas for RagHpaAtMaximum), then, against that Prometheus (e2e/monitoring/check.ts):
+# of 1 to 2 API replicas for RagHpaAtMaximum; a for: of 1 minute for the alerts whose default outlasts CI), then,
+# against that Prometheus (e2e/monitoring/check.ts):
 #   - every ServiceMonitor target of the platform, kube-state-metrics and the kubelet is up, the exporters' own
 #     pg_up/redis_up are 1 (their credentials, from the platform's Secret by key reference, let them in), and the
 #     same connections without the credentials are refused (so up is the credentials' doing, not an open door);
 #   - every rule of the PrometheusRule loads and evaluates with no error;
 #   - every dashboard query of the parts that run here returns a series (the rest listed with the reason);
-#   - Redis really filled past its maxmemory: RagRedisMemoryNearLimit and RagRedisEvictingKeys go pending (their
-#     expressions hold on the live series; firing waits out their `for:` of 15 and 10 minutes, which
-#     test/alerts' promtool cases cover), and the memory alert clears once the keys are gone;
-#   - PostgreSQL held at 90% of max_connections (one dblink session): RagPostgresConnectionsNearMax goes pending,
-#     then clears once they close;
+#   - Redis really filled past its maxmemory: RagRedisMemoryNearLimit and RagRedisEvictingKeys fire, the memory
+#     alert clears once the keys are gone, the evictions alert once they leave its 5m window (after the outage);
+#   - PostgreSQL held at 90% of max_connections (one dblink session): RagPostgresConnectionsNearMax fires, then
+#     clears once they close;
 #   - Redis shut down twice: RagPodRestarting firing, and clear once the restarts leave its 5m window;
 #   - the vector store and PostgreSQL taken away, a backup and a re-indexing run against them
-#     (e2e/node/monitoring-outage.sh): RagApiErrorRatio, RagPostgresBackupFailed and RagIndexerJobFailed pending,
+#     (e2e/node/monitoring-outage.sh): RagApiErrorRatio, RagPostgresBackupFailed, RagIndexerJobFailed,
 #     RagVectorStoreDown and RagPostgresDown firing, all cleared once both are back (RagApiErrorRatio once the
 #     questions answered since outweigh the 503s in its 5m window: after the HPA's load);
 #   - the API's HPA driven to its maximum by a query load: RagHpaAtMaximum firing, clear once it scales back down
@@ -48,8 +48,12 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
     "monitoring.exporters.postgresImage ${IMG[postgres-exporter]}" "monitoring.exporters.redisImage ${IMG[redis-exporter]}"
     # the API's HPA (dev has none) for RagHpaAtMaximum: 1 to 2 replicas, a 40% CPU target, 20 s to scale down
     "api.autoscaling.enabled true" "api.autoscaling.maxReplicas 2" "api.autoscaling.cpuUtilization 40"
-    "api.autoscaling.behavior.scaleDown.stabilizationWindowSeconds 20" "monitoring.alerts.hpaAtMaxMinutes 1"
+    "api.autoscaling.behavior.scaleDown.stabilizationWindowSeconds 20"
   )
+  # every alert this phase causes fires after 1 minute (monitoring.alerts.forMinutes) where its default for:, 5 to
+  # 15 minutes, would outlast what CI can wait: each is seen firing, not only pending
+  for a in RagHpaAtMaximum RagApiErrorRatio RagPostgresBackupFailed RagIndexerJobFailed RagRedisMemoryNearLimit \
+    RagRedisEvictingKeys RagPostgresConnectionsNearMax; do mon_config+=("monitoring.alerts.forMinutes.$a 1"); done
   if config_pairs "${STACK:-dev}" "${mon_config[@]}" >"$LOGS/config-monitoring.log" 2>&1 && run "$LOGS/up-monitoring.log" P up "${POLICY_ARGS[@]}"; then
     record_time "pulumi up: monitoring on (ServiceMonitors, rules, dashboard, exporters)" "$LAST_SECS"
     pass "pulumi up with monitoring.enabled (${LAST_SECS}s): $(K -n "$NS" get servicemonitors -o name | sed 's#.*/##' | tr '\n' ' ')ServiceMonitors, $(K -n "$NS" get prometheusrules -o name | sed 's#.*/##') PrometheusRule, exporters $(K -n "$NS" get pods -o jsonpath='{range .items[*]}{range .spec.containers[*]}{.name}{" "}{end}{end}' | tr ' ' '\n' | grep -- '-exporter$' | sort -u | tr '\n' ' ')"
@@ -117,12 +121,13 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
     if rcli config set maxmemory 16mb >/dev/null && rfill; then
       evicted=$(rcli info stats | sed -n 's/^evicted_keys:\([0-9]*\).*/\1/p' | tr -d '\r')
       pass "monitoring: Redis filled past its maxmemory (2,000 keys of 10 KiB into 16 MB) in $(elapsed "$t_fill")s: $evicted keys evicted"
-      mon_check alert --alert RagRedisMemoryNearLimit --state pending --deadline 60
-      mon_check alert --alert RagRedisEvictingKeys --state pending --deadline 60
+      mon_check alert --alert RagRedisMemoryNearLimit --state firing --deadline 120 --since "$t_fill" --after "the fill began"
+      mon_check alert --alert RagRedisEvictingKeys --state firing --deadline 60 --since "$t_fill" --after "the fill began"
+      t_unfill=$(now)
       rcli eval "for i=0,1999 do redis.call('DEL','e2e:fill:'..i) end return 1" 0 >/dev/null
       rcli config set maxmemory "$maxmem" >/dev/null
-      mon_check alert --alert RagRedisMemoryNearLimit --state inactive --deadline 60
-      record_time "Redis filled: alerts pending, then the memory alert cleared" "$(elapsed "$t_fill")"
+      mon_check alert --alert RagRedisMemoryNearLimit --state inactive --deadline 60 --since "$t_unfill" --after "the keys were deleted and maxmemory restored"
+      record_time "Redis filled: both alerts firing, then the memory alert cleared" "$(elapsed "$t_fill")"
     else
       fail "monitoring: could not fill Redis ($rpod)"
       rcli config set maxmemory "$maxmem" >/dev/null 2>&1
@@ -130,7 +135,7 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
 
     # PostgreSQL's connections past the alert's ratio of max_connections: one session opens them with dblink over
     # the pod's socket (one client process, not one per connection, inside the container's memory limit) and holds
-    # them 40 s; RagPostgresConnectionsNearMax goes pending, then clears once they close
+    # them 100 s; RagPostgresConnectionsNearMax fires, then clears once they close
     # shellcheck disable=SC2016 # expanded in the container
     pgq() { K -n "$NS" exec "$pgpod" -c postgres -- sh -c 'psql -v ON_ERROR_STOP=1 -h /var/run/postgresql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tA "$@"' sh "$@"; }
     pg_max=$(pgq -c 'SHOW max_connections' 2>/dev/null)
@@ -139,15 +144,16 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
     t_conn=$(now)
     if [ "${pg_max:-0}" -gt 0 ] && [ "$pg_open" -gt 0 ] && pgq -c 'CREATE EXTENSION IF NOT EXISTS dblink' >"$LOGS/monitoring-pg-conns.log" 2>&1; then
       pgq -c "SELECT count(dblink_connect('e2e' || i, 'host=/var/run/postgresql dbname=' || current_database() || ' user=' || current_user)) FROM generate_series(1, $pg_open) i" \
-        -c 'SELECT pg_sleep(40)' >>"$LOGS/monitoring-pg-conns.log" 2>&1 &
+        -c 'SELECT pg_sleep(100)' >>"$LOGS/monitoring-pg-conns.log" 2>&1 &
       held=$!
       sleep 5
       pass "monitoring: PostgreSQL held at $(pgq -c 'SELECT count(*) FROM pg_stat_activity WHERE datname IS NOT NULL' 2>/dev/null) of $pg_max connections ($pg_open opened by one dblink session; the alert's threshold, monitoring.alerts.postgresConnectionsRatio, is 0.8 by default)"
-      mon_check alert --alert RagPostgresConnectionsNearMax --state pending --deadline 60
+      mon_check alert --alert RagPostgresConnectionsNearMax --state firing --deadline 90 --since "$t_conn" --after "the connections were opened"
       wait "$held"
-      mon_check alert --alert RagPostgresConnectionsNearMax --state inactive --deadline 60
+      t_closed=$(now)
+      mon_check alert --alert RagPostgresConnectionsNearMax --state inactive --deadline 60 --since "$t_closed" --after "they closed"
       pgq -c 'DROP EXTENSION dblink' >>"$LOGS/monitoring-pg-conns.log" 2>&1
-      record_time "PostgreSQL connections near max: alert pending, then cleared" "$(elapsed "$t_conn")"
+      record_time "PostgreSQL connections near max: alert firing, then cleared" "$(elapsed "$t_conn")"
     else
       fail "monitoring: could not hold PostgreSQL's connections (max ${pg_max:-?}, now ${pg_now:-?})" "$LOGS/monitoring-pg-conns.log" 5
     fi
