@@ -46,7 +46,7 @@ export PATH="$PATH:/usr/local/go/bin"
 eval "$(bash "$REPO/scripts/toolchain.sh" --env)"
 T_TOOLCHAIN=$(now)
 TOOLCHAIN_GROUPS=(all)
-[[ " $E2E_TIERS " == *" node "* ]] && TOOLCHAIN_GROUPS+=(versitygw prometheus prometheus-operator prometheus-config-reloader kube-state-metrics)
+[[ " $E2E_TIERS " == *" node "* ]] && TOOLCHAIN_GROUPS+=(versitygw prometheus prometheus-operator prometheus-config-reloader kube-state-metrics postgres-exporter redis-exporter)
 [ "$CL_NETPOL" = 1 ] && TOOLCHAIN_GROUPS+=(kube-router)
 bash "$REPO/scripts/toolchain.sh" "${TOOLCHAIN_GROUPS[@]}" >"${TMPDIR:-/tmp}/rag-node-e2e-toolchain-$CL_NAME.log" 2>&1 || {
   echo "FAIL - scripts/toolchain.sh (log: ${TMPDIR:-/tmp}/rag-node-e2e-toolchain-$CL_NAME.log)"

@@ -58,8 +58,8 @@ declare -A REFS=(
   [aws-cli]=$P/aws-cli:2.9.19-bookworm
   [prometheus]=$P/prometheus:v3.16.0
   [prometheus-operator]=$P/prometheus-operator:v0.85.0
-  [postgres-exporter]=$P/postgres-exporter:0.11.1-bookworm
-  [redis-exporter]=$P/redis-exporter:1.45.0-bookworm
+  [postgres-exporter]=$P/postgres-exporter:v0.19.1
+  [redis-exporter]=$P/redis-exporter:v1.88.0
   [kube-state-metrics]=$P/kube-state-metrics:v2.19.1
 )
 if [ "$REFS_ONLY" = 1 ]; then
@@ -77,7 +77,7 @@ recipe_hash() { # NAME
     echo "ref=${REFS[$1]}"
     case "$1" in
       rag-*) echo "app=$APP_HASH base=$(recipe_hash node)" ;;
-      metrics-server | prometheus | kube-state-metrics) sha256sum <"${TOOLCHAIN_BIN:-/nonexistent}/$1" 2>/dev/null ;;
+      metrics-server | prometheus | kube-state-metrics | postgres-exporter | redis-exporter) sha256sum <"${TOOLCHAIN_BIN:-/nonexistent}/$1" 2>/dev/null ;;
       prometheus-operator) cat "${TOOLCHAIN_BIN:-/nonexistent}"/prometheus-{operator,config-reloader} 2>/dev/null | sha256sum ;;
     esac
   } | sha256sum | cut -c1-16

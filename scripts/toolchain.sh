@@ -13,8 +13,8 @@
 #           alone), never in `all`; needs iptables and ipset from Debian at run time
 #   versitygw  on demand only (the node tier's S3 server for the backups' off-site copy: Versity S3 Gateway,
 #           Apache-2.0, its POSIX backend)
-#   prometheus, prometheus-operator, prometheus-config-reloader, kube-state-metrics  on demand only (the node
-#           tier's live monitoring; the datastore exporters are Debian's packages, images/*-exporter)
+#   prometheus, prometheus-operator, prometheus-config-reloader, kube-state-metrics, postgres-exporter,
+#           redis-exporter  on demand only (the node tier's live monitoring)
 #
 # Usage: scripts/toolchain.sh [--env] [--progress] [--quiet] [GROUP|COMPONENT ...]
 #   GROUP: kube, pulumi, admission (what e2e/run.sh needs: etcd, kube-apiserver, kube-controller-manager,
@@ -77,6 +77,10 @@ declare -A SOLO=(
   [prometheus]="github.com/prometheus/prometheus 0.316.0 cmd/prometheus github.com/prometheus/common/version.Version=3.16.0 netgo,remove_all_sd,enable_kubernetes_sd"
   # the kube_* series the platform's alerts and dashboard read (its main package is the module's root)
   [kube-state-metrics]="k8s.io/kube-state-metrics/v2 2.19.1 . github.com/prometheus/common/version.Version"
+  # the datastore exporters, sidecars of PostgreSQL and Redis: the newest releases the proxy serves, next to the
+  # ones the stacks pin (components/config/images.ts: postgres_exporter v0.20.0, redis_exporter v1.90.0; refused)
+  [postgres-exporter]="github.com/prometheus-community/postgres_exporter 0.19.1 cmd/postgres_exporter github.com/prometheus/common/version.Version"
+  [redis-exporter]="github.com/oliver006/redis_exporter 1.88.0 . main.BuildVersion"
 )
 ADMISSION_COMPONENTS=(etcd kube-apiserver kube-controller-manager kubectl "${PULUMI_COMPONENTS[@]}")
 

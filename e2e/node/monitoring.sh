@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Live monitoring (issue 21; sourced by e2e/node/platform-ops.sh, the dev stack deployed and a document cited):
 # the monitoring stack installed as kube-prometheus-stack users have it (e2e/lib/monitoring.sh), the stack switched
-# to `monitoring.enabled` with the datastore exporters (images built here from Debian's packages) and a 5 s scrape
+# to `monitoring.enabled` with the datastore exporters (images built here from their Go modules) and a 5 s scrape
 # interval through stack config (and a re-indexing CronJob, scheduled once a year, for RagIndexerJobFailed; an HPA
 # of 1 to 2 API replicas for RagHpaAtMaximum; a for: of 1 minute for the alerts whose default outlasts CI), then,
 # against that Prometheus (e2e/monitoring/check.ts):

@@ -1,7 +1,10 @@
 # shellcheck shell=bash
-# redis_exporter 1.45.0 from Debian bookworm (prometheus-redis-exporter): the platform's Redis exporter sidecar
-# (components/datastores/exporters.ts; the stacks name oliver006's v1.90.0, which the module proxy refuses). It
-# reads REDIS_ADDR and REDIS_PASSWORD, listens on :9121 and answers /health.
-debian_rootfs "$ROOTFS" prometheus-redis-exporter
-IMAGE_CONFIG=(--config.entrypoint /usr/bin/prometheus-redis-exporter --config.user 65534:65534
-  --config.exposedports 9121/tcp)
+# redis_exporter v1.88.0: the static binary scripts/toolchain.sh builds from oliver006's module (its root package),
+# the newest release the module proxy serves (the stacks pin v1.90.0, which it refuses: components/config/images.ts),
+# at the path and UID of upstream's image (/redis_exporter, 59000). The platform's Redis exporter sidecar
+# (components/datastores/exporters.ts): REDIS_ADDR, REDIS_PASSWORD, :9121, /health. The archive's hash covers the
+# binary (images/build.sh).
+bin=${TOOLCHAIN_BIN:?scripts/toolchain.sh --env first}/redis-exporter
+[ -x "$bin" ] || { echo "no $bin: bash scripts/toolchain.sh redis-exporter" >&2; exit 1; }
+install -m 0755 "$bin" "$ROOTFS/redis_exporter"
+IMAGE_CONFIG=(--config.entrypoint /redis_exporter --config.user 59000:59000 --config.exposedports 9121/tcp)
