@@ -184,6 +184,7 @@ describe("observability and scaling extras", () => {
                 "RagPostgresBackupFailed",
                 "RagPostgresConnectionsNearMax",
                 "RagPostgresDown",
+                "RagPostgresReplicationLag",
                 "RagRedisDown",
                 "RagRedisEvictingKeys",
                 "RagRedisMemoryNearLimit",
@@ -322,6 +323,32 @@ describe("observability and scaling extras", () => {
                 /an integer from 0 to 1440/,
             );
         });
+
+        it("watch PostgreSQL's standbys' replay lag on the primary only where there are standbys (mode ha)", async () => {
+            const rule = rulesOf(prod).find((r) => r.alert === "RagPostgresReplicationLag");
+            assert.ok(rule, "prod runs PostgreSQL in mode ha: it has the alert");
+            assert.equal(
+                rule.expr,
+                'max by (namespace, service, application_name) (pg_stat_replication_pg_wal_lsn_diff{namespace="rag-prod", service="rag-postgres-primary"}) > 67108864',
+            );
+            assert.match(rule.annotations.description, /more than 64 MiB of WAL behind the primary in replay for 5 minutes/);
+            const single = rulesOf(await renderStack("prod", { postgres: { mode: "in-cluster" } }));
+            assert.ok(
+                single.some((r) => r.alert === "RagPostgresConnectionsNearMax"),
+                "the exporter is still there",
+            );
+            assert.ok(!single.some((r) => r.alert === "RagPostgresReplicationLag"), "one instance: no standby to lag");
+            const lower = rulesOf(await renderStack("prod", { monitoring: { alerts: { postgresReplicationLagBytes: 16 * 1024 * 1024 } } }));
+            assert.match(lower.find((r) => r.alert === "RagPostgresReplicationLag").expr, /> 16777216$/);
+        });
+
+        it("refuse a replication-lag threshold below 1 MiB", () =>
+            rejects(
+                "prod",
+                { monitoring: { alerts: { postgresReplicationLagBytes: 1000 } } },
+                "monitoring.alerts.postgresReplicationLagBytes",
+                /from 1048576 to 1099511627776/,
+            ));
 
         it("reject a threshold out of range", () =>
             rejects("prod", { monitoring: { alerts: { errorRatio: 5 } } }, "monitoring.alerts.errorRatio", /from 0.0001 to 1/));

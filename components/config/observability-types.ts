@@ -21,6 +21,7 @@ export const ALERT_FOR_MINUTES = {
     RagPostgresBackupFailed: 10,
     RagVectorSnapshotFailed: 10,
     RagPostgresConnectionsNearMax: 5,
+    RagPostgresReplicationLag: 5,
     RagRedisMemoryNearLimit: 15,
     RagRedisEvictingKeys: 10,
     RagLlmTimeToFirstTokenP99: 10,
@@ -45,6 +46,8 @@ export interface AlertThresholds {
     pvcUsageRatio: number;
     /** PostgreSQL client connections as a fraction of max_connections that raises RagPostgresConnectionsNearMax. */
     postgresConnectionsRatio: number;
+    /** WAL bytes a PostgreSQL standby may be behind the primary in replay before RagPostgresReplicationLag (postgres.mode ha). */
+    postgresReplicationLagBytes: number;
     /** Redis memory in use as a fraction of its maxmemory that raises RagRedisMemoryNearLimit. */
     redisMemoryRatio: number;
     /** Keys Redis evicted within 5 minutes above which RagRedisEvictingKeys fires (0: any eviction). */
@@ -59,6 +62,7 @@ export const ALERT_KEYS = [
     "errorRatio",
     "pvcUsageRatio",
     "postgresConnectionsRatio",
+    "postgresReplicationLagBytes",
     "redisMemoryRatio",
     "redisEvictionsIn5m",
     "forMinutes",
@@ -111,6 +115,8 @@ export function monitoringDefaults(images: Pick<DatastoreExportersConfig, "postg
             errorRatio: 0.05,
             pvcUsageRatio: 0.8,
             postgresConnectionsRatio: 0.8,
+            // four WAL segments: a standby that far behind for minutes is not keeping up (a failover to it waits)
+            postgresReplicationLagBytes: 64 * 1024 * 1024,
             redisMemoryRatio: 0.9,
             redisEvictionsIn5m: 100,
             forMinutes: { ...ALERT_FOR_MINUTES },

@@ -1,7 +1,8 @@
 // Alerts read from the datastores' exporters (postgres_exporter, redis_exporter, sidecars of the in-cluster
 // PostgreSQL and Redis when monitoring is on), with thresholds from monitoring.alerts. An external datastore has
-// no exporter here: its provider watches it. Replication lag has no alert: the in-cluster PostgreSQL and Redis run
-// one replica each, so there is no replica to lag (docs/operations.md).
+// no exporter here: its provider watches it. Replication lag: PostgreSQL in mode ha (Patroni) has standbys, read on
+// the primary (whose exporter the ServiceMonitor scrapes, through its Service); the single-instance PostgreSQL and
+// Redis have no replica to lag.
 import { AlertDraft, AlertRule, pendingFor, withRunbook } from "./alerts";
 import type { AlertThresholds } from "../config";
 import { DATASTORE_METRICS as D, inNamespace, MonitoredNames } from "./metrics";
@@ -25,6 +26,20 @@ export function datastoreAlertRules(names: MonitoredNames, t: AlertThresholds): 
                 description: `Client connections have been above ${Math.round(t.postgresConnectionsRatio * 100)}% of max_connections ${near.lasting}: new connections will soon be refused. Check the API's and the indexer's pool sizes against their replica counts.`,
             },
         });
+        if ((names.postgresStandbys ?? 0) > 0) {
+            const lag = pendingFor(t.forMinutes, "RagPostgresReplicationLag");
+            const mib = Math.round((t.postgresReplicationLagBytes / 1024 / 1024) * 10) / 10;
+            drafts.push({
+                alert: "RagPostgresReplicationLag",
+                expr: `max by (namespace, service, application_name) (${D.postgresReplicationLag}{${pg}}) > ${t.postgresReplicationLagBytes}`,
+                for: lag.for,
+                labels: { severity: "warning" },
+                annotations: {
+                    summary: "PostgreSQL standby {{ $labels.application_name }} lags behind the primary",
+                    description: `The standby has been more than ${mib} MiB of WAL behind the primary in replay ${lag.lasting}: a failover to it would wait for the replay, and a synchronous standby slows every commit. Check the standby's disk and CPU and the network between them (patronictl list shows each member's lag).`,
+                },
+            });
+        }
     }
     const redis = names.exporters?.redis;
     if (redis !== undefined) {

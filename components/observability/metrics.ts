@@ -60,6 +60,8 @@ export const DATASTORE_METRICS = {
     postgresConnections: "pg_stat_activity_count",
     /** Gauge: the server's max_connections setting (pg_settings). */
     postgresMaxConnections: "pg_settings_max_connections",
+    /** Gauge: on the primary, per standby (pg_stat_replication, its application_name), WAL bytes not yet replayed there. */
+    postgresReplicationLag: "pg_stat_replication_pg_wal_lsn_diff",
     /** Gauge: memory Redis has allocated (INFO memory used_memory), bytes. */
     redisMemoryUsed: "redis_memory_used_bytes",
     /** Gauge: Redis' maxmemory, bytes (0: no limit). */
@@ -89,6 +91,8 @@ export interface MonitoredNames {
     datastores: { postgres?: string; redis?: string; vectorStore?: string };
     /** The client Services whose exporter Prometheus scrapes (its series' `service` label); absent without an exporter. */
     exporters?: { postgres?: string; redis?: string };
+    /** PostgreSQL's standbys (postgres.mode ha: instances - 1), each streaming from the primary; 0 or absent: none. */
+    postgresStandbys?: number;
     /** The indexer's CronJob (its Jobs are `<name>-<minute>`); undefined without a schedule. */
     indexerCronJob?: string;
     /** The PostgreSQL backup's CronJob (its Jobs are `<name>-<minute>`); undefined with backup.enabled false. */

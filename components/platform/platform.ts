@@ -228,6 +228,7 @@ export class RagPlatform extends pulumi.ComponentResource {
                         postgres: postgres.inCluster?.metrics?.service,
                         redis: redis.inCluster?.metrics?.service,
                     },
+                    postgresStandbys: cfg.postgres.mode === "ha" ? cfg.postgres.instances - 1 : 0,
                     indexerCronJob: indexer.scheduledName,
                     backupCronJob: backups.backup?.scheduledName,
                     vectorSnapshotCronJob: backups.snapshots?.scheduledName,

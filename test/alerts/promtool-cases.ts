@@ -189,6 +189,21 @@ function cases(scope: AlertScope, rule: RenderedAlert): Case {
             const limit = Math.floor(100 * t.postgresConnectionsRatio);
             return { evalMinutes, labels: c, fire: connections(limit + 1), quiet: connections(Math.max(0, limit - 10)) };
         }
+        case "RagPostgresReplicationLag": {
+            const c = { ...ns, service: exporterService(scope, "postgres") };
+            // scraped on the primary (pod -0 here): one series per standby, named by its application_name
+            const series = (app: string) => ({ ...c, pod: `${c.service}-0`, application_name: app, client_addr: "10.0.0.2", state: "streaming" });
+            const lag = (behind: number) => [
+                { series: sel("pg_stat_replication_pg_wal_lsn_diff", series("rag-postgres-1")), values: gauge(behind) },
+                { series: sel("pg_stat_replication_pg_wal_lsn_diff", series("rag-postgres-2")), values: gauge(0) },
+            ];
+            return {
+                evalMinutes,
+                labels: { ...c, application_name: "rag-postgres-1" },
+                fire: lag(t.postgresReplicationLagBytes + 1),
+                quiet: lag(Math.floor(t.postgresReplicationLagBytes / 2)),
+            };
+        }
         case "RagRedisMemoryNearLimit": {
             const c = { ...ns, service: exporterService(scope, "redis") };
             const series = { ...c, pod: `${c.service}-0` };

@@ -29,6 +29,7 @@ export function validateMonitoring(check: Checker, cfg: PlatformConfig): void {
     check.number("monitoring.alerts.errorRatio", a?.errorRatio, 0.0001, 1);
     check.number("monitoring.alerts.pvcUsageRatio", a?.pvcUsageRatio, 0.01, 1);
     check.number("monitoring.alerts.postgresConnectionsRatio", a?.postgresConnectionsRatio, 0.01, 1);
+    check.int("monitoring.alerts.postgresReplicationLagBytes", a?.postgresReplicationLagBytes, 1024 * 1024, 1024 ** 4);
     check.number("monitoring.alerts.redisMemoryRatio", a?.redisMemoryRatio, 0.01, 1);
     check.int("monitoring.alerts.redisEvictionsIn5m", a?.redisEvictionsIn5m, 0, 1_000_000_000);
     check.unknownKeys("monitoring.alerts.forMinutes", a?.forMinutes, ALERT_NAMES);
