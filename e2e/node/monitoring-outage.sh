@@ -8,12 +8,14 @@
 #   - PostgreSQL scaled to 0 as well, and the backup and re-indexing CronJobs run now (Jobs named as the CronJobs
 #     name their runs): neither can connect, each Job gives up at its backoffLimit, and RagPostgresBackupFailed
 #     and RagIndexerJobFailed fire;
-#   - neither StatefulSet with a ready replica past the down alerts' for: 2m: RagVectorStoreDown and
-#     RagPostgresDown firing;
-#   - both back and the failed Jobs deleted: the four alerts inactive, and the document cited again; Redis' earlier
+#   - Redis scaled to 0 with PostgreSQL (the answer cache only: the Jobs do not use it);
+#   - no StatefulSet of the three with a ready replica past the down alerts' for: 2m: RagVectorStoreDown,
+#     RagPostgresDown and RagRedisDown firing;
+#   - all back and the failed Jobs deleted: the five alerts inactive, and the document cited again; Redis' earlier
 #     restarts and evictions out of their 5m windows: RagPodRestarting and RagRedisEvictingKeys inactive.
 vs=$(K -n "$NS" get statefulset -o name | grep vector-store | head -n1)
 pgs=$(K -n "$NS" get statefulset -o name | grep postgres | head -n1)
+rds=$(K -n "$NS" get statefulset -o name | grep redis | head -n1)
 icron=$(K -n "$NS" get cronjob -o name | grep indexer | head -n1) icron=${icron#*/}
 bjob=rag-postgres-backup-$(date +%s) ijob=$icron-$(date +%s)
 t_err=$(now)
@@ -40,7 +42,7 @@ job_failed() {
     fail "monitoring: $3 $1 did not fail with PostgreSQL gone ($(K -n "$NS" get job "$1" -o jsonpath='{.status}' 2>&1 | cut -c1-200))" "$2" 10
   fi
 }
-if [ -n "$vs" ] && [ -n "$pgs" ] && [ -n "$icron" ] && K -n "$NS" scale "$vs" --replicas=0 >/dev/null && gone "$vs"; then
+if [ -n "$vs" ] && [ -n "$pgs" ] && [ -n "$rds" ] && [ -n "$icron" ] && K -n "$NS" scale "$vs" --replicas=0 >/dev/null && gone "$vs"; then
   codes=$(for i in $(seq 1 20); do
     curl -s -o /dev/null -w '%{http_code}\n' --max-time 20 -X POST -H 'content-type: application/json' -H "authorization: Bearer $API_KEY" \
       --data "{\"question\":\"Outage $i: what colour is the lighthouse on Skerry Point?\"}" "http://$API_IP:$API_PORT/v1/query"
@@ -53,7 +55,7 @@ if [ -n "$vs" ] && [ -n "$pgs" ] && [ -n "$icron" ] && K -n "$NS" scale "$vs" --
   fi
   mon_check alert --alert RagApiErrorRatio --state pending --deadline 60 --since "$t_err" --after "the store was scaled to 0"
   t_pg=$(now)
-  if K -n "$NS" scale "$pgs" --replicas=0 >/dev/null && gone "$pgs"; then
+  if K -n "$NS" scale "$pgs" "$rds" --replicas=0 >/dev/null && gone "$pgs" && gone "$rds"; then
     # both CronJobs' own templates run now, their waits cut: the backup's wait for PostgreSQL from 60 tries to 5
     # (PG_WAIT_TRIES), the indexer's retries from 4 attempts of a minute each to 1 (backoffLimit 0)
     cron_run rag-postgres-backup "$bjob" "$LOGS/monitoring-backup-job.log" 'for c in pod["containers"] + pod.get("initContainers", []):
@@ -64,28 +66,30 @@ if [ -n "$vs" ] && [ -n "$pgs" ] && [ -n "$icron" ] && K -n "$NS" scale "$vs" --
     job_failed "$bjob" "$LOGS/monitoring-backup-job.log" "the backup Job" RagPostgresBackupFailed
     job_failed "$ijob" "$LOGS/monitoring-indexer-job.log" "the re-indexing Job" RagIndexerJobFailed
   else
-    fail "monitoring: could not take PostgreSQL away (${pgs#*/}): $(ns_pods_summary)"
+    fail "monitoring: could not take PostgreSQL and Redis away (${pgs#*/}, ${rds#*/}): $(ns_pods_summary)"
   fi
   mon_check alert --alert RagVectorStoreDown --state firing --deadline 240 --since "$t_err" --after "the store was scaled to 0"
   mon_check alert --alert RagPostgresDown --state firing --deadline 240 --since "$t_pg" --after "PostgreSQL was scaled to 0"
+  mon_check alert --alert RagRedisDown --state firing --deadline 120 --since "$t_pg" --after "Redis was scaled to 0"
   t_back=$(now)
-  K -n "$NS" scale "$pgs" --replicas=1 >/dev/null
+  K -n "$NS" scale "$pgs" "$rds" --replicas=1 >/dev/null
   K -n "$NS" scale "$vs" --replicas=1 >/dev/null
   K -n "$NS" delete job "$bjob" "$ijob" --wait=true --timeout=60s >/dev/null 2>&1
-  if K -n "$NS" rollout status "$pgs" --timeout=180s >/dev/null && K -n "$NS" rollout status "$vs" --timeout=180s >/dev/null &&
+  if K -n "$NS" rollout status "$pgs" --timeout=180s >/dev/null && K -n "$NS" rollout status "$rds" --timeout=180s >/dev/null &&
+    K -n "$NS" rollout status "$vs" --timeout=180s >/dev/null &&
     cl_wait 90 query_cites "After the outage, which colour is the Skerry Point lighthouse?"; then
-    pass "monitoring: PostgreSQL and the vector store back (scaled 0 -> 1, $(elapsed "$t_err")s after the outage began), the document cited again"
+    pass "monitoring: PostgreSQL, Redis and the vector store back (scaled 0 -> 1, $(elapsed "$t_err")s after the outage began), the document cited again"
   else
     fail "monitoring: the datastores did not come back after the outage: $(ns_pods_summary)"
   fi
-  for a in RagPostgresDown RagVectorStoreDown RagPostgresBackupFailed RagIndexerJobFailed; do
-    mon_check alert --alert "$a" --state inactive --deadline 90 --since "$t_back" --after "both were scaled back and the failed Jobs deleted"
+  for a in RagPostgresDown RagRedisDown RagVectorStoreDown RagPostgresBackupFailed RagIndexerJobFailed; do
+    mon_check alert --alert "$a" --state inactive --deadline 90 --since "$t_back" --after "all three were scaled back and the failed Jobs deleted"
   done
   say "monitoring: RagApiErrorRatio stays firing until answered questions outweigh the 503s in its 5m window (checked after the HPA's load)"
   [ -n "${t_restart:-}" ] && mon_check alert --alert RagPodRestarting --state inactive --deadline 240 --since "$t_restart" --after "Redis' first shutdown (the restarts leave the 5m window)"
   [ -n "${t_fill:-}" ] && mon_check alert --alert RagRedisEvictingKeys --state inactive --deadline 240 --since "$t_fill" --after "Redis' fill (the evictions leave the 5m window)"
 else
-  fail "monitoring: could not take the datastores away (${vs:-no vector-store StatefulSet} ${pgs:-no PostgreSQL StatefulSet} ${icron:-no indexer CronJob})"
+  fail "monitoring: could not take the datastores away (${vs:-no vector-store StatefulSet} ${pgs:-no PostgreSQL StatefulSet} ${rds:-no Redis StatefulSet} ${icron:-no indexer CronJob})"
   [ -n "$vs" ] && K -n "$NS" scale "$vs" --replicas=1 >/dev/null 2>&1
 fi
 record_time "datastores gone: down, Job and error-ratio alerts firing, all back" "$(elapsed "$t_err")"

@@ -15,9 +15,9 @@
 #   - PostgreSQL held at 90% of max_connections (one dblink session): RagPostgresConnectionsNearMax fires, then
 #     clears once they close;
 #   - Redis shut down twice: RagPodRestarting firing, and clear once the restarts leave its 5m window;
-#   - the vector store and PostgreSQL taken away, a backup and a re-indexing run against them
+#   - the vector store, PostgreSQL and Redis taken away, a backup and a re-indexing run against them
 #     (e2e/node/monitoring-outage.sh): RagApiErrorRatio, RagPostgresBackupFailed, RagIndexerJobFailed,
-#     RagVectorStoreDown and RagPostgresDown firing, all cleared once both are back (RagApiErrorRatio once the
+#     RagVectorStoreDown, RagPostgresDown and RagRedisDown firing, all cleared once they are back (RagApiErrorRatio once the
 #     questions answered since outweigh the 503s in its 5m window: after the HPA's load);
 #   - the API's HPA driven to its maximum by a query load: RagHpaAtMaximum firing, clear once it scales back down
 #     (e2e/node/monitoring-hpa.sh).
