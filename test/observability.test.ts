@@ -391,6 +391,28 @@ describe("observability and scaling extras", () => {
             assert.match(panel.targets[0].expr, /^\(sum\(rate\(http_requests_total\{[^}]*status=~"5\.\."\}\[5m\]\)\) or vector\(0\)\) \/ sum\(rate\(/);
         });
 
+        it("counts the API's clients only: its probes and scrapes (a readiness probe waiting on a down datastore, a draining pod's 503) are left out of the request alerts and panels", () => {
+            const api = ofType(prod, T.Deployment).find((d) => d.inputs.metadata.labels["app.kubernetes.io/component"] === "api")!;
+            const c = api.inputs.spec.template.spec.containers.find((x: any) => x.name === "api");
+            const probed = [c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path, "/metrics"];
+            const exprs = [
+                ...rulesOf(prod).filter((r) => ["RagApiHighLatencyP99", "RagApiErrorRatio"].includes(r.alert)),
+                ...dashboardOf(prod).panels.flatMap((p) => p.targets),
+            ]
+                .map((x) => x.expr)
+                .filter((e) => /http_request/.test(e));
+            assert.ok(exprs.length >= 5, `${exprs.length} API request expressions`);
+            for (const e of exprs) {
+                for (const m of e.matchAll(/http_request\w*\{([^}]*)\}/g)) {
+                    const excluded = /handler!~"([^"]*)"/.exec(m[1]);
+                    assert.ok(excluded, `${m[0]} leaves no path out`);
+                    const re = new RegExp(`^(?:${excluded[1].replace(/\\\\/g, "\\")})$`);
+                    for (const path of probed) assert.ok(re.test(path), `${m[0]} counts ${path}`);
+                    assert.ok(!re.test("/v1/query") && !re.test("/v1/documents"), `${m[0]} leaves out client requests`);
+                }
+            }
+        });
+
         it("panels have unique ids and do not overlap", () => {
             const panels = dashboardOf(prod).panels;
             assert.equal(new Set(panels.map((p) => p.id)).size, panels.length);

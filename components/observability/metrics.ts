@@ -85,6 +85,12 @@ export interface MonitoredNames {
     namespace: string;
     /** Name of the API's Service: Prometheus' `service` label on its series. */
     apiService: string;
+    /**
+     * The API's probe and scrape paths (its series' `handler`): what the kubelet and Prometheus call, left out of
+     * the request alerts and panels, so a readiness probe that waits on a down datastore, or a draining pod's 503
+     * to it, is not read as a slow or failing API.
+     */
+    apiInternalPaths?: readonly string[];
     /** HPA names (empty when autoscaling is off). */
     hpas: string[];
     /** StatefulSet names of the in-cluster datastores, by role (an external one is absent: not ours to watch). */
@@ -105,8 +111,11 @@ export interface MonitoredNames {
 
 /** A label matcher for the platform's namespace. */
 export const inNamespace = (names: MonitoredNames) => `namespace="${names.namespace}"`;
-/** Label matchers for the API's request series. */
-export const apiSeries = (names: MonitoredNames) => `${inNamespace(names)}, service="${names.apiService}"`;
+/** A regular expression (RE2, as PromQL's =~ anchors it) matching exactly these strings. */
+const anyOf = (values: readonly string[]) => values.map((v) => v.replace(/[\\.+*?()|[\]{}^$]/g, "\\\\$&")).join("|");
+/** Label matchers for the API's request series: its clients' requests (apiInternalPaths aside). */
+export const apiSeries = (names: MonitoredNames) =>
+    `${inNamespace(names)}, service="${names.apiService}"${names.apiInternalPaths?.length ? `, handler!~"${anyOf(names.apiInternalPaths)}"` : ""}`;
 /**
  * Label matchers for the in-cluster LLM server: its request series (by Service) and DCGM's pod-mapped GPU
  * series (by StatefulSet pod name; the GPU operator's ServiceMonitor keeps the pod's labels: honorLabels).

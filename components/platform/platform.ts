@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ApiService, WebFrontend, DocumentIndexer } from "../workloads";
+import { API_PATHS, ApiService, WebFrontend, DocumentIndexer } from "../workloads";
 import type { PlatformConfig } from "../config";
 import { EmbeddingServer, InferenceServer } from "../model-serving";
 import { PlatformIngress, ServerAccess, NetworkPolicies } from "../network";
@@ -9,9 +9,8 @@ import { platformNamespace } from "./namespace";
 import { createModelServers, ModelServers, sampleDocuments, settingsData } from "./platform-settings";
 import { appSecrets, createDatastores, Datastores, externalCredentialKeys, externalDatastores, inClusterDatastores, inClusterServices } from "../datastores";
 import { createPostgresBackup, PostgresBackup, createVectorSnapshot, VectorSnapshot } from "../backups";
-import { PlatformSecrets, autonamedMetadata, Identity } from "../shared";
+import { PlatformSecrets, autonamedMetadata, Identity, type AppWiring, type Endpoint, type MetricsEndpoint } from "../shared";
 import { PlatformStorage } from "./storage";
-import type { AppWiring, Endpoint, MetricsEndpoint } from "../shared";
 
 export interface RagPlatformArgs {
     config: PlatformConfig;
@@ -218,6 +217,7 @@ export class RagPlatform extends pulumi.ComponentResource {
                 names: {
                     namespace: cfg.namespace,
                     apiService: api.workload.name,
+                    apiInternalPaths: [...new Set(Object.values(API_PATHS))],
                     hpas: [api.hpaName, frontend.hpaName, models.llm?.hpaName].filter((n): n is string => n !== undefined),
                     datastores: {
                         postgres: postgres.inCluster?.workload.name,

@@ -6,6 +6,8 @@ import { APP_DATA_PATH, APP_RUN_AS, APP_WRITABLE_PATHS, credentialEnv, databaseU
 import { httpProbe, Identity, scrapeAnnotations, startupProbe } from "../shared";
 
 export const API_PORT = 8000;
+/** What the kubelet and Prometheus call on the API (app/src/lib/contract.ts PLATFORM.probes.api): not client traffic. */
+export const API_PATHS = { live: "/health", ready: "/ready", metrics: "/metrics" } as const;
 
 export interface ApiServiceArgs extends AppWiring {
     identity: Identity;
@@ -66,9 +68,9 @@ export class ApiService extends pulumi.ComponentResource {
                         { name: "GPU_ENABLED", value: gpu ? "true" : "false" },
                     ],
                     probes: {
-                        liveness: httpProbe("/health", "http", { periodSeconds: 15, failureThreshold: 4 }),
-                        readiness: httpProbe("/ready", "http", { periodSeconds: 5 }),
-                        startup: startupProbe(httpProbe("/health", "http"), gpu ? 600 : 120),
+                        liveness: httpProbe(API_PATHS.live, "http", { periodSeconds: 15, failureThreshold: 4 }),
+                        readiness: httpProbe(API_PATHS.ready, "http", { periodSeconds: 5 }),
+                        startup: startupProbe(httpProbe(API_PATHS.live, "http"), gpu ? 600 : 120),
                     },
                     preStopSleepSeconds: 10,
                     writablePaths: APP_WRITABLE_PATHS,
@@ -83,7 +85,7 @@ export class ApiService extends pulumi.ComponentResource {
         this.workload = service.workload;
         this.endpoint = service.endpoint;
         this.hpaName = service.hpaName;
-        this.metrics = { identity: args.identity, portName: "http", port: API_PORT, path: "/metrics" };
+        this.metrics = { identity: args.identity, portName: "http", port: API_PORT, path: API_PATHS.metrics };
         this.registerOutputs({ serviceName: this.serviceName, deploymentName: this.deploymentName });
     }
 }

@@ -18,6 +18,8 @@ export interface RenderedAlert {
 export interface AlertScope {
     namespace: string;
     apiService: string;
+    /** The paths the kubelet probes on the API (its Deployment's probes): not client requests. */
+    apiProbePaths: string[];
     hpas: string[];
     statefulSets: { RagPostgresDown: string; RagRedisDown: string; RagVectorStoreDown: string };
     /** The indexer's CronJob, whose Jobs RagIndexerJobFailed watches. */
@@ -114,16 +116,18 @@ function cases(scope: AlertScope, rule: RenderedAlert): Case {
             };
         }
         case "RagApiHighLatencyP99": {
-            const api = { ...ns, service: scope.apiService };
-            // Every request in one bucket: p99 lands inside it.
+            const api = { ...ns, service: scope.apiService, method: "POST", handler: "/v1/query" };
+            // Every request of a handler in one bucket: p99 lands inside it.
             const slowBucket = t.p99LatencySeconds * 4;
             const fastBucket = t.p99LatencySeconds / 4;
-            const buckets = (upper: number) =>
+            const buckets = (labels: Record<string, string>, upper: number) =>
                 [fastBucket, t.p99LatencySeconds, slowBucket, "+Inf"].map((le) => ({
-                    series: sel("http_request_duration_seconds_bucket", { ...api, le: `${le}` }),
+                    series: sel("http_request_duration_seconds_bucket", { ...labels, le: `${le}` }),
                     values: counter(typeof le === "number" && le < upper ? 0 : 10),
                 }));
-            return { evalMinutes, labels: ns, fire: buckets(slowBucket), quiet: buckets(fastBucket) };
+            // quiet: the clients' answers fast while every probe waits (a datastore down): the probes do not count
+            const probes = scope.apiProbePaths.flatMap((handler) => buckets({ ...api, method: "GET", handler }, slowBucket));
+            return { evalMinutes, labels: ns, fire: buckets(api, slowBucket), quiet: [...buckets(api, fastBucket), ...probes] };
         }
         case "RagApiErrorRatio": {
             const api = { ...ns, service: scope.apiService, method: "POST", handler: "/v1/query" };
@@ -131,7 +135,12 @@ function cases(scope: AlertScope, rule: RenderedAlert): Case {
                 { series: sel("http_requests_total", { ...api, status: "5xx" }), values: counter(100 * errorShare) },
                 { series: sel("http_requests_total", { ...api, status: "2xx" }), values: counter(100 * (1 - errorShare)) },
             ];
-            return { evalMinutes, labels: ns, fire: mix(Math.min(1, t.errorRatio * 2)), quiet: mix(t.errorRatio / 2) };
+            // quiet: a draining pod answers its readiness probes 503: they do not count
+            const draining = scope.apiProbePaths.map((handler) => ({
+                series: sel("http_requests_total", { ...api, method: "GET", handler, status: "5xx" }),
+                values: counter(100),
+            }));
+            return { evalMinutes, labels: ns, fire: mix(Math.min(1, t.errorRatio * 2)), quiet: [...mix(t.errorRatio / 2), ...draining] };
         }
         case "RagVectorIndexIncomplete": {
             const pod = { ...ns, service: scope.apiService, pod: "rag-api-0" };
