@@ -16,6 +16,8 @@
 #   mon_install NAMESPACE LABEL=VALUE   installs it; 0 once Prometheus is Ready; sets MON_URL (its Service, which
 #                                       the host reaches through kube-proxy) and MON_SECS
 #   mon_remove                          deletes the namespace, the Prometheus and the cluster objects
+#   mon COMMAND ARGS...                 e2e/monitoring/check.ts against MON_URL for the platform's namespace NS
+#   mon_check COMMAND ARGS...           the same, its ok/FAIL line counted (pass/fail)
 MON_NS=
 MON_URL=
 MON_INTERVAL=${MON_INTERVAL:-5s}
@@ -122,4 +124,13 @@ mon_remove() {
   K -n kube-system delete service kubelet --ignore-not-found >/dev/null 2>&1
   K delete clusterrolebinding prometheus prometheus-operator kube-state-metrics --ignore-not-found >/dev/null 2>&1
   K delete clusterrole prometheus prometheus-operator kube-state-metrics --ignore-not-found >/dev/null 2>&1
+}
+
+mon() { node -r "$REPO/node_modules/ts-node/register/transpile-only" "$REPO/e2e/monitoring/check.ts" "$1" --url "$MON_URL" --namespace "$NS" "${@:2}"; }
+mon_check() { # COMMAND ARGS...: its ok/FAIL line counted
+  local out
+  out=$(mon "$@" 2>&1 | tail -n1)
+  echo "$out" >>"$LOGS/monitoring-checks.log"
+  case "$out" in "ok   - "*) pass "monitoring: ${out#ok   - }" ;; *) fail "monitoring: ${out#FAIL - }" ;; esac
+  [[ $out == "ok   - "* ]]
 }

@@ -15,6 +15,8 @@
 #   - PostgreSQL held at 90% of max_connections (one dblink session): RagPostgresConnectionsNearMax fires, then
 #     clears once they close;
 #   - Redis shut down twice: RagPodRestarting firing, and clear once the restarts leave its 5m window;
+#   - Redis stalled (CLIENT PAUSE) under 20 questions at once: each answered after the cache's 3 s timeout, and
+#     RagApiHighLatencyP99 fires; it clears once the HPA's load outweighs them (e2e/node/monitoring-latency.sh);
 #   - the vector store, PostgreSQL and Redis taken away, a backup and a re-indexing run against them
 #     (e2e/node/monitoring-outage.sh): RagApiErrorRatio, RagPostgresBackupFailed, RagIndexerJobFailed,
 #     RagVectorStoreDown, RagPostgresDown and RagRedisDown firing, all cleared once they are back (RagApiErrorRatio once the
@@ -30,14 +32,6 @@ MON_DIR=$WORK/monitoring
 mkdir -p "$MON_DIR"
 cp "$PROG/Pulumi.dev.yaml" "$MON_DIR/Pulumi.dev.yaml.before"
 t_mon=$(now)
-mon() { node -r "$REPO/node_modules/ts-node/register/transpile-only" "$REPO/e2e/monitoring/check.ts" "$1" --url "$MON_URL" --namespace "$NS" "${@:2}"; }
-mon_check() { # COMMAND ARGS...: its ok/FAIL line counted
-  local out
-  out=$(mon "$@" 2>&1 | tail -n1)
-  echo "$out" >>"$LOGS/monitoring-checks.log"
-  case "$out" in "ok   - "*) pass "monitoring: ${out#ok   - }" ;; *) fail "monitoring: ${out#FAIL - }" ;; esac
-  [[ $out == "ok   - "* ]]
-}
 
 if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-install.log"; then
   pass "monitoring stack: Prometheus Operator $(prometheus-operator --version 2>&1 | grep -oE 'v[0-9.]+' | head -n1) (CRDs and RBAC from its module) and Prometheus $(K -n monitoring get prometheus rag-e2e -o jsonpath='{.spec.version}') Ready in ${MON_SECS}s in namespace monitoring (Pod Security restricted enforced), selecting release=kube-prometheus-stack in every namespace"
@@ -53,7 +47,7 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
   # every alert this phase causes fires after 1 minute (monitoring.alerts.forMinutes) where its default for:, 5 to
   # 15 minutes, would outlast what CI can wait: each is seen firing, not only pending
   for a in RagHpaAtMaximum RagApiErrorRatio RagPostgresBackupFailed RagIndexerJobFailed RagRedisMemoryNearLimit \
-    RagRedisEvictingKeys RagPostgresConnectionsNearMax; do mon_config+=("monitoring.alerts.forMinutes.$a 1"); done
+    RagRedisEvictingKeys RagPostgresConnectionsNearMax RagApiHighLatencyP99; do mon_config+=("monitoring.alerts.forMinutes.$a 1"); done
   if config_pairs "${STACK:-dev}" "${mon_config[@]}" >"$LOGS/config-monitoring.log" 2>&1 && run "$LOGS/up-monitoring.log" P up "${POLICY_ARGS[@]}"; then
     record_time "pulumi up: monitoring on (ServiceMonitors, rules, dashboard, exporters)" "$LAST_SECS"
     pass "pulumi up with monitoring.enabled (${LAST_SECS}s): $(K -n "$NS" get servicemonitors -o name | sed 's#.*/##' | tr '\n' ' ')ServiceMonitors, $(K -n "$NS" get prometheusrules -o name | sed 's#.*/##') PrometheusRule, exporters $(K -n "$NS" get pods -o jsonpath='{range .items[*]}{range .spec.containers[*]}{.name}{" "}{end}{end}' | tr ' ' '\n' | grep -- '-exporter$' | sort -u | tr '\n' ' ')"
@@ -158,6 +152,10 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
       fail "monitoring: could not hold PostgreSQL's connections (max ${pg_max:-?}, now ${pg_now:-?})" "$LOGS/monitoring-pg-conns.log" 5
     fi
 
+    # the API slowed by a stalled cache: RagApiHighLatencyP99 (e2e/node/monitoring-latency.sh); before the outage,
+    # whose questions can be slow too (one of 16 took over a second while PostgreSQL and Redis went away)
+    # shellcheck source=monitoring-latency.sh
+    . "$E2E_DIR/node/monitoring-latency.sh"
     # the datastores taken away, the alerts kube-state-metrics' series raise (e2e/node/monitoring-outage.sh)
     # shellcheck source=monitoring-outage.sh
     . "$E2E_DIR/node/monitoring-outage.sh"
@@ -168,6 +166,8 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
     # the outage's 503s against the questions answered since (the HPA's load): RagApiErrorRatio clear
     [ -n "${t_back:-}" ] && mon_check alert --alert RagApiErrorRatio --state inactive --deadline 90 --since "$t_back" \
       --after "both datastores were back (the questions answered since, the HPA's load among them, outweigh the 503s)"
+    [ -n "${t_slow:-}" ] && mon_check alert --alert RagApiHighLatencyP99 --state inactive --deadline 90 --since "$t_slow" \
+      --after "the 20 slow questions (the HPA's load answered since outweighs them)"
   else
     fail "pulumi up with monitoring.enabled" "$LOGS/up-monitoring.log" 30
   fi
