@@ -13,9 +13,8 @@
 #     RagPostgresDown and RagRedisDown firing;
 #   - all back and the failed Jobs deleted: the five alerts inactive, and the document cited again; Redis' earlier
 #     restarts and evictions out of their 5m windows: RagPodRestarting and RagRedisEvictingKeys inactive.
-vs=$(K -n "$NS" get statefulset -o name | grep vector-store | head -n1)
-pgs=$(K -n "$NS" get statefulset -o name | grep postgres | head -n1)
-rds=$(K -n "$NS" get statefulset -o name | grep redis | head -n1)
+sts=$(K -n "$NS" get statefulset -o name)
+vs=$(grep -m1 vector-store <<<"$sts") pgs=$(grep -m1 postgres <<<"$sts") rds=$(grep -m1 redis <<<"$sts")
 icron=$(K -n "$NS" get cronjob -o name | grep indexer | head -n1) icron=${icron#*/}
 bjob=rag-postgres-backup-$(date +%s) ijob=$icron-$(date +%s)
 t_err=$(now)

@@ -118,6 +118,7 @@ async function settle(args: string[]): Promise<boolean> {
 function placement(namespaces: string[]): boolean {
     const nodes = new Map(list("nodes").map((n) => [n.metadata.name, n]));
     const zones = [...new Set([...nodes.values()].map((n) => n.metadata.labels?.[ZONE]))].filter(Boolean).sort() as string[];
+    const zoneOf = (p: any) => nodes.get(p.spec.nodeName)?.metadata.labels?.[ZONE] ?? "?";
     const pods = list("pods", namespaces).filter((p) => live(p) && scheduled(p));
     const bad: string[] = [];
     const gpuPods = pods.filter(isGpuPod);
@@ -153,7 +154,7 @@ function placement(namespaces: string[]): boolean {
         );
         shared += Object.values(perNode).filter((n) => n > 1).length;
         const api = inNs.filter((p) => componentOf(p) === "api" && p.status?.phase !== "Succeeded");
-        const byZone = countBy(api, (p) => nodes.get(p.spec.nodeName)?.metadata.labels?.[ZONE] ?? "?");
+        const byZone = countBy(api, zoneOf);
         const s = skew(byZone, zones);
         apiSkew = Math.max(apiSkew, s);
         const maxPerNode = Math.max(0, ...Object.values(countBy(api, (p) => p.spec.nodeName)));
@@ -161,13 +162,7 @@ function placement(namespaces: string[]): boolean {
         const members = inNs.filter((p) => p.metadata.labels?.[PATRONI_SCOPE] !== undefined);
         pgMembers += members.length;
         pgShared += Object.values(countBy(members, (p) => p.spec.nodeName)).filter((n) => n > 1).length;
-        pgSkew = Math.max(
-            pgSkew,
-            skew(
-                countBy(members, (p) => nodes.get(p.spec.nodeName)?.metadata.labels?.[ZONE] ?? "?"),
-                zones,
-            ),
-        );
+        pgSkew = Math.max(pgSkew, skew(countBy(members, zoneOf), zones));
         if (namespaces.length <= 2)
             apiDetail.push(`${ns}: ${api.length} API pods, zones ${zones.map((z) => `${z}=${byZone[z] ?? 0}`).join(" ")}, at most ${maxPerNode} per node`);
     }
