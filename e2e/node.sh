@@ -46,7 +46,9 @@ export PATH="$PATH:/usr/local/go/bin"
 eval "$(bash "$REPO/scripts/toolchain.sh" --env)"
 T_TOOLCHAIN=$(now)
 TOOLCHAIN_GROUPS=(all)
-[[ " $E2E_TIERS " == *" node "* ]] && TOOLCHAIN_GROUPS+=(versitygw prometheus prometheus-operator prometheus-config-reloader kube-state-metrics postgres-exporter redis-exporter)
+[[ " $E2E_TIERS " == *" node "* ]] && TOOLCHAIN_GROUPS+=(versitygw)
+# the monitoring stack: the node tier's monitoring phase, the HA tier's replication lag check
+TOOLCHAIN_GROUPS+=(prometheus prometheus-operator prometheus-config-reloader kube-state-metrics postgres-exporter redis-exporter)
 [ "$CL_NETPOL" = 1 ] && TOOLCHAIN_GROUPS+=(kube-router)
 bash "$REPO/scripts/toolchain.sh" "${TOOLCHAIN_GROUPS[@]}" >"${TMPDIR:-/tmp}/rag-node-e2e-toolchain-$CL_NAME.log" 2>&1 || {
   echo "FAIL - scripts/toolchain.sh (log: ${TMPDIR:-/tmp}/rag-node-e2e-toolchain-$CL_NAME.log)"
@@ -105,9 +107,10 @@ if [ -z "$APPDIR" ]; then
 fi
 declare -A IMG=()
 while read -r k v; do IMG[$k]=$v; done < <(bash "$REPO/images/build.sh" ${APPDIR:+--app "$APPDIR"} --refs)
-# the images the nodes run (beyond the base): the node tier's backups target and monitoring, the HA tier's Patroni
-TIER_IMGS=
-[[ " $E2E_TIERS " == *" node "* ]] && TIER_IMGS+=" aws-cli prometheus prometheus-operator kube-state-metrics postgres-exporter redis-exporter"
+# the images the nodes run (beyond the base): monitoring (both tiers), the node tier's backups target, the HA tier's
+# Patroni
+TIER_IMGS=" prometheus prometheus-operator kube-state-metrics postgres-exporter redis-exporter"
+[[ " $E2E_TIERS " == *" node "* ]] && TIER_IMGS+=" aws-cli"
 [[ " $E2E_TIERS " == *" ha "* ]] && TIER_IMGS+=" patroni"
 IMGS="pause busybox postgres redis chroma node$TIER_IMGS"
 [ -n "$APPDIR" ] && IMGS+=" rag-api rag-frontend rag-indexer"

@@ -36,7 +36,7 @@ export function datastoreAlertRules(names: MonitoredNames, t: AlertThresholds): 
                 labels: { severity: "warning" },
                 annotations: {
                     summary: "PostgreSQL standby {{ $labels.application_name }} lags behind the primary",
-                    description: `The standby has been more than ${mib} MiB of WAL behind the primary in replay ${lag.lasting}: a failover to it would wait for the replay, and a synchronous standby slows every commit. Check the standby's disk and CPU and the network between them (patronictl list shows each member's lag).`,
+                    description: `The standby has been more than ${mib} MiB of WAL behind the primary in replay ${lag.lasting}: a failover to it would first wait for the replay, and reads on it see old data. Check the standby's disk and CPU, a long query on it holding replay back, and the network between them (patronictl list shows each member's lag).`,
                 },
             });
         }

@@ -5,14 +5,16 @@
 # current tree under load (e2e/ha/upgrade.sh); then placement, drains, a datastore going away, the HPA scaling
 # up and down, and a node lost hard. Config changed through stack config only, each for a
 # reason (printed): the kube context; images built here and Chroma (Qdrant cannot be built here); the
-# local-path provisioner (no EBS here); model serving local (no GPUs); no datastore exporters (no Prometheus
-# here: the node tier scrapes them); CPU and memory requests scaled down so
+# local-path provisioner (no EBS here); model serving local (no GPUs); no datastore exporters until the last check
+# (which installs a Prometheus for them: e2e/ha/pg-lag.sh); CPU and memory requests scaled down so
 # the HPA's 70% target can be crossed on a 2-core machine and ten replicas fit; HPA scale-down windows
 # shortened (same policy shapes, shorter periods). Everything else is Pulumi.prod.yaml and prod's defaults.
 # shellcheck source=lib.sh
 . "$E2E_DIR/ha/lib.sh"
 # shellcheck source=../lib/pulumi-env.sh
 . "$E2E_DIR/lib/pulumi-env.sh"
+# shellcheck source=../lib/monitoring.sh
+. "$E2E_DIR/lib/monitoring.sh"
 
 say "HA tier: the prod shape on $CL_NODES nodes"
 NS=rag-prod
@@ -22,7 +24,7 @@ HA_CHANGES=(
   "storage.provisioner=rancher.io/local-path (no EBS here; shared volumes stand in for network storage); storage.appData.storageClassName=rag-prod-data, the platform's class (no EFS class here; the class's shared path gives ReadWriteMany)"
   "ingress.enabled=false (no ingress controller here, and Pulumi waits for an Ingress's address; the load generator calls the API Service)"
   "modelServing.{llm,embedding}.mode=local (no GPU here)"
-  "monitoring.exporters.enabled=false (no Prometheus runs in this tier to read them; the node tier scrapes them live)"
+  "monitoring.exporters.enabled=false until the last check (no Prometheus reads them before it; then on, a 5 s scrape and RagPostgresReplicationLag at 1 MiB for 1 minute)"
   "api requests 150m/512Mi (limits 1/1Gi), vector store requests 250m/512Mi: the 70% CPU target must be reachable on 2 cores and 10 API replicas must fit"
   "api/frontend HPA scaleDown: window 300s -> 20s, 10%/60s -> 10%/15s (the same policy, shorter periods)"
   "last check: postgres.mode=ha with postgres.instances=2 (the node-loss check before it took one of the 3 nodes; one member per node) and the Patroni image built here"

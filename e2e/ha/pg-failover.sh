@@ -5,7 +5,8 @@
 #    with postgres.mode ha, the dump restored into the new primary; every document answers again.
 # 2. A planned switchover (patronictl): the other member becomes the primary, the former primary rejoins as its
 #    synchronous standby, every document answers. Printed: seconds until both hold.
-# 3. Under a bounded write load (a document posted every 0.5 s to an API pod on node 1), the node of the primary
+# 3. A standby behind in replay: RagPostgresReplicationLag firing, then clear (e2e/ha/pg-lag.sh).
+# 4. Under a bounded write load (a document posted every 0.5 s to an API pod on node 1), the node of the primary
 #    dies hard. Printed: seconds to a new primary, failed writes and why, acknowledged writes lost (must be 0),
 #    seconds until the API wrote again (no container restarted).
 # The node-loss check before this one took a node: 2 nodes are left, so the cluster gets 2 members (one each),
@@ -52,7 +53,11 @@ for r in json.load(sys.stdin)["deployment"]["resources"]:
 # 1c. mode ha, two members (one node is gone), the Patroni image built here
 if [ -z "$probs" ] && STACK=prod P config "$PROJECT:postgres.mode" ha --path >>"$LOGS/pg-switch.log" 2>&1 &&
   STACK=prod P config "$PROJECT:postgres.instances" "${#PG_LIVE[@]}" --path >>"$LOGS/pg-switch.log" 2>&1 &&
-  STACK=prod P config "$PROJECT:postgres.patroniImage" "${IMG[patroni]}" --path >>"$LOGS/pg-switch.log" 2>&1; then
+  STACK=prod P config "$PROJECT:postgres.patroniImage" "${IMG[patroni]}" --path >>"$LOGS/pg-switch.log" 2>&1 &&
+  # the exporters on, for the replication lag check (e2e/ha/pg-lag.sh): its alert at 1 MiB for 1 minute
+  config_pairs prod "monitoring.exporters.enabled true" "monitoring.exporters.postgresImage ${IMG[postgres-exporter]}" \
+    "monitoring.exporters.redisImage ${IMG[redis-exporter]}" "monitoring.scrapeInterval $MON_INTERVAL" \
+    "monitoring.alerts.postgresReplicationLagBytes 1048576" "monitoring.alerts.forMinutes.RagPostgresReplicationLag 1" >>"$LOGS/pg-switch.log" 2>&1; then
   t_up=$(now)
   run "$LOGS/pg-switch-up.log" env STACK=prod P up "${PROD_POLICY[@]}" || probs+="pulumi up with postgres.mode ha failed; "
   record_time "HA PostgreSQL: pulumi up switching to mode ha" "$(elapsed "$t_up")"
@@ -85,6 +90,10 @@ if [ $PG_SWITCHED = 1 ]; then
     fail "HA PostgreSQL switchover: $other not the primary with $primary as its synchronous standby (each within 60 s: a synchronous standby to hand over to, the handover, the former primary back as synchronous standby), or documents not answered" "$LOGS/pg-switchover.log"
   fi
 fi
+
+# a standby behind in replay, seen by the platform's monitoring (issue 21)
+# shellcheck source=pg-lag.sh
+[ $PG_SWITCHED_OVER = 1 ] && . "$E2E_DIR/ha/pg-lag.sh"
 
 if [ $PG_SWITCHED_OVER = 1 ]; then
   n1=$(cl_node_name 1)
