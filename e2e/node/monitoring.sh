@@ -10,6 +10,7 @@
 #     same connections without the credentials are refused (so up is the credentials' doing, not an open door);
 #   - every rule of the PrometheusRule loads and evaluates with no error;
 #   - every dashboard query of the parts that run here returns a series (the rest listed with the reason);
+#   - the vector store's volume wiped (e2e/node/wipe.sh): RagVectorIndexIncomplete firing, rebuilt, inactive;
 #   - Redis really filled past its maxmemory: RagRedisMemoryNearLimit and RagRedisEvictingKeys fire, the memory
 #     alert clears once the keys are gone, the evictions alert once they leave its 5m window (after the outage);
 #   - PostgreSQL held at 90% of max_connections (one dblink session): RagPostgresConnectionsNearMax fires, then
@@ -47,7 +48,7 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
   # every alert this phase causes fires after 1 minute (monitoring.alerts.forMinutes) where its default for:, 5 to
   # 15 minutes, would outlast what CI can wait: each is seen firing, not only pending
   for a in RagHpaAtMaximum RagApiErrorRatio RagPostgresBackupFailed RagIndexerJobFailed RagRedisMemoryNearLimit \
-    RagRedisEvictingKeys RagPostgresConnectionsNearMax RagApiHighLatencyP99; do mon_config+=("monitoring.alerts.forMinutes.$a 1"); done
+    RagRedisEvictingKeys RagPostgresConnectionsNearMax RagApiHighLatencyP99 RagVectorIndexIncomplete; do mon_config+=("monitoring.alerts.forMinutes.$a 1"); done
   if config_pairs "${STACK:-dev}" "${mon_config[@]}" >"$LOGS/config-monitoring.log" 2>&1 && run "$LOGS/up-monitoring.log" P up "${POLICY_ARGS[@]}"; then
     record_time "pulumi up: monitoring on (ServiceMonitors, rules, dashboard, exporters)" "$LAST_SECS"
     pass "pulumi up with monitoring.enabled (${LAST_SECS}s): $(K -n "$NS" get servicemonitors -o name | sed 's#.*/##' | tr '\n' ' ')ServiceMonitors, $(K -n "$NS" get prometheusrules -o name | sed 's#.*/##') PrometheusRule, exporters $(K -n "$NS" get pods -o jsonpath='{range .items[*]}{range .spec.containers[*]}{.name}{" "}{end}{end}' | tr ' ' '\n' | grep -- '-exporter$' | sort -u | tr '\n' ' ')"
@@ -152,6 +153,9 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
       fail "monitoring: could not hold PostgreSQL's connections (max ${pg_max:-?}, now ${pg_now:-?})" "$LOGS/monitoring-pg-conns.log" 5
     fi
 
+    # the vector store's volume wiped: the index incomplete, RagVectorIndexIncomplete firing, rebuilt, inactive
+    # shellcheck source=wipe.sh
+    WIPE_ALERT=1 && . "$E2E_DIR/node/wipe.sh"
     # the API slowed by a stalled cache: RagApiHighLatencyP99 (e2e/node/monitoring-latency.sh); before the outage,
     # whose questions can be slow too (one of 16 took over a second while PostgreSQL and Redis went away)
     # shellcheck source=monitoring-latency.sh
@@ -170,9 +174,11 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
       --after "the 20 slow questions (the HPA's load answered since outweighs them)"
   else
     fail "pulumi up with monitoring.enabled" "$LOGS/up-monitoring.log" 30
+    WIPE_ALERT=0 && . "$E2E_DIR/node/wipe.sh"
   fi
 else
   fail "monitoring stack: not Ready ($(tail -n 3 "$LOGS/monitoring-install.log" | tr '\n' ' ' | cut -c1-300)); pods: $(K -n monitoring get pods --no-headers 2>&1 | tr '\n' ';' | cut -c1-300)"
+  WIPE_ALERT=0 && . "$E2E_DIR/node/wipe.sh" # the wipe's own checks, without the alert
 fi
 cp "$MON_DIR/Pulumi.dev.yaml.before" "$PROG/Pulumi.dev.yaml"
 mon_remove

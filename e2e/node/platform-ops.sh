@@ -131,26 +131,21 @@ if [ "${QUERY_OK:-0}" = 1 ] && [ $UP_OK = 1 ]; then
 else
   fail "off-site backup round trip with a real S3 server: not run (no document could be posted and cited, or pulumi up failed)"
 fi
-# the vector store's volume lost: noticed, rebuilt from PostgreSQL, every document answering again
-if [ "${QUERY_OK:-0}" = 1 ] && [ $UP_OK = 1 ]; then
-  # shellcheck source=wipe.sh
-  . "$E2E_DIR/node/wipe.sh"
-else
-  fail "vector store's volume wiped: not run (no document could be posted and cited, or pulumi up failed)"
-fi
 
 if [ $UP_OK != 1 ]; then
   fail "rolling update with /ready sampled: not run (pulumi up failed)"
   fail "secret rotation: not run (pulumi up failed)"
 fi
 
-# live monitoring: the operator's Prometheus scraping the platform, its rules and panels, alerts caused for real
-# (e2e/node/monitoring.sh); before the external Redis, whose up also takes monitoring away again
+# live monitoring: the operator's Prometheus scraping the platform, its rules and panels, alerts caused for real,
+# the vector store's volume lost among them (noticed, rebuilt from PostgreSQL, every document answering again:
+# e2e/node/wipe.sh) (e2e/node/monitoring.sh); before the external Redis, whose up also takes monitoring away again
 if [ $UP_OK = 1 ] && [ "${QUERY_OK:-0}" = 1 ]; then
   # shellcheck source=monitoring.sh
   . "$E2E_DIR/node/monitoring.sh"
 else
   fail "live monitoring: not run (pulumi up failed or no document was posted)"
+  fail "vector store's volume wiped: not run (no document could be posted and cited, or pulumi up failed)"
 fi
 
 # a datastore outside the cluster under enforced NetworkPolicies (issue 23 item 4): e2e/node/external.sh

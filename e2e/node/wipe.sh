@@ -1,12 +1,14 @@
 # shellcheck shell=bash
-# The vector store's volume wiped (issue 20 item 2; sourced by e2e/node/platform-ops.sh after the backup checks): its
-# claim and its pod deleted, the StatefulSet brings the pod back on a new, empty volume. Then:
+# The vector store's volume wiped (issue 20 item 2; sourced by e2e/node/monitoring.sh with the monitoring stack
+# up, WIPE_ALERT=1; without it when that stack could not be had): its claim and its pod deleted, the StatefulSet
+# brings the pod back on a new, empty volume. Then:
 #   - the platform notices: the API's /ready reports `vectorIndex` incomplete with every chunk PostgreSQL holds
-#     missing, and its gauge rag_vector_index_missing_chunks (what RagVectorIndexIncomplete watches) says the same,
-#     while the vector store answers its heartbeat and every pod stays Ready;
+#     missing, and its gauge rag_vector_index_missing_chunks says the same, while the vector store answers its
+#     heartbeat and every pod stays Ready; with WIPE_ALERT=1, RagVectorIndexIncomplete (which reads that gauge)
+#     seen firing (issue 21);
 #   - the documented rebuild (docs/operations.md, "Rebuild the vector index": `index --rebuild` in the API pod);
 #   - every document answers again: the new collection holds PostgreSQL's chunks (missing 0), the query cites the
-#     test's document.
+#     test's document; with WIPE_ALERT=1, RagVectorIndexIncomplete inactive again.
 
 vs_pod=rag-vector-store-0
 ready_index() { api GET /ready 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); v=d.get("vectorIndex") or {}; print(d["checks"].get("vectorIndex","-"), v.get("chunks","-"), v.get("indexed","-"), v.get("missing","-"))' 2>/dev/null; }
@@ -30,7 +32,7 @@ if [ -z "$probs" ]; then
   cl_wait 180 new_claim || probs+="no new claim $vs_claim after 180 s; "
   K -n "$NS" wait --for=condition=Ready "pod/$vs_pod" --timeout=180s >>"$LOGS/wipe.log" 2>&1 || probs+="$vs_pod not Ready again on its new volume; "
   wiped_s=$(elapsed "$t0")
-  t1=$(now)
+  t1=$(now) t_empty=$(now)
   cl_wait 60 index_is incomplete || probs+="the API's /ready did not report the index incomplete within 60 s ($(ready_index)); "
   noticed_s=$(elapsed "$t1")
   read -r _ chunks indexed missing <<<"$(ready_index)"
@@ -38,13 +40,18 @@ if [ -z "$probs" ]; then
   gauge=$(api GET /metrics 2>/dev/null | awk '$1=="rag_vector_index_missing_chunks"{print $2}')
   [ "$gauge" = "$missing" ] || probs+="rag_vector_index_missing_chunks is ${gauge:-absent}, /ready says $missing; "
   check_workloads "after the vector store's volume was wiped" >/dev/null || probs+="workloads not Ready: $(ns_pods_summary); "
+  [ "${WIPE_ALERT:-0}" = 1 ] && mon_check alert --alert RagVectorIndexIncomplete --state firing --deadline 150 --since "$t_empty" \
+    --after "the vector store came back on an empty volume"
   # the documented rebuild (dev has no re-indexing CronJob: the API pod's image and environment)
   t1=$(now)
   K -n "$NS" exec deploy/rag-api -c api -- node /app/dist/indexer.js index --rebuild >"$LOGS/wipe-rebuild.log" 2>&1 ||
     probs+="index --rebuild failed: $(tail -n1 "$LOGS/wipe-rebuild.log" | cut -c1-200); "
   rebuild_s=$(elapsed "$t1")
   record_time "index --rebuild after the wipe" "$rebuild_s"
+  t_rebuilt=$(now)
   cl_wait 30 index_is ok || probs+="/ready still reports the index ($(ready_index)) after the rebuild; "
+  [ "${WIPE_ALERT:-0}" = 1 ] && mon_check alert --alert RagVectorIndexIncomplete --state inactive --deadline 90 --since "$t_rebuilt" \
+    --after "index --rebuild"
   read -r _ chunks2 indexed2 missing2 <<<"$(ready_index)"
   [ "$missing2" = 0 ] && [ "$indexed2" = "$chunks2" ] && [ "$chunks2" = "$chunks" ] || probs+="after the rebuild: chunks $chunks2, indexed $indexed2, missing $missing2; "
   cl_wait 60 query_cites "After the wipe: what colour is the Skerry Point lighthouse?" || probs+="the query no longer cites the document; "
