@@ -245,6 +245,12 @@ export function ofComponent(result: RenderResult, type: string, component: strin
     return found[0];
 }
 
+/** The paths the kubelet probes on the API (its Deployment's liveness, readiness and startup probes), each once. */
+export function apiProbePaths(result: RenderResult): string[] {
+    const api = ofComponent(result, "kubernetes:apps/v1:Deployment", "api").inputs.spec.template.spec.containers.find((c: any) => c.name === "api");
+    return [...new Set<string>([api.livenessProbe, api.readinessProbe, api.startupProbe].map((p: any) => p?.httpGet?.path).filter(Boolean))];
+}
+
 export const T = {
     Namespace: "kubernetes:core/v1:Namespace",
     ConfigMap: "kubernetes:core/v1:ConfigMap",

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { ALERT_FOR_MINUTES, ALERT_NAMES } from "../components/config";
 import type { Dashboard } from "../components/observability";
 import { APP_METRICS, CLUSTER_METRICS, DATASTORE_METRICS, GPU_METRICS, MODEL_METRICS } from "../components/observability";
-import { autoname, byName, expectConfigProblem, ofType, RenderResult, renderStack, T } from "./harness";
+import { apiProbePaths, autoname, byName, expectConfigProblem, ofType, RenderResult, renderStack, T } from "./harness";
 
 const SM = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
 const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
@@ -392,9 +392,8 @@ describe("observability and scaling extras", () => {
         });
 
         it("counts the API's clients only: its probes and scrapes (a readiness probe waiting on a down datastore, a draining pod's 503) are left out of the request alerts and panels", () => {
-            const api = ofType(prod, T.Deployment).find((d) => d.inputs.metadata.labels["app.kubernetes.io/component"] === "api")!;
-            const c = api.inputs.spec.template.spec.containers.find((x: any) => x.name === "api");
-            const probed = [c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path, "/metrics"];
+            const probed = [...apiProbePaths(prod), "/metrics"];
+            assert.deepEqual(probed, ["/health", "/ready", "/metrics"]);
             const exprs = [
                 ...rulesOf(prod).filter((r) => ["RagApiHighLatencyP99", "RagApiErrorRatio"].includes(r.alert)),
                 ...dashboardOf(prod).panels.flatMap((p) => p.targets),

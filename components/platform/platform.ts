@@ -217,7 +217,7 @@ export class RagPlatform extends pulumi.ComponentResource {
                 names: {
                     namespace: cfg.namespace,
                     apiService: api.workload.name,
-                    apiInternalPaths: [...new Set(Object.values(API_PATHS))],
+                    apiInternalPaths: Object.values(API_PATHS),
                     hpas: [api.hpaName, frontend.hpaName, models.llm?.hpaName].filter((n): n is string => n !== undefined),
                     datastores: {
                         postgres: postgres.inCluster?.workload.name,

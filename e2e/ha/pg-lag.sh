@@ -15,9 +15,9 @@
 pg_sql() { kubectl -n "$NS" exec "$1" -c postgres -- psql -h /var/run/postgresql -U postgres -d postgres -tAc "$2"; }
 # the lag series of the primary's exporter for STANDBY: its value in bytes, nothing while it has no series
 pg_lag_bytes() {
-  curl -fsS --max-time 10 "$MON_URL/api/v1/query" --data-urlencode \
-    "query=max(pg_stat_replication_pg_wal_lsn_diff{namespace=\"$NS\",service=\"rag-postgres-primary\",application_name=\"$1\"})" |
-    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(int(float(r[0]["value"][1])) if r else "")' 2>/dev/null
+  local v
+  v=$(mon_query "max(pg_stat_replication_pg_wal_lsn_diff{namespace=\"$NS\",service=\"rag-postgres-primary\",application_name=\"$1\"})" | head -n1)
+  [ -n "$v" ] && printf '%.0f\n' "$v"
 }
 pg_lag_seen() { [ -n "$(pg_lag_bytes "$1")" ]; }
 pg_lag_above() { local b; b=$(pg_lag_bytes "$1") && [ -n "$b" ] && [ "$b" -gt "$2" ]; }

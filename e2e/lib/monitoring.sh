@@ -18,6 +18,7 @@
 #   mon_remove                          deletes the namespace, the Prometheus and the cluster objects
 #   mon COMMAND ARGS...                 e2e/monitoring/check.ts against MON_URL for the platform's namespace NS
 #   mon_check COMMAND ARGS...           the same, its ok/FAIL line counted (pass/fail)
+#   mon_query PROMQL [LABEL]            the instant query's series, one line each: its value, or LABEL=its value
 MON_NS=
 MON_URL=
 MON_INTERVAL=${MON_INTERVAL:-5s}
@@ -133,4 +134,9 @@ mon_check() { # COMMAND ARGS...: its ok/FAIL line counted
   echo "$out" >>"$LOGS/monitoring-checks.log"
   case "$out" in "ok   - "*) pass "monitoring: ${out#ok   - }" ;; *) fail "monitoring: ${out#FAIL - }" ;; esac
   [[ $out == "ok   - "* ]]
+}
+mon_query() {
+  curl -fsS --max-time 10 "$MON_URL/api/v1/query" --data-urlencode "query=$1" |
+    python3 -c 'import json,sys
+for r in json.load(sys.stdin)["data"]["result"]: print((r["metric"].get(sys.argv[1], "") + "=" if sys.argv[1] else "") + r["value"][1])' "${2:-}" 2>/dev/null
 }

@@ -57,8 +57,7 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
     for i in 1 2 3; do api POST /v1/query "{\"question\":\"Monitoring $i: what colour is the lighthouse on Skerry Point?\"}" >/dev/null 2>&1; done
     mon_check targets --also "$MON_NS" --deadline 120 &&
       say "monitoring: no ServiceMonitor for the vector store here (Chroma serves no metrics; Qdrant's, with its key, is rendered in prod) nor for model serving (prod only, GPUs)"
-    ups=$(curl -fsS --max-time 10 "$MON_URL/api/v1/query" --data-urlencode "query={__name__=~\"pg_up|redis_up\",namespace=\"$NS\"}" |
-      python3 -c 'import json,sys; print(" ".join(r["metric"]["__name__"]+"="+r["value"][1] for r in json.load(sys.stdin)["data"]["result"]))' 2>/dev/null)
+    ups=$(mon_query "{__name__=~\"pg_up|redis_up\",namespace=\"$NS\"}" __name__ | tr '\n' ' ')
     if [[ $ups == *pg_up=1* && $ups == *redis_up=1* && $ups != *=0* ]]; then
       pass "monitoring: the exporters reach their datastores with the platform's credentials (secretKeyRef): $ups"
     else

@@ -2,7 +2,7 @@
 // objects (names) and the stack's validated config (thresholds).
 import { parseConfig } from "../../components/config";
 import { readRawConfig } from "../../scripts/stack-config";
-import { ofType, renderStack, T } from "../harness";
+import { apiProbePaths, ofType, renderStack, T } from "../harness";
 import { AlertScope, RenderedAlert } from "./promtool-cases";
 
 export const RULE_TYPE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
@@ -33,17 +33,12 @@ export async function renderRules(stack: string): Promise<RenderedRules> {
     const exporterService = (c: string) =>
         ofType(r, T.Service).find((s) => component(c)(s) && s.inputs.spec.type === "ClusterIP" && s.inputs.spec.ports.some((p: any) => p.name === "metrics"))
             ?.inputs.metadata.name;
-    // the paths the kubelet calls on the API (its probes): requests the alerts must not count as the clients'
-    const api = ofType(r, T.Deployment)
-        .find(component("api"))!
-        .inputs.spec.template.spec.containers.find((c: any) => c.name === "api");
-    const probePaths = [api.livenessProbe, api.readinessProbe, api.startupProbe].map((p: any) => p?.httpGet?.path).filter(Boolean);
     return {
         groups: rule.inputs.spec.groups,
         scope: {
             namespace: rule.inputs.metadata.namespace,
             apiService: ofType(r, T.Service).find((s) => component("api")(s) && s.inputs.spec.type === "ClusterIP")!.inputs.metadata.name,
-            apiProbePaths: [...new Set<string>(probePaths)],
+            apiProbePaths: apiProbePaths(r),
             hpas: ofType(r, T.HPA).map((h) => h.inputs.metadata.name),
             statefulSets: {
                 RagPostgresDown: name(T.StatefulSet, "postgres"),
