@@ -42,7 +42,8 @@ probs=""
 t_switch=$(now)
 # 1a. a dump of the single instance now
 kubectl -n "$NS" create job --from=cronjob/rag-postgres-backup rag-pg-switch-dump >"$LOGS/pg-switch.log" 2>&1 &&
-  kubectl -n "$NS" wait --for=condition=complete job/rag-pg-switch-dump --timeout=300s >>"$LOGS/pg-switch.log" 2>&1 || probs+="the dump before the switch did not complete; "
+  kubectl -n "$NS" wait --for=condition=complete job/rag-pg-switch-dump --timeout=300s >>"$LOGS/pg-switch.log" 2>&1 ||
+  probs+="the dump before the switch did not complete (its pods: $(kubectl -n "$NS" get pods -l job-name=rag-pg-switch-dump -o wide --no-headers 2>&1 | tr -s ' \n' ' ' | cut -c1-300); log: $(kubectl -n "$NS" logs job/rag-pg-switch-dump --all-containers --tail=3 2>&1 | tr '\n' ' ' | cut -c1-300)); "
 # 1b. protect keeps `up` from deleting the old StatefulSet (and its data with it): lift it for that one resource
 old_urn=$( (cd "$PROG" && pulumi stack export --stack prod) 2>>"$LOGS/pg-switch.log" | python3 -c '
 import json, sys
