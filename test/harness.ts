@@ -247,7 +247,7 @@ export function ofComponent(result: RenderResult, type: string, component: strin
 
 /** The paths the kubelet probes on the API (its Deployment's liveness, readiness and startup probes), each once. */
 export function apiProbePaths(result: RenderResult): string[] {
-    const api = ofComponent(result, "kubernetes:apps/v1:Deployment", "api").inputs.spec.template.spec.containers.find((c: any) => c.name === "api");
+    const api = ofComponent(result, T.Deployment, "api").inputs.spec.template.spec.containers.find((c: any) => c.name === "api");
     return [...new Set<string>([api.livenessProbe, api.readinessProbe, api.startupProbe].map((p: any) => p?.httpGet?.path).filter(Boolean))];
 }
 

@@ -9,10 +9,16 @@
 NS=
 ns_pods_summary() { K -n "$NS" get pods --no-headers 2>&1 | awk '{print $1" "$2" "$3" restarts="$4}' | tr '\n' ';' | cut -c1-700; }
 
+restarts_by_pod() { # each pod's name and its containers' restarts, summed (init containers too)
+  K -n "$NS" get pods -o jsonpath='{range .items[*]}{.metadata.name}{" "}{range .status.containerStatuses[*]}{.restartCount}{" "}{end}{range .status.initContainerStatuses[*]}{.restartCount}{" "}{end}{"\n"}{end}' |
+    awk '{n = 0; for (i = 2; i <= NF; i++) n += $i; print $1, n}'
+}
+
 # every Deployment/StatefulSet rolled out, every long-running pod Ready, Jobs complete, no restart
 # (with "restarts-ok": restarts are listed, not failed: during a secret rotation the issue asks only that
 # every pod ENDS Ready on the new credentials; the initial up requires none)
-check_workloads() { # LABEL [restarts-ok]
+# (with "since:BASELINE", BASELINE an earlier restarts_by_pod: only the restarts after it count)
+check_workloads() { # LABEL [restarts-ok | since:BASELINE]
   local label=$1 mode=${2:-} bad="" note="no container restarted" o
   [ "$(K -n "$NS" get deploy,statefulset --no-headers 2>/dev/null | wc -l)" -gt 0 ] || bad+="no Deployment or StatefulSet in $NS; "
   for o in $(K -n "$NS" get deploy,statefulset -o name 2>/dev/null); do
@@ -29,9 +35,9 @@ check_workloads() { # LABEL [restarts-ok]
     K -n "$NS" logs "$o" --all-containers --tail=5 --prefix >>"$LOGS/failed-pods.log" 2>&1
     bad+="($o: $(K -n "$NS" logs "$o" --all-containers --tail=2 2>&1 | tr '\n' ' ' | cut -c1-300)) "
   done
-  local restarts
-  restarts=$(K -n "$NS" get pods -o jsonpath='{range .items[*]}{.metadata.name}{" "}{range .status.containerStatuses[*]}{.restartCount}{" "}{end}{range .status.initContainerStatuses[*]}{.restartCount}{" "}{end}{"\n"}{end}' |
-    awk '{for(i=2;i<=NF;i++) if ($i>0) {print $1; break}}' | tr '\n' ' ')
+  local restarts baseline=""
+  [[ $mode == since:* ]] && baseline=${mode#since:} note="no container restarted since its baseline"
+  restarts=$(awk 'NR == FNR {n[$1] = $2; next} $2 > ($1 in n ? n[$1] : 0) {print $1}' <(echo "$baseline") <(restarts_by_pod) | tr '\n' ' ')
   if [ -n "$restarts" ] && [ "$mode" = restarts-ok ]; then
     note="restarted while the credentials changed (allowed here): $restarts"
   elif [ -n "$restarts" ]; then
