@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds the project's toolchain from Go modules (no prebuilt binary is ever downloaded), in two groups
-# that build side by side:
+# Builds the project's toolchain from Go modules (no prebuilt binary is ever downloaded), in groups that build
+# side by side (the pulumi group as two chains, the Kubernetes provider beside the CLI; the on-demand programs
+# one chain per module):
 #   kube    ONE Go module (k8s.io/kubernetes with its staging replaces, plus the other programs' modules,
 #           so every shared dependency compiles once): etcd, kube-apiserver, kube-controller-manager,
 #           kube-scheduler, kubelet, kube-proxy, kubectl, coredns (only the plugins the clusters use),
-#           metrics-server, kube-network-policies, local-path-provisioner
+#           metrics-server, local-path-provisioner
 #   pulumi  the Pulumi CLI and engine, pulumi-language-nodejs, pulumi-resource-kubernetes,
 #           pulumi-resource-random, installed as plugins into a private PULUMI_HOME
 #   kwok    on demand only (e2e/scale.sh: simulated nodes for the real kube-scheduler), never in `all`;
@@ -44,7 +45,6 @@ ETCD_VERSION=3.6.5
 COREDNS_VERSION=1.12.4
 LOCAL_PATH_PROVISIONER_VERSION=0.0.30
 METRICS_SERVER_VERSION=0.8.0
-KUBE_NETWORK_POLICIES_VERSION=0.8.0
 RECIPE_KUBE=3   # bump when the kube group's recipe changes (also hashed: scripts/toolchain/kube/)
 RECIPE_PULUMI=3 # bump when the pulumi group's recipe changes (also hashed: scripts/toolchain/standins/)
 
@@ -60,7 +60,7 @@ PULUMI_HOME_DIR=$DIR/pulumi-home
 STANDINS=${RAG_TOOLCHAIN_STANDINS:-auto}
 
 KUBE_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl coredns
-  metrics-server kube-network-policies local-path-provisioner)
+  metrics-server local-path-provisioner)
 PULUMI_COMPONENTS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-random plugins)
 KWOK_COMPONENTS=(kwok)
 KWOK_VERSION=0.8.0
@@ -127,7 +127,7 @@ GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 log() { echo "[toolchain $(date +%H:%M:%S)] $*" >&2; }
 # hash_of PATH...: a group's recipe files under scripts/toolchain/
 hash_of() { (cd "$HERE/toolchain" && find "$@" -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16); }
-KUBE_HASH=$(echo "r$RECIPE_KUBE $KUBERNETES_VERSION $ETCD_VERSION $COREDNS_VERSION $LOCAL_PATH_PROVISIONER_VERSION $METRICS_SERVER_VERSION $KUBE_NETWORK_POLICIES_VERSION $(hash_of kube.sh kube)" | sha256sum | cut -c1-16)
+KUBE_HASH=$(echo "r$RECIPE_KUBE $KUBERNETES_VERSION $ETCD_VERSION $COREDNS_VERSION $LOCAL_PATH_PROVISIONER_VERSION $METRICS_SERVER_VERSION $(hash_of kube.sh kube)" | sha256sum | cut -c1-16)
 PULUMI_HASH=$(echo "r$RECIPE_PULUMI $PULUMI_VERSION $K8S_PROVIDER_VERSION $RANDOM_PROVIDER_VERSION $(hash_of pulumi.sh standins)" | sha256sum | cut -c1-16)
 KWOK_HASH=$(echo "kwok $KWOK_VERSION" | sha256sum | cut -c1-16)
 solo_hash() { echo "$1 ${SOLO[$1]}" | sha256sum | cut -c1-16; } # the whole recipe line: module, version, package, stamp, tags
@@ -210,15 +210,22 @@ if [ ${#KUBE_TODO[@]} -gt 0 ]; then
   pids+=($!)
 fi
 if [ ${#PULUMI_TODO[@]} -gt 0 ]; then
-  (exec 9>"$DIR/.lock-pulumi" && flock 9 && build_pulumi_group "${PULUMI_TODO[@]}") &
+  build_pulumi_chains "${PULUMI_TODO[@]}" &
   pids+=($!)
 fi
 if [ ${#KWOK_TODO[@]} -gt 0 ]; then
   (exec 9>"$DIR/.lock-kwok" && flock 9 && build_kwok) &
   pids+=($!)
 fi
+# programs of one module at one version build one after the other: the second finds the packages they share
+# compiled in Go's cache (two builds at once would both compile them); different modules side by side
+declare -A SOLO_CHAINS=()
 for c in "${SOLO_TODO[@]}"; do
-  (exec 9>"$DIR/.lock-$c" && flock 9 && build_solo "$c") &
+  read -r module version _ <<<"${SOLO[$c]}"
+  SOLO_CHAINS["$module@$version"]+="$c "
+done
+for chain in "${SOLO_CHAINS[@]}"; do
+  (for c in $chain; do (exec 9>"$DIR/.lock-$c" && flock 9 && build_solo "$c") || exit 1; done) &
   pids+=($!)
 done
 TICK=

@@ -138,7 +138,7 @@ cl_metrics_ready() { [ "$(kubectl top nodes --no-headers 2>/dev/null | wc -l)" -
 # iptables chains (KUBE-ROUTER-*, KUBE-POD-FW-*, KUBE-NWPLCY-*) and ipsets live in that namespace and go with
 # it at teardown; cl_leftovers also checks that none reached the host's. Same-node pod traffic crosses the CNI
 # bridge, so br_netfilter's bridge-nf-call-iptables is on in each node namespace (network.sh).
-# Why not kube-network-policies (which the toolchain builds too): it hands every new connection to user
+# Why not kube-network-policies (kind's engine; the toolchain no longer builds it): it hands every new connection to user
 # space through an nftables `queue`, and this kernel has no CONFIG_NFT_QUEUE (nft refuses the rule).
 cl_netpol_start() {
   local i

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The kube group of scripts/toolchain.sh (sourced): one Go module that requires k8s.io/kubernetes (every
 # ./staging replace mapped to the published k8s.io/<name> v0.<minor>.<patch>, its godebug line copied) and
-# the modules of etcd, CoreDNS, metrics-server, kube-network-policies and local-path-provisioner, so Go's
+# the modules of etcd, CoreDNS, metrics-server and local-path-provisioner, so Go's
 # version selection picks one version of every shared dependency (client-go, grpc, protobuf, prometheus...)
 # and each package compiles once. The requested programs are built by one `go build` (Go schedules all of
 # their packages and links together on both cores); local-path-provisioner by a second one, because it
@@ -14,13 +14,12 @@ kube_package() {
     etcd) echo go.etcd.io/etcd/server/v3 ;;
     coredns) echo ./coredns ;;
     metrics-server) echo sigs.k8s.io/metrics-server/cmd/metrics-server ;;
-    kube-network-policies) echo sigs.k8s.io/kube-network-policies/cmd ;;
     local-path-provisioner) echo github.com/rancher/local-path-provisioner ;;
     *) echo "k8s.io/kubernetes/cmd/$1" ;;
   esac
 }
 # the file `go build -o DIR/` writes for a package (its last path element)
-kube_output() { case "$1" in etcd) echo server ;; kube-network-policies) echo cmd ;; *) basename "$(kube_package "$1")" ;; esac; }
+kube_output() { case "$1" in etcd) echo server ;; *) basename "$(kube_package "$1")" ;; esac; }
 
 kube_ldflags() {
   local minor=${KUBERNETES_VERSION#*.} f="-s -w" p
@@ -53,7 +52,7 @@ kube_module() {
     echo ")"
   } >"$w/go.mod" || return 1
   (cd "$w" && "$GO" get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION" "github.com/coredns/coredns@v$COREDNS_VERSION" \
-    "sigs.k8s.io/metrics-server@v$METRICS_SERVER_VERSION" "sigs.k8s.io/kube-network-policies@v$KUBE_NETWORK_POLICIES_VERSION" \
+    "sigs.k8s.io/metrics-server@v$METRICS_SERVER_VERSION" \
     "github.com/rancher/local-path-provisioner@v$LOCAL_PATH_PROVISIONER_VERSION") >&2 || return 1
   echo "$KUBE_HASH" >"$w/.ready"
   echo "$w"

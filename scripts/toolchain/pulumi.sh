@@ -2,8 +2,10 @@
 # The pulumi group of scripts/toolchain.sh (sourced): the CLI (a wrapper module requiring pkg/v3 and sdk/v3
 # explicitly, with pkg's one non-relative replace copied: pkg/v3 replaces sdk/v3 with a relative path), the
 # Node.js language host and the random provider (stand-ins when the proxy refuses the real modules), the
-# REAL Kubernetes provider, and the plugin install into the private PULUMI_HOME. Built one after the other
-# (they share the pulumi SDK's compiled packages); the group as a whole builds beside the kube group.
+# REAL Kubernetes provider, and the plugin install into the private PULUMI_HOME. Two chains side by side (and
+# beside the kube group): the CLI, the language host and the random stand-in one after the other (they share
+# the pinned pulumi sdk/v3's compiled packages), and the Kubernetes provider (its own module graph: pulumi
+# v3.215, client-go 0.33; nothing compiled in common with the CLI); the plugins are installed once both are done.
 
 PULUMI_LDFLAGS="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
 
@@ -155,4 +157,23 @@ build_pulumi_group() {
       return 1
     fi
   done
+}
+
+# build_pulumi_chains COMPONENT...: the Kubernetes provider beside the rest, then the plugins (cold, the
+# provider took ~12 min after the CLI's ~22: at the end it built alone on a partly idle machine)
+build_pulumi_chains() {
+  local c main=() k8s=() plugins=() kpid="" rc=0
+  for c in "$@"; do
+    case $c in pulumi-resource-kubernetes) k8s+=("$c") ;; plugins) plugins+=("$c") ;; *) main+=("$c") ;; esac
+  done
+  if [ ${#k8s[@]} -gt 0 ]; then
+    (exec 9>"$DIR/.lock-pulumi-kubernetes" && flock 9 && build_pulumi_group "${k8s[@]}") &
+    kpid=$!
+  fi
+  if [ ${#main[@]} -gt 0 ]; then
+    (exec 9>"$DIR/.lock-pulumi" && flock 9 && build_pulumi_group "${main[@]}") || rc=1
+  fi
+  if [ -n "$kpid" ]; then wait "$kpid" || rc=1; fi
+  [ $rc = 0 ] || return 1
+  [ ${#plugins[@]} -eq 0 ] || (exec 9>"$DIR/.lock-pulumi" && flock 9 && build_pulumi_group "${plugins[@]}")
 }
