@@ -11,7 +11,9 @@
 //   check.ts panels  --url URL --namespace NS                  every dashboard query of the parts that run here
 //                                                              returns a series; the rest are listed with the reason
 //   check.ts alert   --url URL --namespace NS --alert NAME --state pending|firing|inactive [--deadline S]
-//                    [--since EPOCH --after WHAT]              waits until NAME is in that state (inactive: absent);
+//                    [--match LABEL=VALUE] [--since EPOCH --after WHAT]
+//                                                              waits until NAME (only its alerts with that label,
+//                                                              with --match) is in that state (inactive: absent);
 //                                                              the seconds printed count from --since (the Unix
 //                                                              time of WHAT: the fault, or its removal)
 import { execFileSync } from "node:child_process";
@@ -21,6 +23,7 @@ interface Opts {
     namespace: string;
     deadline: number;
     alert?: string;
+    match?: [string, string];
     state?: string;
     also?: string;
     since?: number;
@@ -63,12 +66,20 @@ function parse(argv: string[]): [string, Opts] {
             namespace,
             deadline: Number(get("deadline") ?? 120),
             alert: get("alert"),
+            match: matcher(get("match")),
             state: get("state"),
             also: get("also"),
             since: get("since") === undefined ? undefined : Number(get("since")),
             after: get("after"),
         },
     ];
+}
+
+function matcher(m: string | undefined): [string, string] | undefined {
+    if (m === undefined) return undefined;
+    const i = m.indexOf("=");
+    if (i <= 0) throw new Error(`--match needs LABEL=VALUE, not ${m}`);
+    return [m.slice(0, i), m.slice(i + 1)];
 }
 
 async function api<T>(url: string, path: string): Promise<T> {
@@ -165,7 +176,7 @@ async function alert(o: Opts): Promise<string> {
     const t0 = o.since === undefined ? Date.now() : o.since * 1000;
     const v = await until(o.deadline, async () => {
         const mine = (await api<{ alerts: Alert[] }>(o.url, "/api/v1/alerts")).alerts.filter(
-            (a) => a.labels.alertname === o.alert && a.labels.namespace === o.namespace,
+            (a) => a.labels.alertname === o.alert && a.labels.namespace === o.namespace && (o.match === undefined || a.labels[o.match[0]] === o.match[1]),
         );
         const states = mine.map((a) => a.state);
         return { done: o.state === "inactive" ? mine.length === 0 : states.includes(o.state as string), states };
@@ -176,7 +187,7 @@ async function alert(o: Opts): Promise<string> {
     const groups = (await api<{ groups: Group[] }>(o.url, "/api/v1/rules?type=alert")).groups;
     const g = groups.find((x) => x.rules.some((r) => r.name === o.alert));
     const rule = g?.rules.find((r) => r.name === o.alert);
-    return `${o.alert} ${o.state} ${secondsSince(t0)}s after ${o.since === undefined ? "the check began" : (o.after ?? "the fault")} (for: ${rule?.duration ?? "?"}s, evaluated every ${g?.interval ?? "?"}s)`;
+    return `${o.alert}${o.match === undefined ? "" : ` (${o.match.join("=")})`} ${o.state} ${secondsSince(t0)}s after ${o.since === undefined ? "the check began" : (o.after ?? "the fault")} (for: ${rule?.duration ?? "?"}s, evaluated every ${g?.interval ?? "?"}s)`;
 }
 
 async function main(): Promise<void> {

@@ -10,6 +10,11 @@
 #     same connections without the credentials are refused (so up is the credentials' doing, not an open door);
 #   - every rule of the PrometheusRule loads and evaluates with no error;
 #   - every dashboard query of the parts that run here returns a series (the rest listed with the reason);
+#   - a container held at its CPU limit (a pod of the namespace's own, 20m, looping; e2e/node/monitoring-cpu.sh):
+#     RagHighCpuAgainstLimit firing once its 5m window has filled (started first, checked after the wipe),
+#     inactive once the pod is gone; a claim of the namespace's own (a local volume on a 32 MiB tmpfs) filled to
+#     94% (e2e/node/monitoring-volume.sh): RagVolumeAlmostFull firing (started and checked with the CPU's),
+#     inactive once the claim is gone;
 #   - the vector store's volume wiped (e2e/node/wipe.sh): RagVectorIndexIncomplete firing, rebuilt, inactive;
 #   - Redis really filled past its maxmemory: RagRedisMemoryNearLimit and RagRedisEvictingKeys fire, the memory
 #     alert clears once the keys are gone, the evictions alert once they leave its 5m window (after the outage);
@@ -29,6 +34,10 @@
 
 # shellcheck source=../lib/monitoring.sh
 . "$E2E_DIR/lib/monitoring.sh"
+# shellcheck source=monitoring-cpu.sh
+. "$E2E_DIR/node/monitoring-cpu.sh"
+# shellcheck source=monitoring-volume.sh
+. "$E2E_DIR/node/monitoring-volume.sh"
 MON_DIR=$WORK/monitoring
 mkdir -p "$MON_DIR"
 cp "$PROG/Pulumi.dev.yaml" "$MON_DIR/Pulumi.dev.yaml.before"
@@ -48,11 +57,15 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
   # every alert this phase causes fires after 1 minute (monitoring.alerts.forMinutes) where its default for:, 5 to
   # 15 minutes, would outlast what CI can wait: each is seen firing, not only pending
   for a in RagHpaAtMaximum RagApiErrorRatio RagPostgresBackupFailed RagIndexerJobFailed RagRedisMemoryNearLimit \
-    RagRedisEvictingKeys RagPostgresConnectionsNearMax RagApiHighLatencyP99 RagVectorIndexIncomplete; do mon_config+=("monitoring.alerts.forMinutes.$a 1"); done
+    RagRedisEvictingKeys RagPostgresConnectionsNearMax RagApiHighLatencyP99 RagVectorIndexIncomplete RagHighCpuAgainstLimit \
+    RagVolumeAlmostFull; do mon_config+=("monitoring.alerts.forMinutes.$a 1"); done
   if config_pairs "${STACK:-dev}" "${mon_config[@]}" >"$LOGS/config-monitoring.log" 2>&1 && run "$LOGS/up-monitoring.log" P up "${POLICY_ARGS[@]}"; then
     record_time "pulumi up: monitoring on (ServiceMonitors, rules, dashboard, exporters)" "$LAST_SECS"
     pass "pulumi up with monitoring.enabled (${LAST_SECS}s): $(K -n "$NS" get servicemonitors -o name | sed 's#.*/##' | tr '\n' ' ')ServiceMonitors, $(K -n "$NS" get prometheusrules -o name | sed 's#.*/##') PrometheusRule, exporters $(K -n "$NS" get pods -o jsonpath='{range .items[*]}{range .spec.containers[*]}{.name}{" "}{end}{end}' | tr ' ' '\n' | grep -- '-exporter$' | sort -u | tr '\n' ' ')"
     check_workloads "after monitoring was switched on" >/dev/null || fail "workloads after monitoring on: $(ns_pods_summary)"
+    # two faults of test-owned objects, checked below once their alerts have had the time they need
+    cpu_burn_start
+    vol_fill_start
     # traffic for the API's series (requests, latency), then every target, rule and panel
     for i in 1 2 3; do api POST /v1/query "{\"question\":\"Monitoring $i: what colour is the lighthouse on Skerry Point?\"}" >/dev/null 2>&1; done
     mon_check targets --also "$MON_NS" --deadline 120 &&
@@ -155,6 +168,8 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
     # the vector store's volume wiped: the index incomplete, RagVectorIndexIncomplete firing, rebuilt, inactive
     # shellcheck source=wipe.sh
     WIPE_ALERT=1 && . "$E2E_DIR/node/wipe.sh"
+    cpu_burn_check # started right after the monitoring `pulumi up`: its 5m window has filled by now
+    vol_fill_check
     # the API slowed by a stalled cache: RagApiHighLatencyP99 (e2e/node/monitoring-latency.sh); before the outage,
     # whose questions can be slow too (one of 16 took over a second while PostgreSQL and Redis went away)
     # shellcheck source=monitoring-latency.sh
