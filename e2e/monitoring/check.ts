@@ -179,7 +179,9 @@ async function alert(o: Opts): Promise<string> {
             (a) => a.labels.alertname === o.alert && a.labels.namespace === o.namespace && (o.match === undefined || a.labels[o.match[0]] === o.match[1]),
         );
         const states = mine.map((a) => a.state);
-        return { done: o.state === "inactive" ? mine.length === 0 : states.includes(o.state as string), states };
+        // when its expression first held (the alert's activeAt: pending from then, firing once its for: passed)
+        const active = Math.min(...mine.filter((a) => a.state === o.state).map((a) => Date.parse(a.activeAt)));
+        return { done: o.state === "inactive" ? mine.length === 0 : states.includes(o.state as string), states, active };
     });
     if (!v.done) throw new Error(`${o.alert} not ${o.state} after ${o.deadline}s (states: ${(v.states ?? []).join(",") || "inactive"})`);
     // its `for:` (the rule's duration) and the evaluation interval, from the loaded rule itself
@@ -187,7 +189,9 @@ async function alert(o: Opts): Promise<string> {
     const groups = (await api<{ groups: Group[] }>(o.url, "/api/v1/rules?type=alert")).groups;
     const g = groups.find((x) => x.rules.some((r) => r.name === o.alert));
     const rule = g?.rules.find((r) => r.name === o.alert);
-    return `${o.alert}${o.match === undefined ? "" : ` (${o.match.join("=")})`} ${o.state} ${secondsSince(t0)}s after ${o.since === undefined ? "the check began" : (o.after ?? "the fault")} (for: ${rule?.duration ?? "?"}s, evaluated every ${g?.interval ?? "?"}s)`;
+    // seen late (the check came after other work), the alert's own activeAt says when it began: both are printed
+    const held = Number.isFinite(v.active) ? `; its expression held from ${((v.active - t0) / 1000).toFixed(1)}s` : "";
+    return `${o.alert}${o.match === undefined ? "" : ` (${o.match.join("=")})`} ${o.state} ${secondsSince(t0)}s after ${o.since === undefined ? "the check began" : (o.after ?? "the fault")} (for: ${rule?.duration ?? "?"}s, evaluated every ${g?.interval ?? "?"}s${held})`;
 }
 
 async function main(): Promise<void> {
