@@ -19,6 +19,8 @@
 #   mon COMMAND ARGS...                 e2e/monitoring/check.ts against MON_URL for the platform's namespace NS
 #   mon_check COMMAND ARGS...           the same, its ok/FAIL line counted (pass/fail)
 #   mon_query PROMQL [LABEL]            the instant query's series, one line each: its value, or LABEL=its value
+#   mon_deadline SINCE SECONDS          the seconds left until SECONDS after SINCE (a now() time), at least 60: the
+#                                       deadline of an alert check whose fault began at SINCE and needs SECONDS to fire
 MON_NS=
 MON_URL=
 MON_INTERVAL=${MON_INTERVAL:-5s}
@@ -135,6 +137,7 @@ mon_check() { # COMMAND ARGS...: its ok/FAIL line counted
   case "$out" in "ok   - "*) pass "monitoring: ${out#ok   - }" ;; *) fail "monitoring: ${out#FAIL - }" ;; esac
   [[ $out == "ok   - "* ]]
 }
+mon_deadline() { awk -v e="$(elapsed "$1")" -v s="$2" 'BEGIN{d=int(s-e); print (d < 60 ? 60 : d)}'; }
 mon_query() {
   curl -fsS --max-time 10 "$MON_URL/api/v1/query" --data-urlencode "query=$1" |
     python3 -c 'import json,sys

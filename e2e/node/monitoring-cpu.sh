@@ -31,13 +31,12 @@ EOF
 
 cpu_burn_check() {
   if [ -n "$t_cpu" ]; then
-    local sel="namespace=\"$NS\",pod=\"$CPU_POD\",container=\"burn\"" used limit left
+    local sel="namespace=\"$NS\",pod=\"$CPU_POD\",container=\"burn\"" used limit
     used=$(mon_query "rate(container_cpu_usage_seconds_total{$sel}[1m])")
     limit=$(mon_query "kube_pod_container_resource_limits{$sel,resource=\"cpu\"}")
     say "monitoring: $CPU_POD used ${used:-?} cores over the last minute against a limit of ${limit:-?} (kube-state-metrics), $(elapsed "$t_cpu")s after it started"
-    left=$(awk -v e="$(elapsed "$t_cpu")" 'BEGIN{d=int(420-e); print (d < 60 ? 60 : d)}')
-    mon_check alert --alert RagHighCpuAgainstLimit --match "pod=$CPU_POD" --state firing --deadline "$left" --since "$t_cpu" \
-      --after "a container began to loop at its 20m limit"
+    mon_check alert --alert RagHighCpuAgainstLimit --match "pod=$CPU_POD" --state firing \
+      --deadline "$(mon_deadline "$t_cpu" 420)" --since "$t_cpu" --after "a container began to loop at its 20m limit"
   fi
   local t_gone
   K -n "$NS" delete pod "$CPU_POD" --ignore-not-found --wait=true --timeout=60s >>"$LOGS/monitoring-cpu.log" 2>&1

@@ -48,13 +48,12 @@ EOF
 
 vol_fill_check() {
   if [ -n "$t_vol" ]; then
-    local sel="namespace=\"$NS\",persistentvolumeclaim=\"$VOL_NAME\"" used cap left
+    local sel="namespace=\"$NS\",persistentvolumeclaim=\"$VOL_NAME\"" used cap
     used=$(mon_query "kubelet_volume_stats_used_bytes{$sel}")
     cap=$(mon_query "kubelet_volume_stats_capacity_bytes{$sel}")
     say "monitoring: the kubelet reports $VOL_NAME ${used:-?} of ${cap:-?} bytes used, $(elapsed "$t_vol")s after it was filled"
-    left=$(awk -v e="$(elapsed "$t_vol")" 'BEGIN{d=int(330-e); print (d < 60 ? 60 : d)}')
-    mon_check alert --alert RagVolumeAlmostFull --match "persistentvolumeclaim=$VOL_NAME" --state firing --deadline "$left" \
-      --since "$t_vol" --after "the claim was filled to 94%"
+    mon_check alert --alert RagVolumeAlmostFull --match "persistentvolumeclaim=$VOL_NAME" --state firing \
+      --deadline "$(mon_deadline "$t_vol" 330)" --since "$t_vol" --after "the claim was filled to 94%"
   fi
   local t_gone
   K -n "$NS" delete pod "$VOL_NAME" --ignore-not-found --wait=true --timeout=60s >>"$LOGS/monitoring-volume.log" 2>&1
