@@ -2,6 +2,7 @@
 // NetworkPolicy check that needs no cluster. The probing itself runs in e2e/node.sh with E2E_NETPOL=1.
 import { strict as assert } from "node:assert";
 import { Cell, cellOk, columns, COLUMNS, EXTERNAL_TARGETS, intended, renderTable, SOURCES, TARGETS, verdict } from "../e2e/netpol/intent";
+import { PodSummary, podTarget } from "../e2e/netpol/pod-target";
 
 const withIngress = { ingressEnabled: true };
 const withoutIngress = { ingressEnabled: false };
@@ -137,5 +138,42 @@ describe("connection matrix: verdicts", () => {
         assert.match(api ?? "", /allow:open\s+.*allow:timeout !/);
         assert.match(table.find((l) => l.startsWith("stranger")) ?? "", /deny:timeout.*deny:open !/);
         assert.match(table.find((l) => l.startsWith("frontend")) ?? "", /^frontend(\s+-)+$/, "cells not probed print as -");
+    });
+});
+
+describe("connection matrix: the pod behind a Service (x@pod columns)", () => {
+    const port = { name: "http", port: 80, protocol: "TCP", targetPort: "http" };
+    const pod = (name: string, over: { ready?: boolean; phase?: string; deleting?: boolean; ip?: string } = {}): PodSummary => ({
+        metadata: { name, ...(over.deleting ? { deletionTimestamp: "2026-12-05T00:00:00Z" } : {}) },
+        // the frontend's shape: metrics first in the container, as an EndpointSlice may list it first too
+        spec: {
+            containers: [
+                {
+                    ports: [
+                        { name: "metrics", containerPort: 9090 },
+                        { name: "http", containerPort: 8080 },
+                    ],
+                },
+            ],
+        },
+        status: {
+            phase: over.phase ?? "Running",
+            podIP: over.ip ?? "10.244.0.7",
+            conditions: [{ type: "Ready", status: over.ready === false ? "False" : "True" }],
+        },
+    });
+
+    it("connects to the container port the Service port targets by name, not the pod's first port", () => {
+        assert.deepEqual(podTarget(port, [pod("rag-frontend-a")]), { pod: "rag-frontend-a", podIp: "10.244.0.7", podPort: 8080 });
+        assert.equal(podTarget({ ...port, targetPort: 8081 }, [pod("a")])?.podPort, 8081);
+        assert.equal(podTarget({ name: "x", port: 6379 }, [pod("a")])?.podPort, 6379);
+        assert.equal(podTarget({ ...port, targetPort: "grpc" }, [pod("a")]), undefined);
+        assert.equal(podTarget({ ...port, protocol: "UDP" }, [pod("a")]), undefined);
+    });
+
+    it("takes only a pod that serves now: Running, Ready, not being deleted (a replaced pod's address is no target)", () => {
+        assert.equal(podTarget(port, [pod("a", { deleting: true }), pod("b", { ready: false }), pod("c", { phase: "Pending" })]), undefined);
+        assert.equal(podTarget(port, [pod("a", { deleting: true, ip: "10.244.0.5" }), pod("b", { ip: "10.244.0.9" })])?.podIp, "10.244.0.9");
+        assert.equal(podTarget(port, [pod("z", { ip: "10.244.0.3" }), pod("m", { ip: "10.244.0.4" })])?.pod, "m");
     });
 });

@@ -24,6 +24,7 @@
 import { execFileSync } from "node:child_process";
 import { Cell, columns, ExternalTarget, intended, Outcome, renderTable, Source, SOURCE_NOTES, SOURCES, Target, TARGETS, verdict, Via } from "./intent";
 import { Options, parseArgs } from "./options";
+import { PodSummary, podTarget, ServicePort } from "./pod-target";
 import { Labels, probePod } from "./probe";
 
 function kubectl(args: string[], input?: string): string {
@@ -43,7 +44,7 @@ interface Workload {
 }
 interface Service {
     metadata: { name: string };
-    spec: { clusterIP?: string; selector?: Labels; ports?: { port: number; protocol?: string }[] };
+    spec: { clusterIP?: string; selector?: Labels; ports?: ServicePort[] };
 }
 
 /** Labels a controller sets on its own pods (a probe pod carrying them could be adopted). */
@@ -77,25 +78,19 @@ interface Endpoint {
     ip: string;
     port: number;
     service: string;
-    /** a Ready pod behind the Service and the port it listens on (from the Service's EndpointSlices) */
+    /** a serving pod behind the Service and the port it listens on for the Service's port (pod-target.ts) */
     podIp?: string;
     podPort?: number;
-}
-interface EndpointSlice {
-    endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[];
-    ports?: { port?: number; protocol?: string }[];
+    pod?: string;
 }
 
-function podOf(ns: string, service: string): { podIp?: string; podPort?: number } {
-    const slices = (
-        JSON.parse(kubectl(["-n", ns, "get", "endpointslices", "-l", `kubernetes.io/service-name=${service}`, "-o", "json"])) as K8sList<EndpointSlice>
-    ).items;
-    for (const sl of slices) {
-        const ep = (sl.endpoints ?? []).find((e) => e.conditions?.ready !== false && e.addresses.length > 0);
-        const port = (sl.ports ?? []).find((p) => (p.protocol ?? "TCP") === "TCP" && p.port);
-        if (ep && port) return { podIp: ep.addresses[0], podPort: port.port };
-    }
-    return {};
+function podOf(ns: string, svc: Service, port: ServicePort): { podIp?: string; podPort?: number; pod?: string } {
+    const selector = Object.entries(svc.spec.selector ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",");
+    if (!selector) return {};
+    const pods = (JSON.parse(kubectl(["-n", ns, "get", "pods", "-l", selector, "-o", "json"])) as K8sList<PodSummary>).items;
+    return podTarget(port, pods) ?? {};
 }
 
 function targetEndpoints(ns: string, o: Options): Map<Target | ExternalTarget, Endpoint> {
@@ -106,8 +101,7 @@ function targetEndpoints(ns: string, o: Options): Map<Target | ExternalTarget, E
         if (t === "dns" || t === o.setup.external) continue;
         const svc = svcs.find((s) => s.spec.clusterIP && s.spec.clusterIP !== "None" && COMPONENTS[t].includes(s.spec.selector?.[NAME] ?? ""));
         const port = svc?.spec.ports?.find((p) => (p.protocol ?? "TCP") === "TCP");
-        if (svc && port)
-            out.set(t, { ip: svc.spec.clusterIP as string, port: port.port, service: `${ns}/${svc.metadata.name}`, ...podOf(ns, svc.metadata.name) });
+        if (svc && port) out.set(t, { ip: svc.spec.clusterIP as string, port: port.port, service: `${ns}/${svc.metadata.name}`, ...podOf(ns, svc, port) });
     }
     const dns = JSON.parse(kubectl(["-n", "kube-system", "get", "service", "kube-dns", "-o", "json"])) as Service;
     if (dns.spec.clusterIP) out.set("dns", { ip: dns.spec.clusterIP, port: 53, service: "kube-system/kube-dns" });
@@ -135,7 +129,7 @@ async function main(): Promise<number> {
     for (const t of targets) if (!endpoints.has(t)) problems.push(`no Service for target ${t}`);
     for (const c of cols)
         if (c.via === "pod" && endpoints.has(c.target) && !endpoints.get(c.target)?.podIp)
-            problems.push(`no Ready pod behind ${endpoints.get(c.target)?.service}`);
+            problems.push(`no serving pod behind ${endpoints.get(c.target)?.service}`);
     // the external datastore's Service must be gone (mode external renders none)
     if (o.setup.external && svcsFor(o.namespace, o.setup.external))
         problems.push(`${o.setup.external} runs outside, yet a Service in ${o.namespace} selects it`);
@@ -224,7 +218,7 @@ async function main(): Promise<number> {
     );
     for (const t of targets) {
         const ep = endpoints.get(t) as Endpoint;
-        console.log(`#   ${t.padEnd(12)} ${ep.service} ${ep.ip}:${ep.port}${ep.podIp ? `, pod ${ep.podIp}:${ep.podPort}` : ""}`);
+        console.log(`#   ${t.padEnd(12)} ${ep.service} ${ep.ip}:${ep.port}${ep.podIp ? `, pod ${ep.pod} ${ep.podIp}:${ep.podPort}` : ""}`);
     }
     for (const s of SOURCES) console.log(`#   ${s.padEnd(15)} ${sourceNs(s)}: ${SOURCE_NOTES[s]}`);
     for (const line of renderTable(cells, cols).split("\n")) console.log(`#   ${line}`);
@@ -238,6 +232,14 @@ async function main(): Promise<number> {
         return 0;
     }
     const wrong = v.wrong.map((c) => `${c.source}->${c.target}${c.via === "pod" ? "@pod" : ""} ${c.allowed ? "allowed" : "refused"} but ${c.outcome}`);
+    // a pod column gone wrong: was its pod replaced while the probes ran? (the pod and port now, against the start)
+    const after = targetEndpoints(o.namespace, o);
+    for (const t of new Set(v.wrong.filter((c) => c.via === "pod").map((c) => c.target))) {
+        const [was, now] = [endpoints.get(t), after.get(t)];
+        problems.push(
+            `${t}@pod probed ${was?.pod} ${was?.podIp}:${was?.podPort}, serving now: ${now?.pod ? `${now.pod} ${now.podIp}:${now.podPort}` : "none"}`,
+        );
+    }
     console.log(`FAIL - connection matrix: ${counts}; contrary to the intent: ${[...wrong, ...problems].join("; ")}`);
     return 1;
 }
