@@ -18,8 +18,8 @@
 #   - the vector store's volume wiped (e2e/node/wipe.sh): RagVectorIndexIncomplete firing, rebuilt, inactive;
 #   - Redis really filled past its maxmemory: RagRedisMemoryNearLimit and RagRedisEvictingKeys fire, the memory
 #     alert clears once the keys are gone, the evictions alert once they leave its 5m window (after the outage);
-#   - PostgreSQL held at 90% of max_connections (one dblink session): RagPostgresConnectionsNearMax fires, then
-#     clears once they close;
+#   - PostgreSQL held at 90% of max_connections (one dblink session) while Redis is filled
+#     (e2e/node/monitoring-pg.sh): RagPostgresConnectionsNearMax fires, then clears once they close;
 #   - Redis shut down twice: RagPodRestarting firing, and clear once the restarts leave its 5m window;
 #   - Redis stalled (CLIENT PAUSE) under 20 questions at once: each answered after the cache's 3 s timeout, and
 #     RagApiHighLatencyP99 fires; it clears once the HPA's load outweighs them (e2e/node/monitoring-latency.sh);
@@ -38,6 +38,8 @@
 . "$E2E_DIR/node/monitoring-cpu.sh"
 # shellcheck source=monitoring-volume.sh
 . "$E2E_DIR/node/monitoring-volume.sh"
+# shellcheck source=monitoring-pg.sh
+. "$E2E_DIR/node/monitoring-pg.sh"
 MON_DIR=$WORK/monitoring
 mkdir -p "$MON_DIR"
 cp "$PROG/Pulumi.dev.yaml" "$MON_DIR/Pulumi.dev.yaml.before"
@@ -114,6 +116,8 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
     sleep 12 # two more samples for the panels' rate() windows
     mon_check panels
 
+    # PostgreSQL's connections near max_connections, held while Redis is filled (e2e/node/monitoring-pg.sh)
+    pg_conns_start
     # Redis past its maxmemory: the fill is real; maxmemory is lowered for it at runtime (16 MB, then restored),
     # so that 20 MB of keys do it rather than 200 MB in a container limited to 256 Mi
     rcli() { K -n "$NS" exec "$rpod" -c redis -- redis-cli --no-auth-warning "$@"; }
@@ -140,30 +144,7 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
       rcli config set maxmemory "$maxmem" >/dev/null 2>&1
     fi
 
-    # PostgreSQL's connections past the alert's ratio of max_connections: one session opens them with dblink over
-    # the pod's socket (one client process, not one per connection, inside the container's memory limit) and holds
-    # them 100 s; RagPostgresConnectionsNearMax fires, then clears once they close
-    # shellcheck disable=SC2016 # expanded in the container
-    pgq() { K -n "$NS" exec "$pgpod" -c postgres -- sh -c 'psql -v ON_ERROR_STOP=1 -h /var/run/postgresql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tA "$@"' sh "$@"; }
-    pg_max=$(pgq -c 'SHOW max_connections' 2>/dev/null)
-    pg_now=$(pgq -c 'SELECT count(*) FROM pg_stat_activity WHERE datname IS NOT NULL' 2>/dev/null)
-    pg_open=$((${pg_max:-0} * 90 / 100 - ${pg_now:-0}))
-    t_conn=$(now)
-    if [ "${pg_max:-0}" -gt 0 ] && [ "$pg_open" -gt 0 ] && pgq -c 'CREATE EXTENSION IF NOT EXISTS dblink' >"$LOGS/monitoring-pg-conns.log" 2>&1; then
-      pgq -c "SELECT count(dblink_connect('e2e' || i, 'host=/var/run/postgresql dbname=' || current_database() || ' user=' || current_user)) FROM generate_series(1, $pg_open) i" \
-        -c 'SELECT pg_sleep(100)' >>"$LOGS/monitoring-pg-conns.log" 2>&1 &
-      held=$!
-      sleep 5
-      pass "monitoring: PostgreSQL held at $(pgq -c 'SELECT count(*) FROM pg_stat_activity WHERE datname IS NOT NULL' 2>/dev/null) of $pg_max connections ($pg_open opened by one dblink session; the alert's threshold, monitoring.alerts.postgresConnectionsRatio, is 0.8 by default)"
-      mon_check alert --alert RagPostgresConnectionsNearMax --state firing --deadline 90 --since "$t_conn" --after "the connections were opened"
-      wait "$held"
-      t_closed=$(now)
-      mon_check alert --alert RagPostgresConnectionsNearMax --state inactive --deadline 60 --since "$t_closed" --after "they closed"
-      pgq -c 'DROP EXTENSION dblink' >>"$LOGS/monitoring-pg-conns.log" 2>&1
-      record_time "PostgreSQL connections near max: alert firing, then cleared" "$(elapsed "$t_conn")"
-    else
-      fail "monitoring: could not hold PostgreSQL's connections (max ${pg_max:-?}, now ${pg_now:-?})" "$LOGS/monitoring-pg-conns.log" 5
-    fi
+    pg_conns_check
 
     # the vector store's volume wiped: the index incomplete, RagVectorIndexIncomplete firing, rebuilt, inactive
     # shellcheck source=wipe.sh
