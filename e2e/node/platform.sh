@@ -204,11 +204,25 @@ else
   fail "the chat page in headless Chromium" "$LOGS/browser.log" 20
 fi
 
-# data survives the datastores' pods being deleted
+# data survives the datastores' pods being deleted; each stops on its stop signal (PostgreSQL's SIGINT, Chroma's
+# SIGTERM through dumb-init), not at its terminationGracePeriodSeconds by the kubelet's SIGKILL
+stop_pod() { # POD: deleted and gone; prints "POD SECONDS GRACE"
+  local g t
+  g=$(K -n "$NS" get pod "$1" -o jsonpath='{.spec.terminationGracePeriodSeconds}' 2>/dev/null)
+  t=$(now)
+  K -n "$NS" delete pod "$1" --wait=true --timeout=150s >>"$LOGS/delete-datastores.log" 2>&1
+  echo "$1 $(elapsed "$t") ${g:-?}"
+}
 if [ "$QUERY_OK" = 1 ]; then
   ds=$(datastore_pods | tr '\n' ' ')
-  # shellcheck disable=SC2086
-  K -n "$NS" delete pod $ds --wait=true --timeout=120s >"$LOGS/delete-datastores.log" 2>&1
+  : >"$LOGS/delete-datastores.log"
+  stops=$(for p in $ds; do stop_pod "$p" & done; wait)
+  stopped=$(awk '{printf "%s in %ss of its %ss grace, ", $1, $2, $3}' <<<"$stops")
+  if [ -n "$stops" ] && awk '$3 == "?" || $2 + 0 >= $3 + 0 {bad = 1} END {exit bad}' <<<"$stops"; then
+    pass "datastore pods stopped by their stop signal, not killed at the grace period's end: ${stopped%, }"
+  else
+    fail "datastore pods not stopped by their stop signal (gone only once the grace period ended: the kubelet's SIGKILL): ${stopped%, }"
+  fi
   ready=1
   for p in $ds; do
     cl_wait 300 kubectl -n "$NS" wait --for=condition=Ready "pod/$p" --timeout=5s || ready=0
