@@ -136,8 +136,11 @@ with tarfile.open(src) as tin, tarfile.open(dst, "w") as tout:
         else:
             tout.addfile(m, f)
 PY
-      # --index-name: the image is named by the reference alone
-      if ! ctr --address "$IMPORT_SOCK" -n k8s.io images import --index-name "${REFS[$n]}" "$imp" >>"$CACHE/logs/import.log" 2>&1; then
+      # --index-name: the image is named by the reference alone. --no-unpack: the content only; the CRI unpacks an
+      # image into its snapshotter when a container of it is first created, so a node unpacks only what it runs
+      # (the embedded cluster's up measured: datastore images imported in 5 s instead of 43 s, the pulumi up that
+      # creates their containers 21 s longer)
+      if ! ctr --address "$IMPORT_SOCK" -n k8s.io images import --no-unpack --index-name "${REFS[$n]}" "$imp" >>"$CACHE/logs/import.log" 2>&1; then
         rm -f "$imp"
         log "$n: import FAILED (see $CACHE/logs/import.log)"
         rc=1
