@@ -233,8 +233,14 @@ async function main(): Promise<number> {
     }
     const wrong = v.wrong.map((c) => `${c.source}->${c.target}${c.via === "pod" ? "@pod" : ""} ${c.allowed ? "allowed" : "refused"} but ${c.outcome}`);
     // a pod column gone wrong: was its pod replaced while the probes ran? (the pod and port now, against the start)
-    const after = targetEndpoints(o.namespace, o);
-    for (const t of new Set(v.wrong.filter((c) => c.via === "pod").map((c) => c.target))) {
+    const podTargets = new Set(v.wrong.filter((c) => c.via === "pod").map((c) => c.target));
+    let after = new Map<Target | ExternalTarget, Endpoint>();
+    try {
+        if (podTargets.size) after = targetEndpoints(o.namespace, o);
+    } catch (e) {
+        problems.push(`the pods serving after the probes could not be read: ${String(e).slice(0, 120)}`);
+    }
+    for (const t of podTargets) {
         const [was, now] = [endpoints.get(t), after.get(t)];
         problems.push(
             `${t}@pod probed ${was?.pod} ${was?.podIp}:${was?.podPort}, serving now: ${now?.pod ? `${now.pod} ${now.podIp}:${now.podPort}` : "none"}`,
