@@ -201,7 +201,14 @@ async function main(): Promise<number> {
         try {
             results = JSON.parse(kubectl(["-n", p.ns, "logs", p.name]).trim().split("\n").pop() ?? "[]");
         } catch (e) {
-            problems.push(`${p.source}: no result (${phase(p) || "no pod"}: ${String(e).slice(0, 120)})`);
+            // how the probe's container ended (reason, exit code), when the pod says
+            let ended = "";
+            try {
+                ended = kubectl(["-n", p.ns, "get", "pod", p.name, "-o", "jsonpath={.status.containerStatuses[0].state.terminated}"]).slice(0, 200);
+            } catch {
+                ended = "";
+            }
+            problems.push(`${p.source}: no result (${phase(p) || "no pod"}: ${String(e).slice(0, 120)}${ended ? `; container ${ended}` : ""})`);
         }
         for (const c of p.cells) {
             const r = results.find((x) => x.key === c.key);
