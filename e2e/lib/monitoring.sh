@@ -20,7 +20,8 @@
 #   mon_check COMMAND ARGS...           the same, its ok/FAIL line counted (pass/fail)
 #   mon_query PROMQL [LABEL]            the instant query's series, one line each: its value, or LABEL=its value
 #   mon_deadline SINCE SECONDS          the seconds left until SECONDS after SINCE (a now() time), at least 60: the
-#                                       deadline of an alert check whose fault began at SINCE and needs SECONDS to fire
+#                                       deadline of an alert check whose fault began (or ended) at SINCE and needs
+#                                       SECONDS to fire (or to leave the alert's window)
 MON_NS=
 MON_URL=
 MON_INTERVAL=${MON_INTERVAL:-5s}

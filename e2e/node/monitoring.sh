@@ -22,11 +22,12 @@
 #     (e2e/node/monitoring-pg.sh): RagPostgresConnectionsNearMax fires, then clears once they close;
 #   - Redis shut down twice: RagPodRestarting firing, and clear once the restarts leave its 5m window;
 #   - Redis stalled (CLIENT PAUSE) under 20 questions at once: each answered after the cache's 3 s timeout, and
-#     RagApiHighLatencyP99 fires; it clears once the HPA's load outweighs them (e2e/node/monitoring-latency.sh);
+#     RagApiHighLatencyP99 fires; it clears once the HPA's load outweighs them or they leave its 5m window
+#     (e2e/node/monitoring-latency.sh);
 #   - the vector store, PostgreSQL and Redis taken away, a backup and a re-indexing run against them
 #     (e2e/node/monitoring-outage.sh): RagApiErrorRatio, RagPostgresBackupFailed, RagIndexerJobFailed,
 #     RagVectorStoreDown, RagPostgresDown and RagRedisDown firing, all cleared once they are back (RagApiErrorRatio once the
-#     questions answered since outweigh the 503s in its 5m window: after the HPA's load);
+#     questions answered since outweigh the 503s or the 503s leave its 5m window: after the HPA's load);
 #   - the API's HPA driven to its maximum by a query load: RagHpaAtMaximum firing, clear once it scales back down
 #     (e2e/node/monitoring-hpa.sh).
 # The stack's config goes back afterwards; the next `pulumi up` (e2e/node/external.sh) removes what monitoring
@@ -166,9 +167,9 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
     # reaches past the 5m window after the fault (at least 60 s): the faster the phases before, the earlier this
     # check, and the load alone may not outweigh the fault's samples while they are still in the window
     [ -n "${t_back:-}" ] && mon_check alert --alert RagApiErrorRatio --state inactive --deadline "$(mon_deadline "$t_back" 400)" --since "$t_back" \
-      --after "both datastores were back (the questions answered since, the HPA's load among them, outweigh the 503s)"
+      --after "both datastores were back (the 503s outweighed by the questions answered since, the HPA's load among them, or out of the 5m window)"
     [ -n "${t_slow:-}" ] && mon_check alert --alert RagApiHighLatencyP99 --state inactive --deadline "$(mon_deadline "$t_slow" 400)" --since "$t_slow" \
-      --after "the 20 slow questions (the HPA's load answered since outweighs them)"
+      --after "the 20 slow questions (outweighed by the HPA's load answered since, or out of the 5m window)"
   else
     fail "pulumi up with monitoring.enabled" "$LOGS/up-monitoring.log" 30
     WIPE_ALERT=0 && . "$E2E_DIR/node/wipe.sh"
