@@ -48,6 +48,8 @@ interface Alert {
     labels: Record<string, string>;
     state: string;
     activeAt: string;
+    /** the expression's value at the last evaluation */
+    value: string;
 }
 
 function parse(argv: string[]): [string, Opts] {
@@ -178,10 +180,11 @@ async function alert(o: Opts): Promise<string> {
         const mine = (await api<{ alerts: Alert[] }>(o.url, "/api/v1/alerts")).alerts.filter(
             (a) => a.labels.alertname === o.alert && a.labels.namespace === o.namespace && (o.match === undefined || a.labels[o.match[0]] === o.match[1]),
         );
-        const states = mine.map((a) => a.state);
+        // a state not left is printed with the expression's value, e.g. the p99 that still holds an alert
+        const states = mine.map((a) => `${a.state} (value ${Number(a.value).toPrecision(3)})`);
         // when its expression first held (the alert's activeAt: pending from then, firing once its for: passed)
         const active = Math.min(...mine.filter((a) => a.state === o.state).map((a) => Date.parse(a.activeAt)));
-        return { done: o.state === "inactive" ? mine.length === 0 : states.includes(o.state as string), states, active };
+        return { done: o.state === "inactive" ? mine.length === 0 : mine.some((a) => a.state === o.state), states, active };
     });
     if (!v.done) throw new Error(`${o.alert} not ${o.state} after ${o.deadline}s (states: ${(v.states ?? []).join(",") || "inactive"})`);
     // its `for:` (the rule's duration) and the evaluation interval, from the loaded rule itself
