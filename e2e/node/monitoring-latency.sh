@@ -1,10 +1,10 @@
 # shellcheck shell=bash
-# The API slow for real (sourced by e2e/node/monitoring.sh, after the wipe, before the outage): Redis stalls
+# The API slow for real (sourced by e2e/node/monitoring.sh, the first fault after the restarts): Redis stalls
 # (CLIENT PAUSE ... ALL, what a Redis failover does to its clients; here for 10 s) while 20 questions arrive at once.
 # The API waits its cache's 3 s command timeout, then answers without the cache (WORKERS questions at a time, the
 # rest queue): every one answered, each slower than RagApiHighLatencyP99's 2 s. They are well over 1% of the API's
 # client requests in the 5m window, so its p99 passes 2 s: the alert (for: 1 minute here) fires. It clears once they
-# have left that window (checked after the outage, before the HPA's load, in e2e/node/monitoring.sh).
+# have left that window (checked before the outage and the HPA's load, in e2e/node/monitoring.sh).
 lat_rpod=$(K -n "$NS" get pods -l app.kubernetes.io/name=redis -o jsonpath='{.items[0].metadata.name}')
 lat_dir=$MON_DIR/latency
 mkdir -p "$lat_dir"
