@@ -206,7 +206,7 @@ async function main(): Promise<number> {
             try {
                 ended = kubectl(["-n", p.ns, "get", "pod", p.name, "-o", "jsonpath={.status.containerStatuses[0].state.terminated}"]).slice(0, 200);
             } catch {
-                ended = "";
+                // the pod is gone: its phase above says so
             }
             problems.push(`${p.source}: no result (${phase(p) || "no pod"}: ${String(e).slice(0, 120)}${ended ? `; container ${ended}` : ""})`);
         }
