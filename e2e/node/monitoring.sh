@@ -119,7 +119,7 @@ if mon_install monitoring release=kube-prometheus-stack 2>"$LOGS/monitoring-inst
 
     # the API slowed by a stalled cache: RagApiHighLatencyP99 firing (e2e/node/monitoring-latency.sh); first, so
     # that its slow answers leave the alert's 5m window while the phases below run (in CI none of those lifted the
-    # p99 past 2 s: the alert was seen clear 313 s after the slow answers, with them all in its window)
+    # p99 past 2 s: the alert was seen clear 313 s after the slow answers, those phases' questions still in its window)
     # shellcheck source=monitoring-latency.sh
     . "$E2E_DIR/node/monitoring-latency.sh"
 
