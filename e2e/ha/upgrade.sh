@@ -22,11 +22,18 @@ pinned_prepare() {
     (cd "$PINNED/src" && npm ci --no-audit --no-fund --loglevel=error) || return 1
   fi
   (cd "$PINNED/src" && node scripts/build-js.js --quiet) || return 1
-  bash "$PINNED/src/app/scripts/package.sh" "$PINNED/app-pkg" || return 1
-  local k v i
-  while read -r k v; do IMG_PIN[$k]=$v; done < <(bash "$REPO/images/build.sh" --app "$PINNED/app-pkg/app" --refs)
-  bash "$REPO/images/build.sh" --app "$PINNED/app-pkg/app" rag-api rag-frontend rag-indexer || return 1
-  for i in $(seq 1 "$CL_NODES"); do CL_APPDIR=$PINNED/app-pkg/app cl_node_import "$i" rag-api rag-frontend rag-indexer || return 1; done
+  # its app package, once per machine: the commit fixes its sources and its lock file (45 s of the tail when the
+  # other tier shares the cores, most of it compiling the app and installing its production dependencies)
+  local pkg=${RAG_IMAGE_CACHE:-$HOME/.cache/rag-platform-images}/app-package-$PIN
+  if [ ! -f "$pkg/app/package.json" ]; then
+    find "${pkg%/*}" -maxdepth 1 -name 'app-package-*' -exec rm -rf {} + # an earlier pin's, or a half-written one
+    bash "$PINNED/src/app/scripts/package.sh" "$pkg.tmp" && mv "$pkg.tmp" "$pkg" || return 1
+  fi
+  local k v i pids=()
+  while read -r k v; do IMG_PIN[$k]=$v; done < <(bash "$REPO/images/build.sh" --app "$pkg/app" --refs)
+  bash "$REPO/images/build.sh" --app "$pkg/app" rag-api rag-frontend rag-indexer || return 1
+  for i in $(seq 1 "$CL_NODES"); do CL_APPDIR=$pkg/app cl_node_import "$i" rag-api rag-frontend rag-indexer & pids+=($!); done
+  for i in "${pids[@]}"; do wait "$i" || return 1; done
   [ "${IMG_PIN[rag-api]}" != "${IMG[rag-api]}" ] || { echo "the pinned app's image is the current one (${IMG[rag-api]}): move the pin to a release whose app differs"; return 1; }
   # the same stack config (its encryption salt included), the app images of the pinned commit
   cp "$PROG/Pulumi.prod.yaml" "$PINNED/src/Pulumi.prod.yaml" &&
