@@ -9,9 +9,14 @@ declare -A TIMES=()
 TIME_ORDER=()
 E2E_LABEL=${E2E_LABEL:-e2e}
 say() { printf '[%s %s] %s\n' "$E2E_LABEL" "$(date +%H:%M:%S)" "$*"; }
-pass() { PASSED=$((PASSED + 1)); printf 'ok   - %s\n' "$1"; }
+# each check's line records the seconds since the one before it: the summary names the longest stretches
+CHECK_AT=$SECONDS
+GAPS=()
+check_gap() { GAPS+=("$((SECONDS - CHECK_AT)) ${1:0:100}"); CHECK_AT=$SECONDS; }
+pass() { PASSED=$((PASSED + 1)); check_gap "$1"; printf 'ok   - %s\n' "$1"; }
 fail() {
   FAILED=$((FAILED + 1))
+  check_gap "$1"
   FAILURES+=("$1")
   printf 'FAIL - %s\n' "$1"
   [ -n "${2:-}" ] && [ -f "$2" ] && { echo "----- last lines of $2"; tail -n "${3:-30}" "$2" | cut -c1-300; echo "-----"; }
@@ -72,6 +77,10 @@ summary() {
   if [ ${#TIME_ORDER[@]} -gt 0 ]; then
     echo "Timings (seconds):"
     for k in "${TIME_ORDER[@]}"; do printf '  %-66s %8s\n' "$k" "${TIMES[$k]}"; done
+  fi
+  if [ ${#GAPS[@]} -gt 0 ]; then
+    echo "The longest stretches (seconds from the check line before to the check named):"
+    printf '%s\n' "${GAPS[@]}" | sort -rn | head -n 6 | awk '{n = $1; sub(/^[0-9]+ /, ""); printf "  %6s  %s\n", n, $0}'
   fi
   [ -n "$MEM_PEAK_FILE" ] && echo "Peak memory in use on the machine: $(mem_peak_mib) MiB of $(awk '/MemTotal/{print int($2/1024)}' /proc/meminfo) MiB"
   echo "Logs: ${WORK:-none}$([ "${E2E_KEEP:-0}" = 1 ] || echo ' (deleted; E2E_KEEP=1 keeps them)')"
