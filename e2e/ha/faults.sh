@@ -3,7 +3,7 @@
 # running, each datastore's pod is killed in turn: the API keeps answering what it can still answer (a
 # query needs the vector store, not PostgreSQL; a listing needs PostgreSQL, not the vector store; Redis is a
 # cache), and returns to full service without a restart when the datastore is back. Per datastore: failed
-# requests of each kind and the seconds from the kill until every kind succeeds again.
+# requests of each kind, the seconds from the kill until every kind succeeds again, and the quiet stretch after.
 
 datastore_pod() { # COMPONENT -> its pod
   kubectl -n "$NS" get pods -l "app.kubernetes.io/component=$1" -o jsonpath='{.items[0].metadata.name}' 2>/dev/null
@@ -29,20 +29,25 @@ ds_report="" ds_ok=1
 for ds in postgres redis vector-store; do
   pod=$(datastore_pod "$ds")
   [ -n "$pod" ] || { ds_report+="$ds: no pod found; "; ds_ok=0; continue; }
-  load_start "q-$ds" 8 75
-  load_start "l-$ds" 4 75 12 200 "/v1/documents?limit=5"
+  # the loads run 10 s before the kill and 20 s past the pod's Ready (at most 180 s), and must end on at
+  # least 10 s without a failure: the API is back to full service by itself
+  load_start "q-$ds" 8 180
+  load_start "l-$ds" 4 180 12 200 "/v1/documents?limit=5"
   sleep 10
   t_kill=$(date +%s.%N)
   kubectl -n "$NS" delete pod "$pod" --grace-period=0 --force >/dev/null 2>&1
-  cl_wait 180 kubectl -n "$NS" wait --for=condition=Ready "pod/$pod" --timeout=5s
+  cl_wait 150 kubectl -n "$NS" wait --for=condition=Ready "pod/$pod" --timeout=5s
   t_ready=$(date +%s.%N)
-  load_wait "q-$ds"
-  load_wait "l-$ds"
+  sleep 20
+  t_end=$(date +%s.%N)
+  load_stop "q-$ds"
+  load_stop "l-$ds"
   qf=$(load_summary "q-$ds" failed) lf=$(load_summary "l-$ds" failed)
-  back=$(awk -v a="$t_kill" -v q="$(last_failure_after "q-$ds" "$t_kill")" -v l="$(last_failure_after "l-$ds" "$t_kill")" \
-    'BEGIN{m=(q>l?q:l); printf "%.1f", (m>a?m-a:0)}')
-  ds_report+="$ds: queries $(load_summary "q-$ds" ok) ok / $qf failed, listings $(load_summary "l-$ds" ok) ok / $lf failed, pod Ready again after $(awk -v a="$t_kill" -v b="$t_ready" 'BEGIN{printf "%.1f", b-a}')s, last failed request ${back}s after the kill; "
+  read -r back quiet < <(awk -v a="$t_kill" -v e="$t_end" -v q="$(last_failure_after "q-$ds" "$t_kill")" -v l="$(last_failure_after "l-$ds" "$t_kill")" \
+    'BEGIN{m=(q>l?q:l); printf "%.1f %.1f\n", (m>a?m-a:0), e-m}')
+  ds_report+="$ds: queries $(load_summary "q-$ds" ok) ok / $qf failed, listings $(load_summary "l-$ds" ok) ok / $lf failed, pod Ready again after $(awk -v a="$t_kill" -v b="$t_ready" 'BEGIN{printf "%.1f", b-a}')s, last failed request ${back}s after the kill (then ${quiet}s without one); "
   record_time "HA: $ds killed: seconds until requests succeed again" "$back"
+  awk -v s="$quiet" 'BEGIN{exit !(s >= 10)}' || ds_ok=0
   # what must keep working: queries without PostgreSQL, listings without the vector store, both without Redis
   case "$ds" in
     postgres) [ "$qf" = 0 ] || ds_ok=0 ;;
