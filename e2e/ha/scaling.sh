@@ -26,24 +26,33 @@ hpa_log=$WORK/hpa.txt
 # answered within 30 s, still counts as failed.
 scale_rate=${E2E_SCALE_RATE:-140}
 load_start scale-load "$scale_rate" 240 120 $((scale_rate * 30))
+# the pods the HPA added took traffic: their own request counter (/metrics on the pod IP, the container's port)
+api_cport=$(kubectl -n "$NS" get deploy -l app.kubernetes.io/component=api -o jsonpath='{.items[0].spec.template.spec.containers[0].ports[0].containerPort}')
+new_pods_served() { # sets new_served (name:queries of each pod created since the load began) and new_idle
+  local name ip created n
+  new_served="" new_idle=""
+  while read -r name _ ip; do
+    created=$(date -d "$(kubectl -n "$NS" get pod "$name" -o jsonpath='{.metadata.creationTimestamp}')" +%s)
+    [ "$created" -gt "$t_load" ] || continue
+    n=$(curl -s --max-time 5 "http://$ip:$api_cport/metrics" | awk '/^http_requests_total\{/ && /query/ {s+=$NF} END{print s+0}')
+    if [ "${n%.*}" -gt 0 ]; then new_served+="$name:$n "; else new_idle+="$name "; fi
+  done < <(api_pods)
+}
+# the load holds until every pod the HPA added serves queries (from 20 s after the first scale-up, at most 90 s)
 first_up="" peak=$api_hpa_min
 for ((s = 0; s < 240; s += 3)); do
   cur=$(hpa status.currentReplicas)
   echo "$(($(date +%s) - t_load)) replicas=$cur desired=$(hpa status.desiredReplicas) cpu=$(hpa 'status.currentMetrics[0].resource.current.averageUtilization')%" >>"$hpa_log"
   [ -n "$cur" ] && [ "$cur" -gt "$peak" ] && peak=$cur
   [ -z "$first_up" ] && [ -n "$cur" ] && [ "$cur" -gt "$api_hpa_min" ] && first_up=$(($(date +%s) - t_load))
-  [ -n "$first_up" ] && [ $((s)) -gt $((first_up + 90)) ] && break
+  if [ -n "$first_up" ] && [ $(($(date +%s) - t_load)) -ge $((first_up + 20)) ]; then
+    new_pods_served
+    [ -n "$new_served" ] && [ -z "$new_idle" ] && break
+    [ $(($(date +%s) - t_load)) -gt $((first_up + 90)) ] && break
+  fi
   sleep 3
 done
-# the pods the HPA added took traffic: their own request counter (/metrics on the pod IP, the container's port)
-api_cport=$(kubectl -n "$NS" get deploy -l app.kubernetes.io/component=api -o jsonpath='{.items[0].spec.template.spec.containers[0].ports[0].containerPort}')
-new_served="" new_idle=""
-while read -r name _ ip; do
-  created=$(date -d "$(kubectl -n "$NS" get pod "$name" -o jsonpath='{.metadata.creationTimestamp}')" +%s)
-  [ "$created" -gt "$t_load" ] || continue
-  n=$(curl -s --max-time 5 "http://$ip:$api_cport/metrics" | awk '/^http_requests_total\{/ && /query/ {s+=$NF} END{print s+0}')
-  if [ "${n%.*}" -gt 0 ]; then new_served+="$name:$n "; else new_idle+="$name "; fi
-done < <(api_pods)
+[ -n "$first_up" ] || new_pods_served
 load_stop scale-load
 t_stop=$(date +%s)
 down_s=""
