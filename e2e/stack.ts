@@ -2,7 +2,9 @@
 // only the node: containerd, kubelet, images, kubectl). One subcommand per step, on the project copy in
 // $E2E_PROG and stack $STACK (default dev); the CLI's own output is streamed, so logs read as before.
 //   stack.ts init NAME [--copy-config-from STACK]      create NAME (passphrase secrets provider)
-//   stack.ts config KEY VALUE [--path] [--plaintext]    set one value (plaintext: a secret-looking key as plain)
+//   stack.ts config KEY VALUE [KEY VALUE...] [--path] [--plaintext]
+//                                                       set values, all in one CLI call (each plain: --plaintext
+//                                                       says so for a key the CLI would take for a secret)
 //   stack.ts up [--policy-pack DIR] [--policy-pack-config FILE]
 //   stack.ts destroy
 //   stack.ts outputs                                    the stack's outputs as JSON, secrets shown
@@ -11,7 +13,7 @@
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 
 const USAGE =
-    "usage: stack.ts init NAME [--copy-config-from STACK] | config KEY VALUE [--path] [--plaintext] | up [--policy-pack DIR] [--policy-pack-config FILE] | destroy | outputs";
+    "usage: stack.ts init NAME [--copy-config-from STACK] | config KEY VALUE [KEY VALUE...] [--path] [--plaintext] | up [--policy-pack DIR] [--policy-pack-config FILE] | destroy | outputs";
 
 function option(args: string[], name: string): string | undefined {
     const i = args.indexOf(name);
@@ -44,10 +46,15 @@ async function main([command, ...args]: string[]): Promise<void> {
             return;
         }
         case "config": {
-            const [key, value] = args;
-            if (!key || value === undefined) throw new Error(USAGE);
-            // Every value set here is plain: `--plaintext` says so for a key the CLI would take for a secret.
-            await (await stack()).setConfig(key, { value, secret: false }, args.includes("--path"));
+            // `pulumi config set-all`: one CLI call (and one node start) for every pair; the pairs in order
+            const pairs = args.filter((a) => a !== "--path" && a !== "--plaintext");
+            if (pairs.length === 0 || pairs.length % 2 !== 0) throw new Error(USAGE);
+            const config: Record<string, { value: string; secret: boolean }> = {};
+            for (let i = 0; i < pairs.length; i += 2) {
+                if (pairs[i] in config) throw new Error(`stack.ts config: ${pairs[i]} given twice`);
+                config[pairs[i]] = { value: pairs[i + 1], secret: false };
+            }
+            await (await stack()).setAllConfig(config, args.includes("--path"));
             return;
         }
         case "up": {

@@ -41,13 +41,12 @@ ha_configure() {
     "api.autoscaling.behavior.scaleDown.stabilizationWindowSeconds 20"
     "frontend.autoscaling.behavior.scaleDown.stabilizationWindowSeconds 20"
   )
-  configure_stack prod && config_pairs prod "${c[@]}" || return 1
   # a list value: the scale-down policy with a shorter period
   for w in api frontend; do
-    STACK=prod P config "$PROJECT:$w.autoscaling.behavior.scaleDown.policies[0].type" Percent --path &&
-      STACK=prod P config "$PROJECT:$w.autoscaling.behavior.scaleDown.policies[0].value" 10 --path &&
-      STACK=prod P config "$PROJECT:$w.autoscaling.behavior.scaleDown.policies[0].periodSeconds" 15 --path || return 1
+    c+=("$w.autoscaling.behavior.scaleDown.policies[0].type Percent" "$w.autoscaling.behavior.scaleDown.policies[0].value 10"
+      "$w.autoscaling.behavior.scaleDown.policies[0].periodSeconds 15")
   done
+  configure_stack prod "${c[@]}"
 }
 
 # the monitoring CRDs (prod has monitoring on; the node tier runs the Prometheus Operator itself)

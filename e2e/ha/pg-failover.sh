@@ -52,13 +52,11 @@ for r in json.load(sys.stdin)["deployment"]["resources"]:
         print(r["urn"])')
 [ -n "$old_urn" ] && (cd "$PROG" && pulumi state unprotect --stack prod --yes "$old_urn") >>"$LOGS/pg-switch.log" 2>&1 || probs+="the single instance's StatefulSet could not be unprotected ($old_urn); "
 # 1c. mode ha, two members (one node is gone), the Patroni image built here
-if [ -z "$probs" ] && STACK=prod P config "$PROJECT:postgres.mode" ha --path >>"$LOGS/pg-switch.log" 2>&1 &&
-  STACK=prod P config "$PROJECT:postgres.instances" "${#PG_LIVE[@]}" --path >>"$LOGS/pg-switch.log" 2>&1 &&
-  STACK=prod P config "$PROJECT:postgres.patroniImage" "${IMG[patroni]}" --path >>"$LOGS/pg-switch.log" 2>&1 &&
-  # the exporters on, for the replication lag check (e2e/ha/pg-lag.sh): its alert at 1 MiB for 1 minute
-  config_pairs prod "monitoring.exporters.enabled true" "monitoring.exporters.postgresImage ${IMG[postgres-exporter]}" \
-    "monitoring.exporters.redisImage ${IMG[redis-exporter]}" "monitoring.scrapeInterval $MON_INTERVAL" \
-    "monitoring.alerts.postgresReplicationLagBytes 1048576" "monitoring.alerts.forMinutes.RagPostgresReplicationLag 1" >>"$LOGS/pg-switch.log" 2>&1; then
+# (with the exporters on, for the replication lag check (e2e/ha/pg-lag.sh): its alert at 1 MiB for 1 minute)
+if [ -z "$probs" ] && config_pairs prod "postgres.mode ha" "postgres.instances ${#PG_LIVE[@]}" "postgres.patroniImage ${IMG[patroni]}" \
+  "monitoring.exporters.enabled true" "monitoring.exporters.postgresImage ${IMG[postgres-exporter]}" \
+  "monitoring.exporters.redisImage ${IMG[redis-exporter]}" "monitoring.scrapeInterval $MON_INTERVAL" \
+  "monitoring.alerts.postgresReplicationLagBytes 1048576" "monitoring.alerts.forMinutes.RagPostgresReplicationLag 1" >>"$LOGS/pg-switch.log" 2>&1; then
   t_up=$(now)
   run "$LOGS/pg-switch-up.log" env STACK=prod P up "${PROD_POLICY[@]}" || probs+="pulumi up with postgres.mode ha failed; "
   record_time "HA PostgreSQL: pulumi up switching to mode ha" "$(elapsed "$t_up")"

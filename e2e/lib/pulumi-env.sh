@@ -28,16 +28,18 @@ POLICY_ARGS=(--policy-pack "$PROG/policy")
 [ -f "$PROG/policy/config/dev.json" ] && POLICY_ARGS+=(--policy-pack-config "$PROG/policy/config/dev.json")
 
 # config_pairs STACK "KEY VALUE"...: stack config by path, one key and its value per argument (the value may hold
-# spaces, e.g. a cron schedule)
+# spaces, e.g. a cron schedule), all in one `pulumi config set-all` (a node start and a CLI call per value cost
+# ~1.5 s each on the busy machine: the HA tier's config alone took about a minute)
 config_pairs() {
-  local s=$1 kv
+  local s=$1 kv args=()
   shift
-  for kv in "$@"; do STACK=$s P config "$PROJECT:${kv%% *}" "${kv#* }" --path || return 1; done
+  for kv in "$@"; do args+=("$PROJECT:${kv%% *}" "${kv#* }"); done
+  STACK=$s P config "${args[@]}" --path
 }
 
-# stack config: images built here, Chroma as the vector store; nothing else changes
-configure_stack() { # STACK
+# stack config: images built here, Chroma as the vector store, and the caller's own "KEY VALUE" pairs
+configure_stack() { # STACK ["KEY VALUE"...]
   config_pairs "$1" "postgres.image ${IMG[postgres]}" "redis.image ${IMG[redis]}" "vectorStore.engine chroma" \
     "vectorStore.image ${IMG[chroma]}" "api.image ${IMG[rag-api]}" "frontend.image ${IMG[rag-frontend]}" \
-    "indexer.image ${IMG[rag-indexer]}"
+    "indexer.image ${IMG[rag-indexer]}" "${@:2}"
 }

@@ -48,11 +48,8 @@ cl_wait 10 ext_cli ping || probs+="the host's Redis did not start ($LOGS/externa
 K -n "$NS" create secret generic e2e-external-redis --from-file=password="$EXT_DIR/password" >/dev/null 2>&1 ||
   probs+="could not create Secret e2e-external-redis; "
 if [ -z "$probs" ] &&
-  P config "$PROJECT:redis.mode" external --path >"$LOGS/config-external.log" 2>&1 &&
-  P config "$PROJECT:redis.host" "$CL_GW" --path >>"$LOGS/config-external.log" 2>&1 &&
-  P config "$PROJECT:redis.port" "$EXT_PORT" --path >>"$LOGS/config-external.log" 2>&1 &&
-  P config "$PROJECT:redis.existingSecret.name" e2e-external-redis --path >>"$LOGS/config-external.log" 2>&1 &&
-  P config "$PROJECT:redis.existingSecret.key" password --path >>"$LOGS/config-external.log" 2>&1; then
+  config_pairs "${STACK:-dev}" "redis.mode external" "redis.host $CL_GW" "redis.port $EXT_PORT" \
+    "redis.existingSecret.name e2e-external-redis" "redis.existingSecret.key password" >"$LOGS/config-external.log" 2>&1; then
   if run "$LOGS/up-external.log" P up "${POLICY_ARGS[@]}"; then
     record_time "pulumi up: Redis switched to an external one" "$LAST_SECS"
     ext_up_s=$LAST_SECS

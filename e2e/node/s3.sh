@@ -40,11 +40,8 @@ K -n "$NS" create secret generic e2e-backup-s3 --from-file=AWS_ACCESS_KEY_ID="$S
   --from-file=AWS_SECRET_ACCESS_KEY="$S3_DIR/secret-key" >/dev/null 2>&1 || probs+="could not create Secret e2e-backup-s3; "
 # the test's own object (the state-vs-namespace comparison of e2e/node/interrupted.sh leaves it aside)
 K -n "$NS" label secret e2e-backup-s3 app.kubernetes.io/managed-by=e2e --overwrite >/dev/null 2>&1
-s3_config() { # KEY VALUE
-  P config "$PROJECT:backup.s3.$1" "$2" --path >>"$LOGS/config-s3.log" 2>&1
-}
-if [ -z "$probs" ] && s3_config enabled true && s3_config endpoint "$s3_url" && s3_config bucket "$S3_BUCKET" &&
-  s3_config prefix "$S3_PREFIX" && s3_config secretName e2e-backup-s3 && s3_config image "${IMG[aws-cli]}"; then
+if [ -z "$probs" ] && config_pairs "${STACK:-dev}" "backup.s3.enabled true" "backup.s3.endpoint $s3_url" "backup.s3.bucket $S3_BUCKET" \
+  "backup.s3.prefix $S3_PREFIX" "backup.s3.secretName e2e-backup-s3" "backup.s3.image ${IMG[aws-cli]}" >>"$LOGS/config-s3.log" 2>&1; then
   if run "$LOGS/up-s3.log" P up "${POLICY_ARGS[@]}"; then
     record_time "pulumi up: backup upload to S3 on" "$LAST_SECS"
     s3_up_s=$LAST_SECS

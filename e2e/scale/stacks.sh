@@ -39,7 +39,6 @@ stacks_setup() {
 # Storage stays prod's (ebs.csi.aws.com, gp3, Retain; the app-data claim on the operator's `efs-sc` class): the
 # provisioner stand-in plays the CSI drivers, and the test creates `efs-sc` as the cluster would have it.
 stack_prod_config() {
-  P config "$PROJECT:kubeContext" e2e &&
-    P config "$PROJECT:skipAwait" true &&
+  P config "$PROJECT:kubeContext" e2e "$PROJECT:skipAwait" true &&
     P config "$PROJECT:modelServing.reranker.mode" in-cluster --path
 }
