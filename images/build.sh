@@ -100,11 +100,13 @@ build_one() { # NAME -> prints the tar path
     tail -n 25 "$CACHE/logs/$name.log" >&2
     return 1
   fi
+  rm -f "$tar.import" # an import copy of an earlier build of the same recipe
   log "$name: built in $((SECONDS - t0))s ($(du -h "$tar" | cut -f1))"
   echo "$name $((SECONDS - t0))s $(date -u +%FT%TZ)" >>"$CACHE/logs/times.txt"
   # older builds of the same image, unused for an hour (the HA tier builds the pinned release's app images while
   # the node tier beside it imports the current ones)
-  find "$CACHE" -maxdepth 1 -name "$name-*.tar" ! -name "$(basename "$tar")" -mmin +60 -delete
+  find "$CACHE" -maxdepth 1 \( -name "$name-*.tar" -o -name "$name-*.tar.import" \) ! -name "$(basename "$tar")" \
+    ! -name "$(basename "$tar").import" -mmin +60 -delete
   echo "$tar"
 }
 
@@ -116,9 +118,13 @@ for n in "${NAMES[@]}"; do
       # The archive's index names its manifest with umoci's tag (annotation
       # org.opencontainers.image.ref.name); ctr would turn that into a stray `import-<date>:<tag>`
       # image besides --index-name, and the CRI may then resolve the ref to the stray name (sandbox
-      # creation fails "image ... import-<date>:pause not found"). Import a copy without it.
-      imp=$(mktemp "$CACHE/.import-$n.XXXXXX")
-      python3 - "$tar" "$imp" <<'PY'
+      # creation fails "image ... import-<date>:pause not found"). Import a copy without it, written once
+      # beside the archive (<tar>.import; every node of every cluster imports the same copy).
+      imp=$tar.import
+      if [ -f "$imp" ]; then
+        touch "$imp"
+      else
+        python3 - "$tar" "$imp.$$" <<'PY' && mv "$imp.$$" "$imp" || { rm -f "$imp.$$"; log "$n: could not write $imp"; rc=1; continue; }
 import io, json, sys, tarfile
 src, dst = sys.argv[1], sys.argv[2]
 with tarfile.open(src) as tin, tarfile.open(dst, "w") as tout:
@@ -136,17 +142,16 @@ with tarfile.open(src) as tin, tarfile.open(dst, "w") as tout:
         else:
             tout.addfile(m, f)
 PY
+      fi
       # --index-name: the image is named by the reference alone. --no-unpack: the content only; the CRI unpacks an
       # image into its snapshotter when a container of it is first created, so a node unpacks only what it runs
       # (the embedded cluster's up measured: datastore images imported in 5 s instead of 43 s, the pulumi up that
       # creates their containers 21 s longer)
       if ! ctr --address "$IMPORT_SOCK" -n k8s.io images import --no-unpack --index-name "${REFS[$n]}" "$imp" >>"$CACHE/logs/import.log" 2>&1; then
-        rm -f "$imp"
         log "$n: import FAILED (see $CACHE/logs/import.log)"
         rc=1
         continue
       fi
-      rm -f "$imp"
       if ctr --address "$IMPORT_SOCK" -n k8s.io images ls -q | grep '^import-' >/dev/null; then
         log "$n: ctr left an import-<date> image name"
         rc=1
