@@ -81,6 +81,7 @@ teardown() {
   [ $STOPPED = 1 ] && return 0
   STOPPED=1
   local p
+  [ -z "${TIER_IMG_PID:-}" ] || wait "$TIER_IMG_PID" # no import left running into a node being stopped
   for p in "${BG_PIDS[@]}" ${MEM_SAMPLER_PID:-}; do kill "$p" 2>/dev/null; done
   cl_stop
 }
@@ -130,9 +131,36 @@ fi
 # the cluster
 say "starting the control plane and $CL_NODES node(s) (work dir $WORK)"
 t0=$(now)
-CL_APPDIR=$APPDIR CL_IMAGES="postgres redis chroma node ${APPDIR:+rag-api rag-frontend rag-indexer}$TIER_IMGS"
+# the images a tier needs only later (TIER_IMGS) go into the nodes beside its first steps, not before the nodes start
+CL_APPDIR=$APPDIR CL_IMAGES="postgres redis chroma node ${APPDIR:+rag-api rag-frontend rag-indexer}"
+TIER_IMG_PID= TIER_IMG_RC=0
+tier_images_start() {
+  local t=$SECONDS
+  (
+    pids=() rc=0
+    for ((i = 1; i <= CL_NODES; i++)); do
+      # shellcheck disable=SC2086
+      CL_APPDIR=$APPDIR cl_node_import "$i" $TIER_IMGS &
+      pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p" || rc=1; done
+    echo $((SECONDS - t)) >"$LOGS/tier-images.secs"
+    exit $rc
+  ) 2>"$LOGS/tier-images.err" &
+  TIER_IMG_PID=$!
+}
+tier_images_wait() { # before a step that runs one of TIER_IMGS: 0 once they are in every node (a failure counted once)
+  [ -n "$TIER_IMG_PID" ] || return "$TIER_IMG_RC"
+  wait "$TIER_IMG_PID"
+  TIER_IMG_RC=$?
+  TIER_IMG_PID=
+  record_time "images needed later ($TIER_IMGS), imported beside the first steps" "$(cat "$LOGS/tier-images.secs" 2>/dev/null)"
+  [ "$TIER_IMG_RC" = 0 ] || fail "images$TIER_IMGS imported into every node: $(tr '\n' ' ' <"$LOGS/tier-images.err" | cut -c1-400)"
+  return "$TIER_IMG_RC"
+}
 if cl_up 2>"$LOGS/cluster-up.err"; then
   record_time "cluster start: control plane + $CL_NODES node(s) Ready, images imported" "$(elapsed "$t0")"
+  tier_images_start
   zones=$(kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.metadata.labels.topology\.kubernetes\.io/zone}{" "}{end}')
   n1=$(cl_node_name 1)
   pass "$CL_NODES node(s) Ready ($zones), each in its own network namespace: containerd $(containerd --version | awk '{print $3}'), runc $(runc --version | awk 'NR==1{print $3}'), kubelet and kube-proxy (nftables) $(kubelet --version | awk '{print $2}'); CoreDNS on $CL_DNS_IP, bridge $CL_BRIDGE, guard inet $CL_NFT_TABLE"

@@ -74,6 +74,8 @@ if [ $HA_UP = 1 ]; then
   . "$E2E_DIR/ha/faults.sh"
   # shellcheck source=scaling.sh
   . "$E2E_DIR/ha/scaling.sh"
+  # Patroni, the monitoring stack and the exporters of the last checks in every node before one is lost (e2e/node.sh)
+  tier_images_wait
   # shellcheck source=node-loss.sh
   . "$E2E_DIR/ha/node-loss.sh"
   # shellcheck source=pg-failover.sh

@@ -35,6 +35,7 @@
 
 # shellcheck source=../lib/monitoring.sh
 . "$E2E_DIR/lib/monitoring.sh"
+tier_images_wait # Prometheus, its operator, kube-state-metrics and the exporters in every node (e2e/node.sh)
 # shellcheck source=monitoring-cpu.sh
 . "$E2E_DIR/node/monitoring-cpu.sh"
 # shellcheck source=monitoring-volume.sh

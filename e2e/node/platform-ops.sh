@@ -126,6 +126,7 @@ else
 fi
 # the same with the off-site copy: a real S3 server, the upload, a restore from S3 into an empty database
 if [ "${QUERY_OK:-0}" = 1 ] && [ $UP_OK = 1 ]; then
+  tier_images_wait # the S3 client's image (aws-cli), and the monitoring stack's for the phase after
   # shellcheck source=s3.sh
   . "$E2E_DIR/node/s3.sh"
 else
