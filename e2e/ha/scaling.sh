@@ -39,7 +39,7 @@ new_pods_served() { # sets new_served (name:queries of each pod created since th
   done < <(api_pods)
 }
 # the load holds until every pod the HPA added serves queries (from 20 s after the first scale-up, at most 90 s)
-first_up="" peak=$api_hpa_min
+first_up="" peak=$api_hpa_min new_served="" new_idle=""
 for ((s = 0; s < 240; s += 3)); do
   cur=$(hpa status.currentReplicas)
   echo "$(($(date +%s) - t_load)) replicas=$cur desired=$(hpa status.desiredReplicas) cpu=$(hpa 'status.currentMetrics[0].resource.current.averageUtilization')%" >>"$hpa_log"
@@ -52,7 +52,7 @@ for ((s = 0; s < 240; s += 3)); do
   fi
   sleep 3
 done
-[ -n "$first_up" ] || new_pods_served
+[ -n "$new_served" ] && [ -z "$new_idle" ] || new_pods_served # the loop ended another way: the latest count
 load_stop scale-load
 t_stop=$(date +%s)
 down_s=""
