@@ -137,13 +137,9 @@ TIER_IMG_PID= TIER_IMG_RC=0
 tier_images_start() {
   local t=$SECONDS
   (
-    pids=() rc=0
-    for ((i = 1; i <= CL_NODES; i++)); do
-      # shellcheck disable=SC2086
-      CL_APPDIR=$APPDIR cl_node_import "$i" $TIER_IMGS &
-      pids+=($!)
-    done
-    for p in "${pids[@]}"; do wait "$p" || rc=1; done
+    # shellcheck disable=SC2086
+    CL_APPDIR=$APPDIR cl_nodes_import $TIER_IMGS
+    rc=$?
     echo $((SECONDS - t)) >"$LOGS/tier-images.secs"
     exit $rc
   ) 2>"$LOGS/tier-images.err" &

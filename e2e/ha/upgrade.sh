@@ -29,11 +29,10 @@ pinned_prepare() {
     find "${pkg%/*}" -maxdepth 1 -name 'app-package-*' -exec rm -rf {} + # an earlier pin's, or a half-written one
     bash "$PINNED/src/app/scripts/package.sh" "$pkg.tmp" && mv "$pkg.tmp" "$pkg" || return 1
   fi
-  local k v i pids=()
+  local k v
   while read -r k v; do IMG_PIN[$k]=$v; done < <(bash "$REPO/images/build.sh" --app "$pkg/app" --refs)
   bash "$REPO/images/build.sh" --app "$pkg/app" rag-api rag-frontend rag-indexer || return 1
-  for i in $(seq 1 "$CL_NODES"); do CL_APPDIR=$pkg/app cl_node_import "$i" rag-api rag-frontend rag-indexer & pids+=($!); done
-  for i in "${pids[@]}"; do wait "$i" || return 1; done
+  CL_APPDIR=$pkg/app cl_nodes_import rag-api rag-frontend rag-indexer || return 1
   [ "${IMG_PIN[rag-api]}" != "${IMG[rag-api]}" ] || { echo "the pinned app's image is the current one (${IMG[rag-api]}): move the pin to a release whose app differs"; return 1; }
   # the same stack config (its encryption salt included), the app images of the pinned commit
   cp "$PROG/Pulumi.prod.yaml" "$PINNED/src/Pulumi.prod.yaml" &&

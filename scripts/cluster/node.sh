@@ -182,6 +182,17 @@ cl_node_import() {
   grep -qxF "$CL_PAUSE_IMAGE" <<<"$have" || { echo "node $i: the pause image $CL_PAUSE_IMAGE was not imported (logs/n$i-images.log)" >&2; tail -n 20 "$CL_DIR/logs/n$i-images.log" >&2; return 1; }
 }
 
+# cl_nodes_import IMAGE...: cl_node_import into every node at once; 1 when any of them failed
+cl_nodes_import() {
+  local i p pids=() rc=0
+  for ((i = 1; i <= CL_NODES; i++)); do
+    cl_node_import "$i" "$@" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  return $rc
+}
+
 cl_node_ready() { # I
   [ "$(kubectl get node "$(cl_node_name "$1")" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
 }
