@@ -36,8 +36,8 @@ pinned_prepare() {
   [ "${IMG_PIN[rag-api]}" != "${IMG[rag-api]}" ] || { echo "the pinned app's image is the current one (${IMG[rag-api]}): move the pin to a release whose app differs"; return 1; }
   # the same stack config (its encryption salt included), the app images of the pinned commit
   cp "$PROG/Pulumi.prod.yaml" "$PINNED/src/Pulumi.prod.yaml" &&
-    E2E_PROG=$PINNED/src STACK=prod P config "$PROJECT:api.image" "${IMG_PIN[rag-api]}" "$PROJECT:frontend.image" "${IMG_PIN[rag-frontend]}" \
-      "$PROJECT:indexer.image" "${IMG_PIN[rag-indexer]}" --path
+    E2E_PROG=$PINNED/src config_pairs prod "api.image ${IMG_PIN[rag-api]}" "frontend.image ${IMG_PIN[rag-frontend]}" \
+      "indexer.image ${IMG_PIN[rag-indexer]}"
 }
 
 say "HA: the prod shape at the pinned release $PIN, then the current tree over it under load (log: $LOGS/ha-pinned.log)"
