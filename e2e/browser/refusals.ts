@@ -36,7 +36,9 @@ export async function checkRefusals(s: PageSession, api: SiteApi, token: string)
     const refused = pg.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith(`${api.basePath}/v1/documents`));
     await pg.click("#upload button[type=submit]");
     const rr = await refused;
-    await waitText("#upload-result", /refused|unreachable/, "the page's message for the wrong key's 401");
+    // the page's final message, not its "Uploading refused-<token>.txt…" while the request runs (the file's name
+    // says "refused": a CI run read that one once)
+    await waitText("#upload-result", /Upload refused|API unreachable/, "the page's message for the wrong key's 401");
     const wrongMsg = await text("#upload-result");
     const wrongCls = (await pg.locator("#upload-result").getAttribute("class")) ?? "";
     const afterWrong = await api.count();
