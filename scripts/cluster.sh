@@ -142,9 +142,9 @@ cmd_import_archive() {
     # No --index-name: the archive's index names its manifest REF (io.containerd.image.name) already, and with both
     # ctr makes REF -> index, then REF -> manifest, and unpacks the index, which nothing references any more: a
     # garbage collection in between removes it ("content digest <the index>: not found", seen twice in CI)
-    # --no-unpack: unpacked by the CRI when a container of it is first created (images/build.sh says why)
-    err=$(ctr --address "$sock" -n k8s.io images import --no-unpack "$2" 2>&1 >/dev/null) || die "importing $1 ($2) into node $i failed: $err"
-    ctr --address "$sock" -n k8s.io images ls -q "name==$1" | grep -qxF "$1" || die "$2 does not name its image $1 (node $i has: $(ctr --address "$sock" -n k8s.io images ls -q | tr '\n' ' '))"
+    # not unpacked (the CRI unpacks it when a container of it is first created), not imported again when the node has
+    # it from the same archive (images/import.sh)
+    err=$(bash "$REPO/images/import.sh" "$sock" "$1" "$2" 2>&1 >/dev/null) || die "importing $1 ($2) into node $i failed: $err"
   done
 }
 

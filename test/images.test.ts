@@ -385,6 +385,30 @@ describe("npm run images: what each path runs (scripts/images.ts, fake exec)", (
         assert.ok(r.lines.includes("images: builder daemonless; loader kind cluster rag"));
     });
 
+    it("daemonless, the archives of these tags there already: nothing packaged or built, the same archives loaded", async () => {
+        const built = ["rag-api", "rag-frontend", "rag-indexer"].map((n) => fakeOciArchive(dir, n).archive);
+        const buildSh = () => built.map((tar, i) => `localhost/rag-e2e/${["rag-api", "rag-frontend", "rag-indexer"][i]}:0.2.0 ${tar}`).join("\n") + "\n";
+        const tools = { tools: ["kind", "mmdebstrap", "umoci"] };
+        await runImages({ stack: "dev", load: true, reset: false }, recorder(machine(tools), { archiveDir: archives, buildSh }).deps);
+        const again = recorder(machine(tools), { archiveDir: archives, buildSh });
+        await runImages({ stack: "dev", load: true, reset: false }, again.deps);
+        const files = ["rag-api", "rag-frontend", "rag-indexer"].map((n) => `<archives>/${n}-${dtag}.tar`);
+        assert.deepStrictEqual(
+            again.commands,
+            files.map((f) => `kind load image-archive --name rag ${f}`),
+        );
+        assert.ok(
+            again.lines.includes(`the images of this app are built already: ${files.join(" ").replaceAll("<archives>", archives)}`),
+            again.lines.join("\n"),
+        );
+        // one of them gone: all three built again
+        fs.rmSync(path.join(archives, `rag-frontend-${dtag}.tar`));
+        const partial = recorder(machine(tools), { archiveDir: archives, buildSh });
+        await runImages({ stack: "dev", load: true, reset: false }, partial.deps);
+        assert.match(partial.commands[0], /^bash <root>\/app\/scripts\/package\.sh /);
+        assert.strictEqual(partial.commands.length, 5);
+    });
+
     it("the embedded cluster: the archives go to loadIntoEmbedded (wired by npm run up); without it, one line", async () => {
         const built = ["rag-api", "rag-frontend", "rag-indexer"].map((n) => fakeOciArchive(dir, n).archive);
         const buildSh = () => built.map((tar, i) => `localhost/rag-e2e/${["rag-api", "rag-frontend", "rag-indexer"][i]}:0.2.0 ${tar}`).join("\n");
