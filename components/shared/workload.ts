@@ -121,13 +121,9 @@ export function execProbe(command: string[], timing: ProbeTiming = {}): Probe {
     return { exec: { command }, ...PROBE_DEFAULTS, timeoutSeconds: 5, ...timing };
 }
 
-/**
- * A startup probe that gives a slow-starting container `seconds` before liveness takes over. Every 2 s: readiness and
- * liveness wait for it, so its period is how late a started container is seen (every 5 s, a datastore's pod was Ready
- * 5-6 s after it started; the probe runs only until it first succeeds).
- */
+/** A startup probe that gives a slow-starting container `seconds` before liveness takes over. */
 export function startupProbe(probe: Probe, seconds: number): Probe {
-    return { ...probe, initialDelaySeconds: 0, periodSeconds: 2, failureThreshold: Math.ceil(seconds / 2) };
+    return { ...probe, initialDelaySeconds: 0, periodSeconds: 5, failureThreshold: Math.ceil(seconds / 5) };
 }
 
 /** Liveness, readiness and (optionally) startup probes of a long-running container. */
