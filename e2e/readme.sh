@@ -111,9 +111,8 @@ if run "$LOGS/up-again.log" npm run up -- --yes && grep -q 'images of this app a
   up_s=$(sed -nE 's/^rag-platform: pulumi up done in ([0-9]+)s.*/\1/p' "$LOGS/up-again.log")
   record_time "npm run up again (images built and imported already; pulumi up with readiness)" "$again"
   record_time "  of it: pulumi up (whole seconds)" "$up_s"
-  pass "npm run up again on the same cluster: ${again}s, of it the images ${images_s}s (nothing packaged, built or imported again) and pulumi up ${up_s}s"
+  pass "npm run up again on the same cluster: ${again}s, of it the images ${images_s}s (the app's images neither packaged nor built again) and pulumi up ${up_s}s"
   if run "$LOGS/destroy-again.log" npm run destroy -- --yes && run "$LOGS/render.log" npm run render; then
-    kubectl wait --for=delete ns/rag-dev --timeout=120s >/dev/null 2>&1
     kubectl_apply_wait rendered/dev rag-dev "$LOGS/kubectl-apply.log"
     apply_rc=$?
     if [ $apply_rc = 0 ]; then

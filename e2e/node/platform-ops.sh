@@ -183,7 +183,6 @@ if run "$LOGS/init-render.log" env STACK=render P init render --copy-config-from
   # the same namespace as dev (a stack's namespace defaults to rag-<stack>)
   run "$LOGS/config-render-ns.log" env STACK=render P config "$PROJECT:namespace" "$NS" &&
   run "$LOGS/up-render.log" env STACK=render P up; then
-  K wait --for=delete "ns/$NS" --timeout=120s >/dev/null 2>&1
   kubectl_apply_wait "$RENDER" "$NS" "$LOGS/kubectl-apply.log"
   apply_rc=$?
   if [ $apply_rc != 2 ]; then
