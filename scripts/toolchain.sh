@@ -27,7 +27,7 @@
 #   <versions>/{bin,pulumi-home,logs,src}, and Go's module and build caches in go/ beside them, shared by
 #   every version (a new version recompiles only what changed). A component's stamp records the hash of its
 #   group's recipe (the versions, this file's recipe number and scripts/toolchain/), so changing a recipe
-#   rebuilds that group only. Per-component times go to logs/times.txt.
+#   rebuilds that group only. Per-component wall times, and each group's CPU (user + system), go to logs/times.txt.
 #
 # Plugins: the module proxy reachable here refuses (HTTP 403) the Node.js language host
 # (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3) and the random provider
@@ -143,6 +143,17 @@ built() {
 }
 stamp() { echo "$(date -u +%FT%TZ) recipe=$(group_hash "$1")" >"$BIN/.stamp-$1"; }
 record() { echo "$1 ${2}s $(date -u +%FT%TZ)" >>"$LOGS/times.txt"; }
+# record_cpu NAME: the CPU this background job's builds took (bash's `times`: user and system of every child it
+# waited for, go's compiles and links included), beside the wall times: a cold build's wall hides which group
+# costs the most when they all share two cores
+record_cpu() {
+  local line f=$LOGS/.times.$BASHPID
+  times >"$f" # not in a pipe or $(...): a subshell would report its own children, none
+  line=$(awk -v n="$1" 'NR == 2 { split($1, u, "m"); split($2, s, "m"); us = u[1] * 60 + u[2]; ss = s[1] * 60 + s[2]; printf "cpu %s %.0fs (user %.0f, system %.0f)", n, us + ss, us, ss }' "$f")
+  rm -f "$f"
+  echo "$line $(date -u +%FT%TZ)" >>"$LOGS/times.txt"
+  log "$line"
+}
 
 # ticker LABEL: a line every 30 s while a group builds (killed by the caller)
 ticker() {
@@ -206,15 +217,15 @@ log "cache: $DIR; to build: ${KUBE_TODO[*]:-} ${PULUMI_TODO[*]:-} ${KWOK_TODO[*]
 [ -s "$LOGS/times.txt" ] || log "a cold build takes roughly 15-25 minutes on 2 cores (kube and pulumi side by side); a warm one, seconds"
 pids=()
 if [ ${#KUBE_TODO[@]} -gt 0 ]; then
-  (exec 9>"$DIR/.lock-kube" && flock 9 && build_kube_group "${KUBE_TODO[@]}") &
+  (exec 9>"$DIR/.lock-kube" && flock 9 && build_kube_group "${KUBE_TODO[@]}" && record_cpu "kube (${KUBE_TODO[*]})") &
   pids+=($!)
 fi
 if [ ${#PULUMI_TODO[@]} -gt 0 ]; then
-  build_pulumi_chains "${PULUMI_TODO[@]}" &
+  (build_pulumi_chains "${PULUMI_TODO[@]}" && record_cpu "pulumi (${PULUMI_TODO[*]})") &
   pids+=($!)
 fi
 if [ ${#KWOK_TODO[@]} -gt 0 ]; then
-  (exec 9>"$DIR/.lock-kwok" && flock 9 && build_kwok) &
+  (exec 9>"$DIR/.lock-kwok" && flock 9 && build_kwok && record_cpu kwok) &
   pids+=($!)
 fi
 # programs of one module at one version build one after the other: the second finds the packages they share
@@ -225,7 +236,7 @@ for c in "${SOLO_TODO[@]}"; do
   SOLO_CHAINS["$module@$version"]+="$c "
 done
 for chain in "${SOLO_CHAINS[@]}"; do
-  (for c in $chain; do (exec 9>"$DIR/.lock-$c" && flock 9 && build_solo "$c") || exit 1; done) &
+  (for c in $chain; do (exec 9>"$DIR/.lock-$c" && flock 9 && build_solo "$c") || exit 1; done && record_cpu "${chain% }") &
   pids+=($!)
 done
 TICK=
