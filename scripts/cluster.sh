@@ -136,7 +136,7 @@ cmd_import() {
 # import-archive REF ARCHIVE: an OCI archive (npm run images) into every node, named REF
 cmd_import_archive() {
   running || die "the embedded cluster is not running (npm run cluster -- up)"
-  local i sock err
+  local i sock how
   for ((i = 1; i <= CL_NODES; i++)); do
     sock=$(cl_containerd_sock "$i")
     # No --index-name: the archive's index names its manifest REF (io.containerd.image.name) already, and with both
@@ -144,7 +144,10 @@ cmd_import_archive() {
     # garbage collection in between removes it ("content digest <the index>: not found", seen twice in CI)
     # not unpacked (the CRI unpacks it when a container of it is first created), not imported again when the node has
     # it from the same archive (images/import.sh)
-    err=$(bash "$REPO/images/import.sh" "$sock" "$1" "$2" 2>&1 >/dev/null) || die "importing $1 ($2) into node $i failed: $err"
+    # its "present" or "imported" goes to the node's image log, in images/build.sh's form (e2e/readme.sh counts them)
+    how=$(bash "$REPO/images/import.sh" "$sock" "$1" "$2" 2>"$STATE/logs/import-archive.err") ||
+      die "importing $1 ($2) into node $i failed: $(cat "$STATE/logs/import-archive.err")"
+    echo "[images $(date +%H:%M:%S)] $1: $how ($sock)" >>"$STATE/logs/n$i-images.log"
   done
 }
 
