@@ -54,6 +54,8 @@ export interface VectorStoreOptions {
     dimensions: number;
     /** Connect over TLS (HTTPS, TLS gRPC). @default false */
     tls?: boolean;
+    /** How long a read may take (searches, heartbeats). @default VECTOR_READ_TIMEOUT_MS */
+    readTimeoutMs?: number;
 }
 
 /** The vector store failed or is unreachable: 503 from the API. */
@@ -64,6 +66,16 @@ export class VectorStoreError extends Error {
     }
 }
 
+/**
+ * The longest a search, a heartbeat or a read waits on the vector store before it is a VectorStoreError (503
+ * from the API). A store whose pod went away with a request on its socket (a drain, a lost node) can leave that
+ * request waiting on TCP's retransmissions for minutes: the HA tier's load client saw queries time out at its
+ * 30 s while a drained node's vector store moved. Chroma's client has no timeout of its own.
+ */
+export const VECTOR_READ_TIMEOUT_MS = 10_000;
+/** The same bound for writes (an indexer group's upsert, a document's removal), as Qdrant's and Milvus' clients' own. */
+export const VECTOR_WRITE_TIMEOUT_MS = 30_000;
+
 /** Runs `op`, wrapping any failure in a VectorStoreError. */
 export async function wrap<T>(engine: string, op: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -71,4 +83,24 @@ export async function wrap<T>(engine: string, op: string, fn: () => Promise<T>):
     } catch (err) {
         throw err instanceof VectorStoreError ? err : new VectorStoreError(engine, op, err);
     }
+}
+
+/**
+ * As wrap, and its not settling within `timeoutMs` is a VectorStoreError too (the operation itself is left to
+ * finish or fail on its own: the clients take no per-request signal).
+ */
+export function bounded<T>(timeoutMs: number, engine: string, op: string, fn: () => Promise<T>): Promise<T> {
+    return wrap(engine, op, async () => {
+        const work = fn();
+        work.catch(() => undefined); // settles after the bound: not an unhandled rejection
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+        });
+        try {
+            return await Promise.race([work, late]);
+        } finally {
+            clearTimeout(timer);
+        }
+    });
 }
