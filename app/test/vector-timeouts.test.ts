@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { ChromaVectorStore } from "../src/lib/vector/chroma";
 import { QdrantVectorStore } from "../src/lib/vector/qdrant";
+import { TRANSIENT_ERROR } from "../src/lib/startup";
 import { bounded, VECTOR_READ_TIMEOUT_MS, VECTOR_WRITE_TIMEOUT_MS } from "../src/lib/vector/types";
 
 /** A TCP server that accepts every connection and reads, but never writes a byte. */
@@ -51,7 +52,8 @@ describe("app: the vector store's bounded waits", function () {
             const t0 = Date.now();
             await assert.rejects(store.search([1, 0, 0, 0], 4), (err: Error) => {
                 assert.equal(err.name, "VectorStoreError");
-                assert.match(err.message, /no answer within 0\.3 s/);
+                assert.match(err.message, /timeout: no answer within 0\.3 s/);
+                assert.match(err.message, TRANSIENT_ERROR, "the indexer and migrate, waiting for the store at start, retry it");
                 return true;
             });
             const waited = Date.now() - t0;
@@ -70,7 +72,7 @@ describe("app: the vector store's bounded waits", function () {
             const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("refused, too late")), 100));
             await assert.rejects(
                 bounded(20, "x", "query", () => late),
-                (err: Error) => err.name === "VectorStoreError" && /x query failed: no answer within 0\.02 s/.test(err.message),
+                (err: Error) => err.name === "VectorStoreError" && /x query failed: timeout: no answer within 0\.02 s/.test(err.message),
             );
             await new Promise((resolve) => setTimeout(resolve, 150));
             assert.deepEqual(unhandled, []);

@@ -87,7 +87,8 @@ export async function wrap<T>(engine: string, op: string, fn: () => Promise<T>):
 
 /**
  * As wrap, and its not settling within `timeoutMs` is a VectorStoreError too (the operation itself is left to
- * finish or fail on its own: the clients take no per-request signal).
+ * finish or fail on its own: the clients take no per-request signal). Its message says "timeout": a batch process
+ * waiting for the store at start retries it (startup.ts).
  */
 export function bounded<T>(timeoutMs: number, engine: string, op: string, fn: () => Promise<T>): Promise<T> {
     return wrap(engine, op, async () => {
@@ -95,7 +96,7 @@ export function bounded<T>(timeoutMs: number, engine: string, op: string, fn: ()
         work.catch(() => undefined); // settles after the bound: not an unhandled rejection
         let timer: NodeJS.Timeout | undefined;
         const late = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+            timer = setTimeout(() => reject(new Error(`timeout: no answer within ${timeoutMs / 1000} s`)), timeoutMs);
         });
         try {
             return await Promise.race([work, late]);
