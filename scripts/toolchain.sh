@@ -214,7 +214,7 @@ if [ ${#KUBE_TODO[@]} -eq 0 ] && [ ${#PULUMI_TODO[@]} -eq 0 ] && [ ${#KWOK_TODO[
   exit 0
 fi
 log "cache: $DIR; to build: ${KUBE_TODO[*]:-} ${PULUMI_TODO[*]:-} ${KWOK_TODO[*]:-} ${SOLO_TODO[*]:-}"
-[ -s "$LOGS/times.txt" ] || log "a cold build takes roughly 16-25 minutes on 2 cores (kube and pulumi side by side: ~1,900 s of CPU); a warm one, seconds"
+[ -s "$LOGS/times.txt" ] || log "a cold build takes roughly 18-30 minutes on 2 cores (kube and pulumi alone: 18 min, ~2,150 s of CPU); a warm one, seconds"
 pids=()
 if [ ${#KUBE_TODO[@]} -gt 0 ]; then
   (exec 9>"$DIR/.lock-kube" && flock 9 && build_kube_group "${KUBE_TODO[@]}" && record_cpu "kube (${KUBE_TODO[*]})") &
