@@ -1,5 +1,5 @@
 import { ChromaClient, Collection } from "chromadb";
-import { ChunkRecord, SearchHit, VectorStore, VectorStoreOptions, VECTOR_READ_TIMEOUT_MS, VECTOR_WRITE_TIMEOUT_MS, bounded } from "./types";
+import { ChunkRecord, SearchHit, VectorStore, VectorStoreOptions, readTimeoutMs, VECTOR_WRITE_TIMEOUT_MS, bounded } from "./types";
 
 /** A collection that does not exist: chromadb 3 throws ChromaNotFoundError, "The requested resource could not be found". */
 function isNotFound(err: unknown): boolean {
@@ -30,23 +30,14 @@ export class ChromaVectorStore implements VectorStore {
         return this.collection;
     }
 
-    /** How long a search, a heartbeat or a read may take (types.ts). */
-    private get readMs(): number {
-        return this.opts.readTimeoutMs ?? VECTOR_READ_TIMEOUT_MS;
-    }
-
-    private get writeMs(): number {
-        return VECTOR_WRITE_TIMEOUT_MS;
-    }
-
     ping(): Promise<void> {
-        return bounded(this.readMs, this.engine, "heartbeat", async () => {
+        return bounded(readTimeoutMs(this.opts), this.engine, "heartbeat", async () => {
             await this.client.heartbeat();
         });
     }
 
     upsert(records: ChunkRecord[]): Promise<void> {
-        return bounded(this.writeMs, this.engine, "upsert", async () => {
+        return bounded(VECTOR_WRITE_TIMEOUT_MS, this.engine, "upsert", async () => {
             if (records.length === 0) {
                 return;
             }
@@ -61,7 +52,7 @@ export class ChromaVectorStore implements VectorStore {
     }
 
     search(vector: number[], k: number): Promise<SearchHit[]> {
-        return bounded(this.readMs, this.engine, "query", async () => {
+        return bounded(readTimeoutMs(this.opts), this.engine, "query", async () => {
             const c = await this.coll();
             const res = await c.query({ queryEmbeddings: [vector], nResults: k, include: ["documents", "metadatas", "distances"] });
             const ids = res.ids[0] ?? [];
@@ -81,7 +72,7 @@ export class ChromaVectorStore implements VectorStore {
     }
 
     chunksOf(documentId: string): Promise<{ chunkIndex: number; text: string }[]> {
-        return bounded(this.readMs, this.engine, "get", async () => {
+        return bounded(readTimeoutMs(this.opts), this.engine, "get", async () => {
             const c = await this.coll();
             const res = await c.get({ where: { document_id: documentId }, include: ["documents", "metadatas"] });
             return res.ids.map((_, i) => ({ chunkIndex: Number((res.metadatas[i] ?? {}).chunk_index), text: res.documents[i] ?? "" }));
@@ -89,7 +80,7 @@ export class ChromaVectorStore implements VectorStore {
     }
 
     count(): Promise<number> {
-        return bounded(this.readMs, this.engine, "count", async () => {
+        return bounded(readTimeoutMs(this.opts), this.engine, "count", async () => {
             // looked up afresh: a handle cached before the store lost the collection would fail, not count 0
             let c: Collection;
             try {
@@ -106,14 +97,14 @@ export class ChromaVectorStore implements VectorStore {
     }
 
     deleteDocument(documentId: string): Promise<void> {
-        return bounded(this.writeMs, this.engine, "delete", async () => {
+        return bounded(VECTOR_WRITE_TIMEOUT_MS, this.engine, "delete", async () => {
             const c = await this.coll();
             await c.delete({ where: { document_id: documentId } });
         });
     }
 
     drop(): Promise<void> {
-        return bounded(this.writeMs, this.engine, "drop", async () => {
+        return bounded(VECTOR_WRITE_TIMEOUT_MS, this.engine, "drop", async () => {
             this.collection = undefined;
             try {
                 await this.client.deleteCollection({ name: this.opts.collection });

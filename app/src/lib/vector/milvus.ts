@@ -1,5 +1,5 @@
 import { DataType, MilvusClient } from "@zilliz/milvus2-sdk-node";
-import { ChunkRecord, SearchHit, VectorStore, VectorStoreOptions, VECTOR_READ_TIMEOUT_MS, bounded, wrap } from "./types";
+import { ChunkRecord, SearchHit, VectorStore, VectorStoreOptions, readTimeoutMs, bounded, wrap } from "./types";
 
 interface Status {
     error_code?: string | number;
@@ -73,13 +73,8 @@ export class MilvusVectorStore implements VectorStore {
         return this.ready;
     }
 
-    /** How long a search, a heartbeat or a read may take (types.ts). */
-    private get readMs(): number {
-        return this.opts.readTimeoutMs ?? VECTOR_READ_TIMEOUT_MS;
-    }
-
     ping(): Promise<void> {
-        return bounded(this.readMs, this.engine, "checkHealth", async () => {
+        return bounded(readTimeoutMs(this.opts), this.engine, "checkHealth", async () => {
             const res = await this.c.checkHealth();
             if (!res.isHealthy) {
                 throw new Error(`unhealthy: ${(res.reasons ?? []).join("; ")}`);
@@ -102,7 +97,7 @@ export class MilvusVectorStore implements VectorStore {
     }
 
     search(vector: number[], k: number): Promise<SearchHit[]> {
-        return bounded(this.readMs, this.engine, "search", async () => {
+        return bounded(readTimeoutMs(this.opts), this.engine, "search", async () => {
             await this.ensure();
             const res = await this.c.search({
                 collection_name: this.opts.collection,

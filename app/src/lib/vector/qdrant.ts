@@ -1,5 +1,5 @@
 import { QdrantClient } from "@qdrant/js-client-rest";
-import { ChunkRecord, SearchHit, VectorStore, VectorStoreOptions, VECTOR_READ_TIMEOUT_MS, bounded, wrap } from "./types";
+import { ChunkRecord, SearchHit, VectorStore, VectorStoreOptions, readTimeoutMs, bounded, wrap } from "./types";
 
 /** Qdrant over its REST API (`@qdrant/js-client-rest`), API key in the `api-key` header. */
 export class QdrantVectorStore implements VectorStore {
@@ -25,13 +25,8 @@ export class QdrantVectorStore implements VectorStore {
         return this.ready;
     }
 
-    /** How long a search, a heartbeat or a read may take (types.ts). */
-    private get readMs(): number {
-        return this.opts.readTimeoutMs ?? VECTOR_READ_TIMEOUT_MS;
-    }
-
     ping(): Promise<void> {
-        return bounded(this.readMs, this.engine, "ping", async () => {
+        return bounded(readTimeoutMs(this.opts), this.engine, "ping", async () => {
             await this.client.getCollections();
         });
     }
@@ -54,7 +49,7 @@ export class QdrantVectorStore implements VectorStore {
     }
 
     search(vector: number[], k: number): Promise<SearchHit[]> {
-        return bounded(this.readMs, this.engine, "search", async () => {
+        return bounded(readTimeoutMs(this.opts), this.engine, "search", async () => {
             await this.ensure();
             const hits = await this.client.search(this.opts.collection, { vector, limit: k, with_payload: true });
             return hits.map((h) => {

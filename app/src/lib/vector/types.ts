@@ -76,6 +76,11 @@ export const VECTOR_READ_TIMEOUT_MS = 10_000;
 /** The same bound for writes (an indexer group's upsert, a document's removal), as Qdrant's and Milvus' clients' own. */
 export const VECTOR_WRITE_TIMEOUT_MS = 30_000;
 
+/** The read bound of a store's options: its `readTimeoutMs`, else VECTOR_READ_TIMEOUT_MS. */
+export function readTimeoutMs(opts: Pick<VectorStoreOptions, "readTimeoutMs">): number {
+    return opts.readTimeoutMs ?? VECTOR_READ_TIMEOUT_MS;
+}
+
 /** Runs `op`, wrapping any failure in a VectorStoreError. */
 export async function wrap<T>(engine: string, op: string, fn: () => Promise<T>): Promise<T> {
     try {
