@@ -54,9 +54,15 @@ up_rc=$?
 record_time "npm run up (embedded cluster, images, pulumi up)" "$LAST_SECS"
 started=$(grep -c 'starting the embedded local cluster' "$LOGS/up.log")
 if [ $up_rc = 0 ] && [ "$started" -ge 1 ]; then
-  pass "npm ci && npm run up -- --yes: the embedded cluster started by itself and the dev stack is up (${LAST_SECS}s): $(grep -E 'embedded cluster up in|images for the embedded cluster ready|pulumi up done' "$LOGS/up.log" | sed 's/^rag-platform: //' | tr '\n' ';' | cut -c1-400)"
+  pass "npm ci && npm run up -- --yes: the embedded cluster started by itself and the dev stack is up (${LAST_SECS}s): $(grep -E 'images built beside the toolchain|embedded cluster up in|images for the embedded cluster ready|pulumi up done' "$LOGS/up.log" | sed 's/^rag-platform: //' | tr '\n' ';' | cut -c1-400)"
 else
   fail "npm run up -- --yes (exit $up_rc, embedded cluster started: $started)" "$LOGS/up.log" 40
+fi
+# the cluster's images built before it existed, beside the toolchain (scripts/lib/local-cluster.ts prebuildImages)
+if grep -q '^rag-platform: images built beside the toolchain in' "$LOGS/up.log"; then
+  pass "the embedded cluster's images built before the cluster, beside the toolchain: $(grep -m1 '^rag-platform: images built beside' "$LOGS/up.log" | sed 's/^rag-platform: //')"
+else
+  fail "npm run up did not build the embedded cluster's images beside the toolchain ($(grep -m1 'beside the toolchain' "$LOGS/up.log" || echo 'no line about it'))" "$LOGS/up.log" 20
 fi
 
 export KUBECONFIG=$HOME/.kube/config

@@ -1,6 +1,9 @@
 // scripts/lib/local-cluster.ts: which cluster `npm run up|destroy` uses, and every "cannot" line it prints.
 import * as assert from "assert";
-import { chooseCluster, ClusterFacts, elapsed, embeddedCannot } from "../scripts/lib/local-cluster";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { chooseCluster, ClusterFacts, elapsed, embeddedCannot, EMBEDDED_NODE_IMAGES, prebuildImages, prebuildWanted } from "../scripts/lib/local-cluster";
 
 const facts = (over: Partial<ClusterFacts> = {}): ClusterFacts => ({
     stack: "dev",
@@ -75,6 +78,69 @@ describe("the embedded cluster's preconditions (embeddedCannot)", () => {
         assert.match(embeddedCannot("linux", 1000, true, true) ?? "", /needs root/);
         assert.match(embeddedCannot("linux", 0, false, true) ?? "", /no cgroups/);
         assert.match(embeddedCannot("linux", 0, true, false) ?? "", /Go is needed/);
+    });
+});
+
+describe("the embedded cluster's images, built beside the toolchain (prebuildWanted, prebuildImages)", () => {
+    it("only when npm run up starts the cluster", () => {
+        assert.strictEqual(prebuildWanted({ kind: "embedded", start: true }, "up"), true);
+        assert.strictEqual(prebuildWanted({ kind: "embedded", start: false }, "up"), false, "running already: its images are imported");
+        assert.strictEqual(prebuildWanted({ kind: "embedded", start: true }, "destroy"), false);
+        assert.strictEqual(prebuildWanted({ kind: "embedded", start: true }, "preview"), false);
+        assert.strictEqual(prebuildWanted({ kind: "current", context: "kind-dev" }, "up"), false);
+        assert.strictEqual(prebuildWanted({ kind: "none", message: "no" }, "up"), false);
+        assert.strictEqual(prebuildWanted(undefined, "up"), false);
+    });
+
+    it("builds the images cluster.sh up imports into every node", () => {
+        const up = fs.readFileSync(path.join(__dirname, "..", "scripts", "cluster", "up.sh"), "utf8");
+        assert.match(up, new RegExp(`local images="${EMBEDDED_NODE_IMAGES.join(" ")} \\$\\{CL_IMAGES`));
+    });
+
+    // a checkout whose three steps only say they ran: the order, the image names, the stop at the first failure
+    const fakeRoot = (hostPackagesExit: number): string => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "rag-prebuild-"));
+        const write = (rel: string, text: string) => {
+            fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+            fs.writeFileSync(path.join(root, rel), text);
+        };
+        write("e2e/node/host-packages.sh", `echo host-packages; exit ${hostPackagesExit}\n`);
+        write("images/build.sh", 'echo "build.sh $*"\n');
+        write("scripts/images.ts", 'console.log("images.ts", JSON.stringify(process.argv.slice(2)));\n');
+        fs.symlinkSync(path.join(__dirname, "..", "node_modules"), path.join(root, "node_modules"));
+        fs.copyFileSync(path.join(__dirname, "..", "tsconfig.json"), path.join(root, "tsconfig.json"));
+        return root;
+    };
+
+    // runs prebuildImages on a fake checkout with the image cache in a temporary folder
+    const prebuildOn = async (hostPackagesExit: number): Promise<{ code: number | null; log: string; logPath: string; cache: string }> => {
+        const root = fakeRoot(hostPackagesExit);
+        const cache = fs.mkdtempSync(path.join(os.tmpdir(), "rag-prebuild-cache-"));
+        const before = process.env.RAG_IMAGE_CACHE;
+        process.env.RAG_IMAGE_CACHE = cache;
+        try {
+            const p = prebuildImages(root);
+            const code = await p.done;
+            return { code, log: fs.readFileSync(p.log, "utf8").trim(), logPath: p.log, cache };
+        } finally {
+            if (before === undefined) delete process.env.RAG_IMAGE_CACHE;
+            else process.env.RAG_IMAGE_CACHE = before;
+            fs.rmSync(root, { recursive: true, force: true });
+            fs.rmSync(cache, { recursive: true, force: true });
+        }
+    };
+
+    it("installs the host packages, builds the node's and the datastores' images, then the app's (npm run images); output in the image cache's log", async () => {
+        const r = await prebuildOn(0);
+        assert.strictEqual(r.code, 0);
+        assert.strictEqual(r.logPath, path.join(r.cache, "logs", "prebuild.log"));
+        assert.deepStrictEqual(r.log.split("\n"), ["host-packages", "build.sh pause busybox postgres redis chroma", "images.ts []"]);
+    });
+
+    it("stops at the first failed step and reports its exit code", async () => {
+        const r = await prebuildOn(3);
+        assert.strictEqual(r.code, 3);
+        assert.strictEqual(r.log, "host-packages");
     });
 });
 

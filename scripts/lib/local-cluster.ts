@@ -6,12 +6,17 @@
 //   - the images: on the embedded cluster, built here from this checkout and imported, and the stack pointed
 //     at them through stack config (Pulumi.dev.yaml).
 // The decisions are pure functions (chooseCluster), tested in test/local-cluster.test.ts; the rest runs them.
-import { spawnSync, SpawnSyncReturns } from "child_process";
+import { spawn, spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { onPath } from "./stack";
 
 export const EMBEDDED_CONTEXT = "rag-local";
+/** The images `cluster.sh up` imports into every node before its kubelet starts (scripts/cluster/up.sh). */
+export const EMBEDDED_NODE_IMAGES = ["pause", "busybox"];
+/** The datastores' images of the dev stack on the embedded cluster (Qdrant, the dev default, cannot be built here). */
+export const EMBEDDED_DATASTORE_IMAGES = ["postgres", "redis", "chroma"];
 const ALTERNATIVES = "start a cluster of your own (kind, minikube, k3d: docs/operations.md#your-own-local-cluster) or write the manifests with: npm run render";
 
 export interface ClusterFacts {
@@ -131,7 +136,7 @@ export function ensureCli(root: string, alsoBuild: string[] = []): string {
         say(
             `the Pulumi CLI was not found on PATH: building it and its plugins${alsoBuild.includes("kube") ? ", and Kubernetes for the embedded cluster," : ""} from Go modules with scripts/toolchain.sh`,
         );
-        say("(about 10-15 minutes on 2 cores the first time, cached in ~/.cache/rag-platform-toolchain after; an installed CLI would be used as it is)");
+        say("(about 18 minutes on 2 cores the first time, cached in ~/.cache/rag-platform-toolchain after; an installed CLI would be used as it is)");
     }
     const groups = ["pulumi", ...alsoBuild];
     const r = step(`toolchain (scripts/toolchain.sh ${groups.join(" ")})`, "bash", [path.join(root, "scripts", "toolchain.sh"), "--progress", ...groups], {
@@ -145,6 +150,73 @@ export function ensureCli(root: string, alsoBuild: string[] = []): string {
     const v = spawnSync(cli, ["version"], { encoding: "utf8" }).stdout?.trim();
     say(`Pulumi CLI: ${cli} (${v}, built here by scripts/toolchain.sh; plugins in ${env.PULUMI_HOME})`);
     return cli;
+}
+
+/**
+ * Whether `npm run up` builds the embedded cluster's images before the cluster exists, beside the toolchain: only
+ * when it starts the cluster (a first up, or one after `npm run cluster -- down`). Building images is mostly
+ * downloading, unpacking and compressing, compiling Go is CPU: on a fresh machine the two overlap.
+ */
+export function prebuildWanted(choice: ClusterChoice | undefined, command: string): boolean {
+    return command === "up" && choice?.kind === "embedded" && choice.start;
+}
+
+export interface Prebuild {
+    /** The exit code (null: it could not run). */
+    done: Promise<number | null>;
+    log: string;
+    started: number;
+}
+
+/**
+ * Starts building every image a first `npm run up` on the embedded cluster imports: the node's, the datastores'
+ * (images/build.sh) and the app's (`npm run images`: the builder and cache the images step uses, which then finds
+ * them built), the Debian packages of the daemonless build installed first when missing. In the background, its
+ * output in the image cache's logs; nothing is imported (the cluster does not exist yet). The caller waits for it
+ * before anything else builds an image (images/build.sh takes no lock); killed when this process exits or is
+ * interrupted first.
+ */
+export function prebuildImages(root: string): Prebuild {
+    const logs = path.join(process.env.RAG_IMAGE_CACHE ?? path.join(os.homedir(), ".cache", "rag-platform-images"), "logs");
+    fs.mkdirSync(logs, { recursive: true });
+    const log = path.join(logs, "prebuild.log");
+    const fd = fs.openSync(log, "w");
+    const q = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+    const script = [
+        `bash e2e/node/host-packages.sh`,
+        `bash images/build.sh ${[...EMBEDDED_NODE_IMAGES, ...EMBEDDED_DATASTORE_IMAGES].join(" ")}`,
+        `${q(process.execPath)} -r ts-node/register/transpile-only scripts/images.ts`,
+    ].join(" && ");
+    const child = spawn("bash", ["-c", script], { cwd: root, stdio: ["ignore", fd, fd], detached: true });
+    fs.closeSync(fd);
+    const stop = () => {
+        if (child.exitCode === null && child.pid) {
+            try {
+                process.kill(-child.pid, "SIGTERM");
+            } catch {
+                // gone already
+            }
+        }
+    };
+    // its own process group (killed whole); Ctrl-C reaches the foreground group only, so it is passed on
+    const onSignal = (sig: NodeJS.Signals) => {
+        stop();
+        process.exit(sig === "SIGINT" ? 130 : 143);
+    };
+    process.on("exit", stop);
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    const done = new Promise<number | null>((resolve) => {
+        const settle = (code: number | null) => {
+            process.off("exit", stop);
+            process.off("SIGINT", onSignal);
+            process.off("SIGTERM", onSignal);
+            resolve(code);
+        };
+        child.on("error", () => settle(null));
+        child.on("exit", settle);
+    });
+    return { done, log, started: Date.now() };
 }
 
 /** The kube context in use and whether it answers (kubectl, 5 s). */
@@ -168,7 +240,7 @@ export function embeddedRunning(root: string): boolean {
  * ingress.enabled=false (the embedded cluster has no ingress controller).
  */
 export function embeddedDatastoreImages(root: string): Record<string, string> {
-    const names = ["postgres", "redis", "chroma"];
+    const names = EMBEDDED_DATASTORE_IMAGES;
     say(
         `datastore images for the embedded cluster: ${names.join(", ")} built here without a daemon (images/build.sh; cached in ~/.cache/rag-platform-images) and imported`,
     );
