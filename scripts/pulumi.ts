@@ -242,11 +242,11 @@ async function main(): Promise<void> {
     if (prebuild) say(`building the embedded cluster's images in the background, beside the toolchain (log: ${prebuild.log})`);
     const cli = ensureCli(ROOT, choice?.kind === "embedded" && choice.start ? ["kube"] : []);
     if (prebuild) {
-        const code = await prebuild.done;
+        const { code, ms } = await prebuild.done;
         say(
             code === 0
-                ? `images built beside the toolchain in ${elapsed(prebuild.started)}`
-                : `building the images beside the toolchain failed (exit ${code}; ${prebuild.log}): each is built again in its step below`,
+                ? `images built beside the toolchain in ${elapsed(0, ms)}`
+                : `building the images beside the toolchain failed (exit ${code} after ${elapsed(0, ms)}; ${prebuild.log}): each is built again in its step below`,
         );
     }
     process.env.PULUMI_SKIP_UPDATE_CHECK = "true";

@@ -120,7 +120,8 @@ describe("the embedded cluster's images, built beside the toolchain (prebuildWan
         process.env.RAG_IMAGE_CACHE = cache;
         try {
             const p = prebuildImages(root);
-            const code = await p.done;
+            const { code, ms } = await p.done;
+            assert.ok(ms > 0 && ms < 60_000, `its own run time, ${ms} ms`);
             return { code, log: fs.readFileSync(p.log, "utf8").trim(), logPath: p.log, cache };
         } finally {
             if (before === undefined) delete process.env.RAG_IMAGE_CACHE;

@@ -162,10 +162,9 @@ export function prebuildWanted(choice: ClusterChoice | undefined, command: strin
 }
 
 export interface Prebuild {
-    /** The exit code (null: it could not run). */
-    done: Promise<number | null>;
+    /** Its exit code (null: it could not run) and how long it ran, once it ends. */
+    done: Promise<{ code: number | null; ms: number }>;
     log: string;
-    started: number;
 }
 
 /**
@@ -206,17 +205,18 @@ export function prebuildImages(root: string): Prebuild {
     process.on("exit", stop);
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
-    const done = new Promise<number | null>((resolve) => {
+    const started = Date.now();
+    const done = new Promise<{ code: number | null; ms: number }>((resolve) => {
         const settle = (code: number | null) => {
             process.off("exit", stop);
             process.off("SIGINT", onSignal);
             process.off("SIGTERM", onSignal);
-            resolve(code);
+            resolve({ code, ms: Date.now() - started });
         };
         child.on("error", () => settle(null));
         child.on("exit", settle);
     });
-    return { done, log, started: Date.now() };
+    return { done, log };
 }
 
 /** The kube context in use and whether it answers (kubectl, 5 s). */
