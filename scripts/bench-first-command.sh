@@ -36,7 +36,7 @@ t1=$SECONDS
 if step "npm run up -- --yes" "$T/up.log" npm run up -- --yes; then
   grep -E '^rag-platform: .*(done in|built beside|up in|ready in|FAILED|failed)' "$T/up.log" | cut -c1-200 | sed 's/^/  /'
   step "npm run ask" "$T/ask.log" npm run --silent ask -- "What does the platform deploy?" &&
-    echo "  first cited answer $((SECONDS - t1))s after npm ci: $(grep -m1 -o '\[doc:[0-9]*\]' "$T/ask.log" || echo 'NO CITATION')"
+    echo "  first cited answer $((SECONDS - t1))s after npm ci: $(grep -o '\[doc:[0-9]*\]' "$T/ask.log" | head -n 1 | grep . || echo 'NO CITATION')"
   step "npm run destroy -- --yes" "$T/destroy.log" npm run destroy -- --yes
 else
   tail -n 30 "$T/up.log"

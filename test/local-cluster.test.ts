@@ -1,5 +1,6 @@
 // scripts/lib/local-cluster.ts: which cluster `npm run up|destroy` uses, and every "cannot" line it prints.
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -120,8 +121,10 @@ describe("the embedded cluster's images, built beside the toolchain (prebuildWan
         process.env.RAG_IMAGE_CACHE = cache;
         try {
             const p = prebuildImages(root);
+            // npm run up blocks its event loop in the toolchain's build meanwhile: the time is the steps' own
+            spawnSync("sleep", ["3"]);
             const { code, ms } = await p.done;
-            assert.ok(ms > 0 && ms < 60_000, `its own run time, ${ms} ms`);
+            assert.ok(ms >= 0 && ms < 2_500, `its own run time, not the waiter's: ${ms} ms`);
             return { code, log: fs.readFileSync(p.log, "utf8").trim(), logPath: p.log, cache };
         } finally {
             if (before === undefined) delete process.env.RAG_IMAGE_CACHE;

@@ -181,11 +181,15 @@ export function prebuildImages(root: string): Prebuild {
     const log = path.join(logs, "prebuild.log");
     const fd = fs.openSync(log, "w");
     const q = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
-    const script = [
+    // its own run time, written by itself: this process may learn that it ended only later (ensureCli blocks it)
+    const secsFile = path.join(logs, "prebuild.secs");
+    fs.rmSync(secsFile, { force: true });
+    const steps = [
         `bash e2e/node/host-packages.sh`,
         `bash images/build.sh ${[...EMBEDDED_NODE_IMAGES, ...EMBEDDED_DATASTORE_IMAGES].join(" ")}`,
         `${q(process.execPath)} -r ts-node/register/transpile-only scripts/images.ts`,
-    ].join(" && ");
+    ];
+    const script = `${steps.join(" && ")}; rc=$?; echo "$SECONDS" >${q(secsFile)}; exit $rc`;
     const child = spawn("bash", ["-c", script], { cwd: root, stdio: ["ignore", fd, fd], detached: true });
     fs.closeSync(fd);
     const stop = () => {
@@ -211,7 +215,8 @@ export function prebuildImages(root: string): Prebuild {
             process.off("exit", stop);
             process.off("SIGINT", onSignal);
             process.off("SIGTERM", onSignal);
-            resolve({ code, ms: Date.now() - started });
+            const secs = Number(fs.existsSync(secsFile) ? fs.readFileSync(secsFile, "utf8").trim() : NaN);
+            resolve({ code, ms: Number.isFinite(secs) ? secs * 1000 : Date.now() - started });
         };
         child.on("error", () => settle(null));
         child.on("exit", settle);
